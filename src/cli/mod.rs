@@ -1,0 +1,162 @@
+//! The command line: clap types live here and nowhere else. Each subcommand's arguments sit in a
+//! file of their own and `resolve()` into the plain options struct of the command module, so
+//! command modules never see clap.
+
+mod completions;
+
+pub use completions::CompletionsArgs;
+
+use crate::report::{Format, Style};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Will this iOS VoIP app wake, ring and recover on a real iPhone — and if not, why?
+#[derive(Debug, Parser)]
+#[command(
+    name = "voipctl",
+    version,
+    propagate_version = true,
+    disable_help_subcommand = true,
+    max_term_width = 100,
+    after_help = "Exit codes: 0 ok, 1 checks failed, 2 usage, 3 bad input, 4 device, 5 network, 130 interrupted."
+)]
+pub struct Cli {
+    /// Options every command accepts.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print shell completions or the man page (or write them all to a directory).
+    Completions(CompletionsArgs),
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when the stream is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `--format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatChoice {
+    /// Text for people.
+    Human,
+    /// JSON Lines (same as --json).
+    Json,
+    /// JUnit XML for CI test reports.
+    Junit,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// JSON Lines on stdout: one typed record per line, ending with a `summary` record.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Output format (--json is short for --format json).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "FORMAT",
+        conflicts_with = "json"
+    )]
+    pub format: Option<FormatChoice>,
+    /// When to colour human output (NO_COLOR and TERM=dumb turn `auto` off).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// More detail (explanations, protocol notes); repeat for more.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only failures and the summary; no progress bars.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// Global options resolved against the environment and the streams.
+#[derive(Debug, Clone, Copy)]
+pub struct Global {
+    /// Output format.
+    pub format: Format,
+    /// Colour on stdout.
+    pub out_color: bool,
+    /// Colour on stderr.
+    pub err_color: bool,
+    /// `-v` count.
+    pub verbose: u8,
+    /// `-q`.
+    pub quiet: bool,
+}
+
+impl GlobalArgs {
+    /// Decide format, colour and verbosity once.
+    pub fn resolve(&self, out_tty: bool, err_tty: bool) -> Global {
+        let format = match (self.json, self.format) {
+            (true, _) | (_, Some(FormatChoice::Json)) => Format::Json,
+            (_, Some(FormatChoice::Junit)) => Format::Junit,
+            _ => Format::Human,
+        };
+        let env_allows = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::env::var_os("TERM").is_none_or(|t| t != "dumb");
+        let decide = |tty: bool| match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && env_allows,
+        };
+        Global {
+            format,
+            out_color: format == Format::Human && decide(out_tty),
+            err_color: decide(err_tty),
+            verbose: self.verbose,
+            quiet: self.quiet,
+        }
+    }
+}
+
+impl Global {
+    /// Any stream uses colour.
+    pub fn color_any(&self) -> bool {
+        self.out_color || self.err_color
+    }
+    /// Style of the data stream.
+    pub fn out_style(&self) -> Style {
+        Style {
+            color: self.out_color,
+            verbose: self.verbose,
+            quiet: self.quiet,
+        }
+    }
+    /// Style of the diagnostics stream.
+    pub fn err_style(&self) -> Style {
+        Style {
+            color: self.err_color,
+            verbose: self.verbose,
+            quiet: self.quiet,
+        }
+    }
+    /// Progress bars are drawn only for people watching a terminal.
+    pub fn progress(&self, err_tty: bool) -> bool {
+        err_tty && !self.quiet && self.format == Format::Human
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

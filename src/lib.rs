@@ -1,0 +1,22 @@
+//! voipctl: will this iOS VoIP app wake, ring and recover on a real iPhone — and if not, why?
+//!
+//! The library holds every capability; the binary is a thin shell around [`run`]. Data flows one
+//! way: source → decode → classify → track → report. The library never prints: everything a
+//! command says goes through the [`report::Reporter`] handed to it, onto the streams that the
+//! caller passed to [`run`] (tests pass in-memory buffers and call `run` many times).
+
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cli;
+mod completions;
+mod context;
+pub mod error;
+pub mod exit;
+pub mod report;
+mod run;
+pub mod sanitize;
+
+pub use context::{Cancel, Ctx, Outcome};
+pub use error::{Error, Result};
+pub use exit::Code;
+pub use run::{Streams, run};

@@ -1,0 +1,166 @@
+//! From argv to an exit code: parse, resolve the global options once, build the runtime, run the
+//! command, render any error with its cause chain, and map everything to the one exit-code table.
+
+use crate::cli::{Cli, Command};
+use crate::context::{Cancel, Ctx};
+use crate::error::Error;
+use crate::exit::Code;
+use crate::report::{Reporter, Style};
+use clap::Parser;
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+
+/// The process's output streams, and whether each is a terminal.
+pub struct Streams {
+    /// Data (stdout).
+    pub out: Box<dyn Write + Send>,
+    /// Diagnostics (stderr).
+    pub err: Box<dyn Write + Send>,
+    /// stdout is a terminal.
+    pub out_tty: bool,
+    /// stderr is a terminal.
+    pub err_tty: bool,
+}
+
+impl std::fmt::Debug for Streams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Streams")
+            .field("out_tty", &self.out_tty)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Streams {
+    /// The real stdout (buffered; flushed by the reporter) and stderr.
+    pub fn stdio() -> Self {
+        Streams {
+            out_tty: std::io::stdout().is_terminal(),
+            err_tty: std::io::stderr().is_terminal(),
+            out: Box::new(std::io::LineWriter::new(std::io::stdout())),
+            err: Box::new(std::io::stderr()),
+        }
+    }
+}
+
+/// Run voipctl with these arguments (the first is the program name) and streams.
+pub fn run<I, T>(args: I, streams: Streams) -> Code
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let Streams {
+        out,
+        mut err,
+        out_tty,
+        err_tty,
+    } = streams;
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let code = match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => Code::Ok,
+                _ => Code::Usage,
+            };
+            let text = if err_tty && code == Code::Usage {
+                e.render().ansi().to_string()
+            } else {
+                e.render().to_string()
+            };
+            // Help and version go to stdout, usage errors to stderr, as clap itself does.
+            let mut out = out;
+            let stream: &mut dyn Write = if code == Code::Ok { &mut out } else { &mut err };
+            let _ = write!(stream, "{text}");
+            let _ = stream.flush();
+            return code;
+        }
+    };
+    let global = cli.global.resolve(out_tty, err_tty);
+    if global.color_any() {
+        colored::control::set_override(true);
+    }
+    let err_style = global.err_style();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = writeln!(err, "error: could not start the async runtime: {e}");
+            return Code::Input;
+        }
+    };
+    let (cancel_tx, cancel) = Cancel::new();
+    let mut ctx = Ctx {
+        reporter: Reporter::new(global.format, out, global.out_style()),
+        diag: err,
+        diag_style: err_style,
+        progress: global.progress(err_tty),
+        cancel,
+    };
+    let result = runtime.block_on(async {
+        tokio::spawn(watch_signals(cancel_tx));
+        dispatch(&mut ctx, cli.command).await
+    });
+    let code = match result {
+        Ok(outcome) => outcome.code(),
+        Err(e) if e.is_broken_pipe() => Code::Ok,
+        Err(e) => {
+            report_error(&mut ctx.diag, &err_style, &e);
+            e.code()
+        }
+    };
+    let _ = ctx.diag.flush();
+    // Commands may leave background tasks (servers, readers); do not wait for them.
+    runtime.shutdown_background();
+    code
+}
+
+async fn dispatch(ctx: &mut Ctx, command: Command) -> crate::Result<crate::Outcome> {
+    match command {
+        Command::Completions(a) => crate::completions::run(ctx, a.resolve()),
+    }
+}
+
+fn report_error(err: &mut Box<dyn Write + Send>, style: &Style, e: &Error) {
+    let chain = e.chain();
+    let mut lines = chain.iter();
+    if let Some(first) = lines.next() {
+        let _ = writeln!(
+            err,
+            "{} {}",
+            style.error("error:"),
+            crate::sanitize::terminal(first)
+        );
+    }
+    for cause in lines {
+        let _ = writeln!(
+            err,
+            "  {} {}",
+            style.dim("caused by:"),
+            crate::sanitize::terminal(cause)
+        );
+    }
+}
+
+/// Ctrl-C (and SIGTERM on Unix) fire the cancel token once; commands then wind down and report.
+async fn watch_signals(tx: tokio::sync::watch::Sender<bool>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            let _ = tokio::signal::ctrl_c().await;
+            let _ = tx.send(true);
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    let _ = tx.send(true);
+}

@@ -1,0 +1,60 @@
+//! CLI contract: the real binary, its exit codes and its streams.
+
+use std::process::{Command, Output};
+
+fn voipctl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_voipctl"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap_or_else(|e| panic!("could not run voipctl: {e}"))
+}
+
+#[test]
+fn help_goes_to_stdout_and_exits_0() {
+    let out = voipctl(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Usage: voipctl"), "{text}");
+    assert!(text.contains("Exit codes:"), "{text}");
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn version_exits_0() {
+    let out = voipctl(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("voipctl "));
+}
+
+#[test]
+fn usage_error_exits_2_on_stderr() {
+    let out = voipctl(&["no-such-command"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unrecognized subcommand"));
+}
+
+#[test]
+fn conflicting_output_flags_are_a_usage_error() {
+    let out = voipctl(&["--json", "--format", "junit", "completions", "bash"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn completions_print_a_script() {
+    let out = voipctl(&["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("_voipctl()"));
+}
+
+#[test]
+fn completions_dir_that_cannot_be_written_is_exit_3() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, b"x").unwrap_or_else(|e| panic!("{e}"));
+    let out = voipctl(&["completions", "--dir", file.to_str().unwrap_or_default()]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error: could not write"), "{err}");
+}
