@@ -16,6 +16,9 @@ _voipctl() {
             ",$1")
                 cmd="voipctl"
                 ;;
+            voipctl,check)
+                cmd="voipctl__subcmd__check"
+                ;;
             voipctl,completions)
                 cmd="voipctl__subcmd__completions"
                 ;;
@@ -26,12 +29,42 @@ _voipctl() {
 
     case "${cmd}" in
         voipctl)
-            opts="-v -q -h -V --json --format --color --verbose --quiet --help --version completions"
+            opts="-v -q -h -V --json --format --color --verbose --quiet --help --version check completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        voipctl__subcmd__check)
+            opts="-v -q -h -V --distribution --strict --min-days --list-rules --json --format --color --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --distribution)
+                    COMPREPLY=($(compgen -W "appstore adhoc development enterprise" -- "${cur}"))
+                    return 0
+                    ;;
+                --min-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
                     return 0

@@ -7,11 +7,14 @@
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod bundle;
+pub mod check;
 pub mod cli;
 mod completions;
 mod context;
 pub mod error;
 pub mod exit;
+pub mod preflight;
 pub mod report;
 mod run;
 pub mod sanitize;

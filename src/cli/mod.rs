@@ -2,8 +2,10 @@
 //! file of their own and `resolve()` into the plain options struct of the command module, so
 //! command modules never see clap.
 
+mod check;
 mod completions;
 
+pub use check::{CheckArgs, DistributionArg};
 pub use completions::CompletionsArgs;
 
 use crate::report::{Format, Style};
@@ -31,6 +33,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// VoIP preflight of an .ipa, .app, .xcarchive or Info.plist: background modes, SDK, linkage, entitlements, profile.
+    Check(CheckArgs),
     /// Print shell completions or the man page (or write them all to a directory).
     Completions(CompletionsArgs),
 }

@@ -11,6 +11,7 @@ mod progress;
 mod style;
 
 pub use junit::Case;
+pub use junit::Outcome as CaseOutcome;
 pub use progress::Progress;
 pub use style::Style;
 

@@ -1,0 +1,478 @@
+//! Reading an app bundle from any source into [`AppFacts`], memory-bounded.
+//!
+//! Sources: an `.ipa` (zip), an `.app` (or `.appex`) directory, an `.xcarchive`, or a bare
+//! `Info.plist` (XML or binary). From a zip only the entries the rules need are inflated —
+//! `Info.plist`, the main executable, `embedded.mobileprovision`, the same for each
+//! `PlugIns/*.appex` — and nothing is written to disk. Each entry has a decompressed-size cap
+//! (zip bombs) and the executable is streamed through [`macho::Scanner`], never held whole.
+//! Symbolic links are never followed, in archives or on disk.
+
+pub mod codesign;
+pub mod macho;
+pub mod profile;
+
+use crate::preflight::facts::{self, AppFacts, Part, Target};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// Largest Info.plist accepted (real ones: a few kilobytes).
+pub const MAX_PLIST: u64 = 8 << 20;
+/// Largest executable inflated (streamed, so this bounds time, not memory).
+pub const MAX_EXECUTABLE: u64 = 4 << 30;
+/// Most entries in an archive's central directory.
+pub const MAX_ENTRIES: usize = 1_000_000;
+/// Most app extensions looked at.
+pub const MAX_EXTENSIONS: usize = 256;
+
+/// Why a bundle could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    /// The path does not exist or cannot be opened.
+    #[error("could not open {}", .0.display())]
+    Open(PathBuf, #[source] std::io::Error),
+    /// Not a kind of path `check` knows.
+    #[error(
+        "{} is not an .ipa, .app, .xcarchive or Info.plist; pass one of those (see `voipctl check --help`)",
+        .0.display()
+    )]
+    Unknown(PathBuf),
+    /// The zip is corrupt or truncated.
+    #[error("could not read the archive (corrupt or truncated zip?)")]
+    Zip(#[source] zip::result::ZipError),
+    /// An entry could not be inflated.
+    #[error("could not read {0} from the archive (corrupt entry?)")]
+    Entry(String, #[source] std::io::Error),
+    /// A file could not be read.
+    #[error("could not read {0}")]
+    Read(String, #[source] std::io::Error),
+    /// The zip has no `Payload/*.app`.
+    #[error("the archive has no Payload/<name>.app folder; is it really an .ipa?")]
+    NoPayload,
+    /// The xcarchive has no app.
+    #[error("{} has no Products/Applications/<name>.app; was the archive exported for an app target?", .0.display())]
+    NoArchivedApp(PathBuf),
+    /// A required file is missing.
+    #[error("{0} is missing")]
+    Missing(String),
+    /// A file inflates to more than its cap.
+    #[error("{0} is larger than {1} bytes when decompressed; refusing it (a zip bomb?)")]
+    TooLarge(String, u64),
+    /// Too many archive entries.
+    #[error("the archive has more than {MAX_ENTRIES} entries; refusing it (a zip bomb?)")]
+    TooManyEntries,
+    /// A symbolic link where a file is expected.
+    #[error("{0} is a symbolic link; voipctl does not follow links in bundles")]
+    Symlink(String),
+    /// A name that is not UTF-8.
+    #[error("the archive entry name {0} is not UTF-8; iOS bundles need UTF-8 names")]
+    NonUtf8(String),
+    /// A plist that does not parse.
+    #[error("{0} is not a property list")]
+    Plist(String, #[source] plist::Error),
+    /// A plist whose top level is not a dictionary.
+    #[error("{0} is a property list but not a dictionary")]
+    NotDict(String),
+    /// A bad executable.
+    #[error("{0}: {1}")]
+    Macho(String, #[source] macho::MachoError),
+    /// A bad profile.
+    #[error("{0}: {1}")]
+    Profile(String, #[source] profile::ProfileError),
+}
+
+/// What the reader found, plus anything people should know about how it read it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The facts for the rules.
+    pub facts: AppFacts,
+    /// Notes (e.g. "several apps in Payload/, checked the first").
+    pub notes: Vec<String>,
+}
+
+/// Parse a plist (XML or binary) that must be a dictionary.
+pub fn plist_dict(bytes: &[u8]) -> Result<plist::Dictionary, PlistError> {
+    let v = plist::Value::from_reader(std::io::Cursor::new(bytes)).map_err(PlistError::Parse)?;
+    match v {
+        plist::Value::Dictionary(d) => Ok(d),
+        _ => Err(PlistError::NotDict),
+    }
+}
+
+/// A plist that is not a dictionary.
+#[derive(Debug, thiserror::Error)]
+pub enum PlistError {
+    /// Does not parse.
+    #[error("not a property list: {0}")]
+    Parse(#[source] plist::Error),
+    /// Parses, but is not a dictionary.
+    #[error("the property list is not a dictionary")]
+    NotDict,
+}
+
+/// Parse an Info.plist (XML or binary). Public for fuzzing.
+pub fn parse_info_plist(bytes: &[u8]) -> Result<plist::Dictionary, PlistError> {
+    plist_dict(bytes)
+}
+
+fn dict_for(name: &str, bytes: &[u8]) -> Result<plist::Dictionary, BundleError> {
+    plist_dict(bytes).map_err(|e| match e {
+        PlistError::Parse(p) => BundleError::Plist(name.to_string(), p),
+        PlistError::NotDict => BundleError::NotDict(name.to_string()),
+    })
+}
+
+/// Files inside one source, addressed by `/`-separated relative paths.
+trait Tree {
+    fn read_small(&mut self, path: &str, cap: u64) -> Result<Option<Vec<u8>>, BundleError>;
+    fn scan_macho(&mut self, path: &str) -> Result<Option<macho::MachoFacts>, BundleError>;
+    /// Immediate subdirectories of `dir` whose names end in `suffix`, sorted.
+    fn subdirs(&mut self, dir: &str, suffix: &str) -> Vec<String>;
+}
+
+/// Read a bundle from `path`.
+pub fn read(path: &Path) -> Result<Loaded, BundleError> {
+    let meta = std::fs::metadata(path).map_err(|e| BundleError::Open(path.to_path_buf(), e))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let lower = name.to_ascii_lowercase();
+    let mut notes = Vec::new();
+    if meta.is_dir() {
+        let mut tree = DirTree {
+            root: path.to_path_buf(),
+        };
+        if lower.ends_with(".xcarchive") {
+            let apps = tree.subdirs("Products/Applications", ".app");
+            let Some(first) = apps.first() else {
+                return Err(BundleError::NoArchivedApp(path.to_path_buf()));
+            };
+            if apps.len() > 1 {
+                notes.push(format!(
+                    "{} apps in Products/Applications; checked {first}",
+                    apps.len()
+                ));
+            }
+            let facts = read_app(&mut tree, first, "xcarchive")?;
+            return Ok(Loaded { facts, notes });
+        }
+        if !path.join("Info.plist").exists() {
+            return Err(BundleError::Unknown(path.to_path_buf()));
+        }
+        let mut tree = DirTree {
+            root: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        };
+        let facts = read_app(&mut tree, &name, "app")?;
+        return Ok(Loaded { facts, notes });
+    }
+    let mut file = File::open(path).map_err(|e| BundleError::Open(path.to_path_buf(), e))?;
+    let mut magic = [0u8; 4];
+    let n = read_up_to(&mut file, &mut magic).map_err(|e| BundleError::Read(name.clone(), e))?;
+    let is_zip = n == 4 && &magic == b"PK\x03\x04";
+    if is_zip || lower.ends_with(".ipa") {
+        let file = File::open(path).map_err(|e| BundleError::Open(path.to_path_buf(), e))?;
+        let mut tree = ZipTree::open(file)?;
+        let apps = tree.subdirs("Payload", ".app");
+        if let Some(bad) = &tree.bad_app_name {
+            return Err(BundleError::NonUtf8(bad.clone()));
+        }
+        let Some(first) = apps.first() else {
+            return Err(BundleError::NoPayload);
+        };
+        if apps.len() > 1 {
+            notes.push(format!("{} apps in Payload/; checked {first}", apps.len()));
+        }
+        let facts = read_app(&mut tree, first, "ipa")?;
+        return Ok(Loaded { facts, notes });
+    }
+    if lower.ends_with(".plist") || n >= 4 && (&magic == b"bpli" || &magic[..] == b"<?xm") {
+        let meta_len = meta.len();
+        if meta_len > MAX_PLIST {
+            return Err(BundleError::TooLarge(name, MAX_PLIST));
+        }
+        let bytes = std::fs::read(path).map_err(|e| BundleError::Read(name.clone(), e))?;
+        let info = dict_for(&name, &bytes)?;
+        return Ok(Loaded {
+            facts: AppFacts::from_info("plist", &name, info),
+            notes,
+        });
+    }
+    Err(BundleError::Unknown(path.to_path_buf()))
+}
+
+fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+fn read_app(tree: &mut dyn Tree, root: &str, source: &str) -> Result<AppFacts, BundleError> {
+    let app = read_target(tree, root)?;
+    let mut extensions = Vec::new();
+    for ext in tree
+        .subdirs(&format!("{root}/PlugIns"), ".appex")
+        .into_iter()
+        .take(MAX_EXTENSIONS)
+    {
+        extensions.push(read_target(tree, &ext)?);
+    }
+    Ok(AppFacts {
+        source: source.to_string(),
+        app,
+        extensions,
+    })
+}
+
+fn read_target(tree: &mut dyn Tree, root: &str) -> Result<Target, BundleError> {
+    let info_path = format!("{root}/Info.plist");
+    let info_bytes = tree
+        .read_small(&info_path, MAX_PLIST)?
+        .ok_or_else(|| BundleError::Missing(info_path.clone()))?;
+    let info = dict_for(&info_path, &info_bytes)?;
+    let mut t = Target::new(root, info);
+    // The executable's name comes from the plist: refuse anything that could leave the bundle.
+    let exe = t
+        .info_str("CFBundleExecutable")
+        .filter(|n| {
+            !n.is_empty() && !n.contains('/') && !n.contains('\\') && *n != ".." && *n != "."
+        })
+        .map(str::to_string);
+    match exe {
+        Some(exe) => {
+            let exe_path = format!("{root}/{exe}");
+            match tree.scan_macho(&exe_path)? {
+                Some(m) => {
+                    let (e, ents) = facts::from_macho(m);
+                    t.executable = Part::Present(e);
+                    t.entitlements = ents;
+                }
+                None => {
+                    t.executable = Part::Missing;
+                    t.entitlements = Part::Missing;
+                }
+            }
+        }
+        None => {
+            t.executable = Part::Missing;
+            t.entitlements = Part::Missing;
+        }
+    }
+    let prof_path = format!("{root}/embedded.mobileprovision");
+    t.profile = match tree.read_small(&prof_path, profile::MAX_PROFILE)? {
+        Some(b) => Part::Present(
+            profile::parse(&b).map_err(|e| BundleError::Profile(prof_path.clone(), e))?,
+        ),
+        None => Part::Missing,
+    };
+    Ok(t)
+}
+
+/// Read at most `cap` bytes; more is an error.
+fn read_capped(r: &mut dyn Read, name: &str, cap: u64) -> Result<Vec<u8>, BundleError> {
+    let mut buf = Vec::new();
+    r.take(cap + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| BundleError::Entry(name.to_string(), e))?;
+    if buf.len() as u64 > cap {
+        return Err(BundleError::TooLarge(name.to_string(), cap));
+    }
+    Ok(buf)
+}
+
+/// Caps a reader, failing (rather than truncating) past the cap.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+    name: String,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(std::io::Error::other(format!(
+                "{} is larger than {MAX_EXECUTABLE} bytes when decompressed; refusing it (a zip bomb?)",
+                self.name
+            )));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+fn scan(r: impl Read, name: &str) -> Result<macho::MachoFacts, BundleError> {
+    let mut capped = Capped {
+        inner: r,
+        left: MAX_EXECUTABLE,
+        name: name.to_string(),
+    };
+    macho::parse_reader(&mut capped).map_err(|e| match e {
+        macho::ReadError::Io(io) => BundleError::Entry(name.to_string(), io),
+        macho::ReadError::Macho(m) => BundleError::Macho(name.to_string(), m),
+    })
+}
+
+struct DirTree {
+    root: PathBuf,
+}
+
+impl DirTree {
+    fn open(&self, rel: &str) -> Result<Option<File>, BundleError> {
+        let p = self.root.join(rel);
+        let meta = match std::fs::symlink_metadata(&p) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(BundleError::Read(rel.to_string(), e)),
+        };
+        if meta.file_type().is_symlink() {
+            return Err(BundleError::Symlink(rel.to_string()));
+        }
+        if !meta.is_file() {
+            return Ok(None);
+        }
+        File::open(&p)
+            .map(Some)
+            .map_err(|e| BundleError::Read(rel.to_string(), e))
+    }
+}
+
+impl Tree for DirTree {
+    fn read_small(&mut self, path: &str, cap: u64) -> Result<Option<Vec<u8>>, BundleError> {
+        match self.open(path)? {
+            Some(f) => read_capped(&mut BufReader::new(f), path, cap).map(Some),
+            None => Ok(None),
+        }
+    }
+    fn scan_macho(&mut self, path: &str) -> Result<Option<macho::MachoFacts>, BundleError> {
+        match self.open(path)? {
+            Some(f) => scan(f, path).map(Some),
+            None => Ok(None),
+        }
+    }
+    fn subdirs(&mut self, dir: &str, suffix: &str) -> Vec<String> {
+        let Ok(rd) = std::fs::read_dir(self.root.join(dir)) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = rd
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n.ends_with(suffix))
+            .map(|n| format!("{dir}/{n}"))
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+struct ZipTree {
+    zip: zip::ZipArchive<BufReader<File>>,
+    /// UTF-8 entry names → index.
+    names: std::collections::HashMap<String, usize>,
+    /// An app folder under Payload/ whose name is not UTF-8.
+    bad_app_name: Option<String>,
+}
+
+impl ZipTree {
+    fn open(file: File) -> Result<Self, BundleError> {
+        let zip = zip::ZipArchive::new(BufReader::new(file)).map_err(BundleError::Zip)?;
+        if zip.len() > MAX_ENTRIES {
+            return Err(BundleError::TooManyEntries);
+        }
+        let mut names = std::collections::HashMap::new();
+        let mut bad_app_name = None;
+        for (i, raw) in zip.file_names_raw().enumerate() {
+            match std::str::from_utf8(raw) {
+                Ok(s) => {
+                    names.insert(s.to_string(), i);
+                }
+                Err(_) => {
+                    // Only a non-UTF-8 app folder matters; other odd names are never read.
+                    let mut parts = raw.split(|&b| b == b'/');
+                    if parts.next() == Some(b"Payload")
+                        && let Some(app) = parts.next()
+                        && std::str::from_utf8(app).is_err()
+                        && bad_app_name.is_none()
+                    {
+                        bad_app_name = Some(format!(
+                            "Payload/{}",
+                            crate::sanitize::terminal(&String::from_utf8_lossy(app))
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(ZipTree {
+            zip,
+            names,
+            bad_app_name,
+        })
+    }
+
+    fn entry(
+        &mut self,
+        path: &str,
+    ) -> Result<Option<zip::read::ZipFile<'_, BufReader<File>>>, BundleError> {
+        let Some(&i) = self.names.get(path) else {
+            return Ok(None);
+        };
+        let f = self.zip.by_index(i).map_err(|e| match e {
+            zip::result::ZipError::Io(io) => BundleError::Entry(path.to_string(), io),
+            other => BundleError::Entry(path.to_string(), std::io::Error::other(other)),
+        })?;
+        if f.is_symlink() {
+            return Err(BundleError::Symlink(path.to_string()));
+        }
+        if f.is_dir() {
+            return Ok(None);
+        }
+        Ok(Some(f))
+    }
+}
+
+impl Tree for ZipTree {
+    fn read_small(&mut self, path: &str, cap: u64) -> Result<Option<Vec<u8>>, BundleError> {
+        match self.entry(path)? {
+            Some(mut f) => {
+                if f.size() > cap {
+                    return Err(BundleError::TooLarge(path.to_string(), cap));
+                }
+                read_capped(&mut f, path, cap).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+    fn scan_macho(&mut self, path: &str) -> Result<Option<macho::MachoFacts>, BundleError> {
+        match self.entry(path)? {
+            Some(f) => {
+                if f.size() > MAX_EXECUTABLE {
+                    return Err(BundleError::TooLarge(path.to_string(), MAX_EXECUTABLE));
+                }
+                scan(f, path).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+    fn subdirs(&mut self, dir: &str, suffix: &str) -> Vec<String> {
+        let prefix = format!("{dir}/");
+        let mut out: Vec<String> = self
+            .names
+            .keys()
+            .filter_map(|n| n.strip_prefix(&prefix))
+            .filter_map(|rest| rest.split('/').next().filter(|_| rest.contains('/')))
+            .filter(|d| d.ends_with(suffix) && d.len() > suffix.len())
+            .map(|d| format!("{prefix}{d}"))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}

@@ -1,0 +1,60 @@
+//! `voipctl check`.
+
+use crate::check::Options;
+use crate::preflight::Distribution;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+/// Arguments of `voipctl check`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  voipctl check build/Phone.ipa\n  voipctl check --distribution adhoc --min-days 14 Phone.xcarchive\n  voipctl check --format junit Phone.ipa > preflight.xml\n  voipctl check --list-rules -v"
+)]
+pub struct CheckArgs {
+    /// The bundle: an .ipa, an .app (or .appex) directory, an .xcarchive, or an Info.plist (XML or binary).
+    #[arg(value_name = "PATH", required_unless_present = "list_rules")]
+    pub path: Option<PathBuf>,
+    /// How the build will be distributed; decides which findings are errors.
+    #[arg(long, value_enum, default_value_t = DistributionArg::Appstore, value_name = "METHOD")]
+    pub distribution: DistributionArg,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+    /// Warn when the provisioning profile expires within N days.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub min_days: u32,
+    /// List the rules (IDs, severities for --distribution, and with -v explanations) and exit.
+    #[arg(long, conflicts_with = "path")]
+    pub list_rules: bool,
+}
+
+/// `--distribution` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DistributionArg {
+    /// App Store / TestFlight (the preflight case).
+    Appstore,
+    /// Ad hoc (listed devices).
+    Adhoc,
+    /// Development (debugger allowed, APNs sandbox).
+    Development,
+    /// In-house enterprise.
+    Enterprise,
+}
+
+impl CheckArgs {
+    /// Plain options for the command module.
+    pub fn resolve(self) -> Options {
+        Options {
+            path: self.path,
+            distribution: match self.distribution {
+                DistributionArg::Appstore => Distribution::Appstore,
+                DistributionArg::Adhoc => Distribution::Adhoc,
+                DistributionArg::Development => Distribution::Development,
+                DistributionArg::Enterprise => Distribution::Enterprise,
+            },
+            strict: self.strict,
+            min_days: self.min_days,
+            list_rules: self.list_rules,
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! What the preflight rules look at, independent of where it came from.
+//!
+//! A bundle on disk (`.ipa`, `.app`, `.xcarchive`, bare `Info.plist`) and an app installed on a
+//! phone (installation_proxy: Info.plist keys plus the entitlements, no executable, no profile)
+//! both become an [`AppFacts`]. Each part a source may not have is a [`Part`]: a rule that needs
+//! an [`Part::Unknown`] part reports "not checked" instead of passing or failing.
+
+use crate::bundle::macho::{BuildVersion, Dylib, MachoFacts};
+use crate::bundle::profile::Profile;
+use std::collections::BTreeSet;
+
+/// A piece of evidence a source may or may not provide.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Part<T> {
+    /// Present.
+    Present(T),
+    /// The source was searched and this is not there (a finding in itself).
+    Missing,
+    /// The source cannot tell (e.g. a phone does not hand out executables): rules that need it
+    /// are "not checked".
+    #[default]
+    Unknown,
+}
+
+impl<T> Part<T> {
+    /// The value, if present.
+    pub fn get(&self) -> Option<&T> {
+        match self {
+            Part::Present(t) => Some(t),
+            _ => None,
+        }
+    }
+    /// `Part::Unknown`.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Part::Unknown)
+    }
+}
+
+/// The app and its extensions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppFacts {
+    /// Where the facts came from, for people (`ipa`, `app`, `xcarchive`, `plist`, `device`).
+    pub source: String,
+    /// The main app.
+    pub app: Target,
+    /// App extensions (`PlugIns/*.appex`).
+    pub extensions: Vec<Target>,
+}
+
+impl AppFacts {
+    /// Facts with only an Info.plist (and whatever else the caller fills in).
+    pub fn from_info(source: &str, path: &str, info: plist::Dictionary) -> Self {
+        AppFacts {
+            source: source.to_string(),
+            app: Target::new(path, info),
+            extensions: Vec::new(),
+        }
+    }
+
+    /// The app followed by its extensions.
+    pub fn targets(&self) -> impl Iterator<Item = &Target> {
+        std::iter::once(&self.app).chain(self.extensions.iter())
+    }
+}
+
+/// One bundle: the app or an extension.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// Path shown in findings (`Payload/Phone.app`, `Payload/Phone.app/PlugIns/Ext.appex`).
+    pub path: String,
+    /// Info.plist.
+    pub info: plist::Dictionary,
+    /// What the main executable says.
+    pub executable: Part<Executable>,
+    /// Entitlements (code signature, or installation_proxy's `Entitlements`).
+    pub entitlements: Part<plist::Dictionary>,
+    /// `embedded.mobileprovision`.
+    pub profile: Part<Profile>,
+}
+
+impl Target {
+    /// A target with an Info.plist and nothing else known.
+    pub fn new(path: &str, info: plist::Dictionary) -> Self {
+        Target {
+            path: path.to_string(),
+            info,
+            executable: Part::Unknown,
+            entitlements: Part::Unknown,
+            profile: Part::Unknown,
+        }
+    }
+
+    /// An Info.plist string.
+    pub fn info_str(&self, key: &str) -> Option<&str> {
+        self.info.get(key).and_then(|v| v.as_string())
+    }
+
+    /// `CFBundleIdentifier`.
+    pub fn bundle_id(&self) -> Option<&str> {
+        self.info_str("CFBundleIdentifier")
+    }
+
+    /// `NSExtension.NSExtensionPointIdentifier`, for extensions.
+    pub fn extension_point(&self) -> Option<&str> {
+        self.info
+            .get("NSExtension")
+            .and_then(|v| v.as_dictionary())
+            .and_then(|d| d.get("NSExtensionPointIdentifier"))
+            .and_then(|v| v.as_string())
+    }
+
+    /// The `UIBackgroundModes` strings as written (non-strings skipped).
+    pub fn background_modes(&self) -> Vec<&str> {
+        self.info
+            .get("UIBackgroundModes")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|v| v.as_string()).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// What the main executable says (the arm64/arm64e slices of a fat file, or the thin file).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Executable {
+    /// Architectures of every slice.
+    pub archs: Vec<String>,
+    /// Libraries linked by the slices considered.
+    pub dylibs: Vec<Dylib>,
+    /// Build version (highest SDK among the slices considered).
+    pub build: Option<BuildVersion>,
+    /// Marker strings found ([`crate::bundle::macho::MARKERS`]).
+    pub markers: BTreeSet<String>,
+    /// Every considered slice has a code signature.
+    pub signed: bool,
+}
+
+/// Executable facts and the entitlements of its signature.
+pub fn from_macho(m: MachoFacts) -> (Executable, Part<plist::Dictionary>) {
+    let archs = m.slices.iter().map(|s| s.arch.clone()).collect();
+    let arm: Vec<_> = m
+        .slices
+        .iter()
+        .filter(|s| s.arch.starts_with("arm64"))
+        .collect();
+    let chosen: Vec<_> = if arm.is_empty() {
+        m.slices.iter().collect()
+    } else {
+        arm
+    };
+    let mut dylibs: Vec<Dylib> = Vec::new();
+    for s in &chosen {
+        for d in &s.dylibs {
+            if !dylibs.contains(d) {
+                dylibs.push(d.clone());
+            }
+        }
+    }
+    let build = chosen.iter().filter_map(|s| s.build).max_by_key(|b| b.sdk);
+    let signed = !chosen.is_empty() && chosen.iter().all(|s| s.signed);
+    let ents = chosen.iter().find_map(|s| s.entitlements.clone());
+    let ents = match (signed, ents) {
+        (_, Some(e)) => Part::Present(e),
+        (true, None) => Part::Present(plist::Dictionary::new()),
+        (false, None) => Part::Missing,
+    };
+    (
+        Executable {
+            archs,
+            dylibs,
+            build,
+            markers: m.markers,
+            signed,
+        },
+        ents,
+    )
+}
+
+impl Executable {
+    /// Linked against the framework with this name (`PushKit`), and whether weakly.
+    pub fn links(&self, framework: &str) -> Option<&Dylib> {
+        let needle = format!("/{framework}.framework/");
+        self.dylibs.iter().find(|d| d.path.contains(&needle))
+    }
+    /// The marker string occurs in the executable.
+    pub fn mentions(&self, marker: &str) -> bool {
+        self.markers.contains(marker)
+    }
+}
