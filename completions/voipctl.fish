@@ -37,6 +37,7 @@ complete -c voipctl -n "__fish_voipctl_needs_command" -s h -l help -d 'Print hel
 complete -c voipctl -n "__fish_voipctl_needs_command" -s V -l version -d 'Print version'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "check" -d 'VoIP preflight of an .ipa, .app, .xcarchive or Info.plist: background modes, SDK, linkage, entitlements, profile'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "completions" -d 'Print shell completions or the man page (or write them all to a directory)'
+complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "push" -d 'Send test VoIP (or other) pushes through APNs over HTTP/2 and explain every failure'
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l distribution -d 'How the build will be distributed; decides which findings are errors' -r -f -a "appstore\t'App Store / TestFlight (the preflight case)'
 adhoc\t'Ad hoc (listed devices)'
 development\t'Development (debugger allowed, APNs sandbox)'
@@ -67,3 +68,51 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand completions" -s v -l ver
 complete -c voipctl -n "__fish_voipctl_using_subcommand completions" -s q -l quiet -d 'Only failures and the summary; no progress bars'
 complete -c voipctl -n "__fish_voipctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c voipctl -n "__fish_voipctl_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l tokens-file -d 'Read device tokens from FILE, one per line (`-` for stdin; `#` comments, CSV first column)' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l env -d 'APNs environment: sandbox for development (Xcode) builds, production for TestFlight/App Store' -r -f -a "production\t'api.push.apple.com'
+sandbox\t'api.sandbox.push.apple.com'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l apns-url -d 'Any other APNs-compatible endpoint, e.g. https://apns.internal:8443 (with --ca-cert for a private CA)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l port -d 'Port of api.push.apple.com / api.sandbox.push.apple.com' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l ca-cert -d 'Trust only this CA (PEM) for the server\'s certificate; repeatable. Verification is never turned off' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l key -d 'Token auth: the .p8 key from Certificates, Identifiers & Profiles → Keys' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l key-id -d 'Token auth: the key\'s 10-character key ID' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l team-id -d 'Token auth: your 10-character team ID' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l token-refresh -d 'Token auth: renew the token after this many minutes (20-60)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l p12 -d 'Certificate auth: a .p12 exported from Keychain Access (legacy ciphers and empty passwords work)' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l password-env -d 'Certificate auth: environment variable that holds the .p12 password' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l cert -d 'Certificate auth: PEM certificate (chain); the key may be in the same file' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l cert-key -d 'Certificate auth: PEM private key for --cert' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -s b -l bundle -d 'App bundle ID; the topic becomes <bundle>.voip for VoIP pushes (<bundle> for alerts…)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l topic -d 'apns-topic, exactly (default: from --bundle or the certificate)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l push-type -d 'apns-push-type' -r -f -a "voip\t'PushKit VoIP push'
+alert\t'Visible notification'
+background\t'Silent background push'
+complication\t'watchOS complication'
+fileprovider\t'File Provider'
+mdm\t'MDM'
+location\t'Location query'
+liveactivity\t'Live Activity'
+pushtotalk\t'Push to Talk'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l priority -d 'apns-priority: 10, 5 or 1 (default 10; 5 for background)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l expiration -d 'apns-expiration: UNIX time, 0 = deliver now or never (default 0 for VoIP)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l collapse-id -d 'apns-collapse-id (at most 64 bytes)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l apns-id -d 'apns-id (lowercase UUID; APNs makes one when absent)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -s H -l header -d 'Any header, `name:value` (repeatable; overrides the options above)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l payload -d 'JSON payload (default: a minimal one for the push type)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l payload-file -d 'Read the JSON payload from FILE (`-` for stdin)' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l concurrency -d 'Pushes in flight at once, as streams of one HTTP/2 connection (the server\'s limit applies too)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l retries -d 'Retries per push on 429, 5xx, GOAWAY and resets (never on permanent reasons)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l timeout -d 'Seconds to wait for each answer' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l backoff-ms -d 'First retry delay in milliseconds (doubles each retry)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
+json\t'JSON Lines (same as --json)'
+junit\t'JUnit XML for CI test reports'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l no-topic-check -d 'Send a topic that does not fit the push type (missing or doubled suffix) anyway'
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l json -d 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -s v -l verbose -d 'More detail (explanations, protocol notes); repeat for more'
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -s q -l quiet -d 'Only failures and the summary; no progress bars'
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -s V -l version -d 'Print version'

@@ -15,6 +15,7 @@ mod context;
 pub mod error;
 pub mod exit;
 pub mod preflight;
+pub mod push;
 pub mod report;
 mod run;
 pub mod sanitize;

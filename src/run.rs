@@ -120,6 +120,7 @@ async fn dispatch(ctx: &mut Ctx, command: Command) -> crate::Result<crate::Outco
     match command {
         Command::Check(a) => crate::check::run(ctx, a.resolve()),
         Command::Completions(a) => crate::completions::run(ctx, a.resolve()),
+        Command::Push(a) => crate::push::run(ctx, a.resolve()?).await,
     }
 }
 

@@ -4,9 +4,11 @@
 
 mod check;
 mod completions;
+mod push;
 
 pub use check::{CheckArgs, DistributionArg};
 pub use completions::CompletionsArgs;
+pub use push::PushArgs;
 
 use crate::report::{Format, Style};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -37,6 +39,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print shell completions or the man page (or write them all to a directory).
     Completions(CompletionsArgs),
+    /// Send test VoIP (or other) pushes through APNs over HTTP/2 and explain every failure.
+    Push(Box<PushArgs>),
 }
 
 /// `--color` values.

@@ -1,0 +1,573 @@
+//! `voipctl push`: send test VoIP (or other) pushes through APNs and explain every failure.
+//!
+//! Why it exists: the failures VoIP developers hit with APNs — sandbox/production mix-ups, the
+//! APNs token used where the PushKit token belongs, a missing or doubled `.voip` suffix, p12
+//! passwords and legacy ciphers, token pacing, connections that die on GOAWAY — are all cheap to
+//! detect before sending or to explain after, and expensive to guess at. Pure checks live in
+//! `request`, `cert` and `reason`; I/O in `client` and `send`.
+
+pub mod cert;
+pub mod client;
+pub mod jwt;
+pub mod reason;
+pub mod record;
+pub mod request;
+pub mod send;
+
+use crate::context::{Ctx, Outcome};
+use crate::error::Error;
+use cert::{ClientIdentity, PasswordSource};
+use client::{Apns, Auth};
+use futures_util::StreamExt;
+use record::{PushRecord, PushSummary};
+use request::PushType;
+use send::{Engine, Kind, RetryPolicy};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// APNs environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// api.push.apple.com (TestFlight, App Store, Ad Hoc builds).
+    Production,
+    /// api.sandbox.push.apple.com (development builds from Xcode).
+    Sandbox,
+}
+
+impl Environment {
+    fn host(self) -> &'static str {
+        match self {
+            Environment::Production => "api.push.apple.com",
+            Environment::Sandbox => "api.sandbox.push.apple.com",
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Environment::Production => "production",
+            Environment::Sandbox => "sandbox",
+        }
+    }
+}
+
+/// How to authenticate.
+#[derive(Debug, Clone)]
+pub enum AuthOptions {
+    /// `.p8` key, key ID, team ID.
+    Token {
+        /// The `.p8` file.
+        key: PathBuf,
+        /// 10-character key ID.
+        key_id: String,
+        /// 10-character team ID.
+        team_id: String,
+        /// Renewal interval in seconds (clamped to 20–60 minutes).
+        refresh_secs: u64,
+    },
+    /// A `.p12` file.
+    P12 {
+        /// The file.
+        path: PathBuf,
+        /// Where the password comes from.
+        password: PasswordSource,
+    },
+    /// PEM certificate and key.
+    Pem {
+        /// Certificate (chain) file.
+        cert: PathBuf,
+        /// Key file (default: in the certificate file).
+        key: Option<PathBuf>,
+    },
+}
+
+/// A source of bytes: a literal, a file, or stdin.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Given on the command line.
+    Literal(String),
+    /// A file.
+    File(PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+/// Resolved options of `voipctl push`.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `--env`.
+    pub env: Option<Environment>,
+    /// `--apns-url`.
+    pub apns_url: Option<String>,
+    /// `--port`.
+    pub port: u16,
+    /// `--ca-cert` files.
+    pub ca_certs: Vec<PathBuf>,
+    /// Authentication.
+    pub auth: AuthOptions,
+    /// `--topic`.
+    pub topic: Option<String>,
+    /// `--bundle`.
+    pub bundle: Option<String>,
+    /// `--no-topic-check`.
+    pub no_topic_check: bool,
+    /// `--push-type`.
+    pub push_type: PushType,
+    /// `--priority`.
+    pub priority: Option<u8>,
+    /// `--expiration`.
+    pub expiration: Option<u64>,
+    /// `--collapse-id`.
+    pub collapse_id: Option<String>,
+    /// `--apns-id`.
+    pub apns_id: Option<String>,
+    /// `--header name:value`, raw.
+    pub headers: Vec<String>,
+    /// Payload.
+    pub payload: Option<Source>,
+    /// Tokens given as arguments.
+    pub tokens: Vec<String>,
+    /// `--tokens-file` (or stdin).
+    pub tokens_from: Option<Source>,
+    /// Concurrent requests.
+    pub concurrency: usize,
+    /// Retry policy.
+    pub retry: RetryPolicy,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+/// Errors before anything is sent (all are input errors: exit 3).
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    #[error(transparent)]
+    Request(#[from] request::RequestError),
+    #[error(transparent)]
+    Jwt(#[from] jwt::JwtError),
+    #[error(transparent)]
+    Cert(#[from] cert::CertError),
+    #[error(transparent)]
+    Client(#[from] client::ClientError),
+    #[error("could not read {what}")]
+    Read {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    BadTokens(String),
+    #[error("no device token: pass one or more hex tokens, or --tokens-file FILE (- for stdin)")]
+    NoTokens,
+    #[error(
+        "the certificate is for {cert_env} only, but --env {asked} was asked; use --env {cert_env} or a certificate for {asked}"
+    )]
+    WrongEnvironment {
+        cert_env: &'static str,
+        asked: &'static str,
+    },
+    #[error(
+        "the certificate does not cover topic `{topic}` (it covers: {known}); pass --topic with one of those, or use the certificate of the right app"
+    )]
+    TopicNotInCert { topic: String, known: String },
+    #[error("--apns-url `{0}` is not an https:// URL")]
+    BadUrl(String),
+}
+
+/// A network or service failure that left pushes without an answer (exit 5).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{failed} of {total} pushes got no answer from APNs ({first}); check the network and --env/--apns-url, then run again"
+)]
+pub struct ServiceFailure {
+    failed: usize,
+    total: usize,
+    first: String,
+}
+
+fn read_source(src: &Source, what: &str) -> Result<Vec<u8>, PushError> {
+    match src {
+        Source::Literal(s) => Ok(s.as_bytes().to_vec()),
+        Source::File(p) => std::fs::read(p).map_err(|source| PushError::Read {
+            what: format!("{what} {}", p.display()),
+            source,
+        }),
+        Source::Stdin => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|source| PushError::Read {
+                    what: format!("{what} from stdin"),
+                    source,
+                })?;
+            Ok(buf)
+        }
+    }
+}
+
+/// Load the identity/key and decide the environment.
+fn load_auth(opts: &Options) -> Result<(Auth, Option<ClientIdentity>), PushError> {
+    match &opts.auth {
+        AuthOptions::Token {
+            key,
+            key_id,
+            team_id,
+            refresh_secs,
+        } => {
+            let signer = jwt::TokenSigner::from_file(key, key_id, team_id, *refresh_secs)?;
+            Ok((Auth::Token(Arc::new(signer)), None))
+        }
+        AuthOptions::P12 { path, password } => {
+            Ok((Auth::Certificate, Some(cert::load_p12(path, password)?)))
+        }
+        AuthOptions::Pem { cert, key } => Ok((
+            Auth::Certificate,
+            Some(cert::load_pem(cert, key.as_deref())?),
+        )),
+    }
+}
+
+struct Prepared {
+    engine: Engine,
+    tokens: Vec<String>,
+    environment: String,
+    auth_name: &'static str,
+    topic: Option<String>,
+}
+
+fn prepare(ctx: &mut Ctx, opts: &Options) -> Result<Prepared, PushError> {
+    let (auth, identity) = load_auth(opts)?;
+    let info = identity.as_ref().map(|i| &i.info);
+
+    // Environment: explicit, or what the certificate allows (sandbox when both).
+    let mut env = opts.env;
+    if let Some(info) = info.filter(|i| i.development != i.production) {
+        let only = if info.development {
+            Environment::Sandbox
+        } else {
+            Environment::Production
+        };
+        match env {
+            Some(asked) if asked != only && opts.apns_url.is_none() => {
+                return Err(PushError::WrongEnvironment {
+                    cert_env: only.name(),
+                    asked: asked.name(),
+                });
+            }
+            None => {
+                env = Some(only);
+                ctx.note(&format!(
+                    "the certificate is for {} only: sending to {}",
+                    only.name(),
+                    only.host()
+                ));
+            }
+            _ => {}
+        }
+    }
+    let (base, environment) = match &opts.apns_url {
+        Some(url) => {
+            if !url.starts_with("https://") {
+                return Err(PushError::BadUrl(url.clone()));
+            }
+            (
+                url.trim_end_matches('/').to_string(),
+                env.map_or("custom", Environment::name).to_string(),
+            )
+        }
+        None => {
+            let e = env.unwrap_or(Environment::Sandbox);
+            if env.is_none() {
+                ctx.note("no --env: using sandbox (development builds); TestFlight/App Store builds need --env production");
+            }
+            (
+                format!("https://{}:{}", e.host(), opts.port),
+                e.name().to_string(),
+            )
+        }
+    };
+
+    // Topic: explicit, derived from --bundle, or the certificate's.
+    let mut topic = request::resolve_topic(
+        opts.topic.as_deref(),
+        opts.bundle.as_deref(),
+        opts.push_type,
+    )?;
+    if topic.is_none()
+        && let Some(info) = info
+    {
+        let known = info.known_topics();
+        let suffix = opts.push_type.topic_suffix();
+        topic = known
+            .iter()
+            .find(|t| {
+                if suffix.is_empty() {
+                    !t.contains(".voip") && !t.contains(".complication")
+                } else {
+                    t.ends_with(suffix)
+                }
+            })
+            .cloned();
+    }
+    let Some(topic) = topic else {
+        return Err(request::RequestError::MissingTopic(opts.push_type.topic_suffix()).into());
+    };
+    if !opts.no_topic_check {
+        request::check_topic(&topic, opts.push_type)?;
+    }
+    if let Some(info) = info
+        && info.allows_topic(&topic) == Some(false)
+        && !opts.no_topic_check
+    {
+        return Err(PushError::TopicNotInCert {
+            topic,
+            known: info.known_topics().join(", "),
+        });
+    }
+    if let Some(info) = info
+        && let Some(na) = info.not_after
+        && na < jwt::now_secs()
+    {
+        ctx.warn("the client certificate has expired: APNs will refuse the connection (BadCertificate); create a new one in the developer portal");
+    }
+
+    // Headers.
+    let priority = opts
+        .priority
+        .unwrap_or_else(|| opts.push_type.default_priority());
+    request::check_priority(priority)?;
+    if opts.push_type == PushType::Background && priority == 10 {
+        ctx.warn("background pushes must use priority 5; APNs may reject priority 10");
+    }
+    let mut pairs: Vec<(String, String)> = vec![
+        ("apns-push-type".into(), opts.push_type.as_str().into()),
+        ("apns-topic".into(), topic.clone()),
+        ("apns-priority".into(), priority.to_string()),
+    ];
+    let expiration = opts
+        .expiration
+        .or((opts.push_type == PushType::Voip).then_some(0));
+    if let Some(e) = expiration {
+        pairs.push(("apns-expiration".into(), e.to_string()));
+    }
+    if let Some(c) = &opts.collapse_id {
+        request::check_collapse_id(c)?;
+        pairs.push(("apns-collapse-id".into(), c.clone()));
+    }
+    if let Some(id) = &opts.apns_id {
+        pairs.push(("apns-id".into(), request::check_apns_id(id)?));
+    }
+    for h in &opts.headers {
+        let (k, v) = request::parse_header(h)?;
+        if k == "authorization" {
+            return Err(request::RequestError::BadHeader(
+                "authorization (use --key/--key-id/--team-id)".into(),
+            )
+            .into());
+        }
+        pairs.retain(|(name, _)| *name != k);
+        pairs.push((k, v));
+    }
+    let headers = client::headers(&pairs)?;
+
+    // Payload.
+    let raw = match &opts.payload {
+        Some(src) => read_source(src, "the payload")?,
+        None => opts.push_type.default_payload().as_bytes().to_vec(),
+    };
+    let payload = request::check_payload(&raw, opts.push_type)?;
+
+    // Tokens.
+    let mut tokens = Vec::new();
+    let mut bad = Vec::new();
+    for (i, t) in opts.tokens.iter().enumerate() {
+        match request::normalize_token(t) {
+            Ok(t) => tokens.push(t),
+            Err(why) => bad.push(request::BadToken {
+                source_name: "argument".into(),
+                line: i + 1,
+                shown: t.chars().take(24).collect(),
+                why,
+            }),
+        }
+    }
+    if let Some(src) = &opts.tokens_from {
+        let bytes = read_source(src, "the device tokens")?;
+        let name = match src {
+            Source::File(p) => p.display().to_string(),
+            _ => "stdin".into(),
+        };
+        let (good, b) = request::parse_token_list(&String::from_utf8_lossy(&bytes), &name);
+        tokens.extend(good);
+        bad.extend(b);
+    }
+    if !bad.is_empty() {
+        let mut msg: Vec<String> = bad.iter().take(5).map(ToString::to_string).collect();
+        if bad.len() > 5 {
+            msg.push(format!("…and {} more", bad.len() - 5));
+        }
+        return Err(PushError::BadTokens(msg.join("; ")));
+    }
+    if tokens.is_empty() {
+        return Err(PushError::NoTokens);
+    }
+
+    // Connection.
+    let mut ca = Vec::new();
+    for p in &opts.ca_certs {
+        ca.extend(client::read_ca(p)?);
+    }
+    let http = client::build_http(&ca, identity.as_ref())?;
+    let auth_name = match auth {
+        Auth::Token(_) => "token",
+        Auth::Certificate => "certificate",
+    };
+    let apns = Apns::new(http, base, auth, headers, payload, opts.timeout);
+    Ok(Prepared {
+        engine: Engine::new(apns, opts.retry),
+        tokens,
+        environment,
+        auth_name,
+        topic: Some(topic),
+    })
+}
+
+/// Run `voipctl push`.
+pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
+    let p = prepare(ctx, &opts).map_err(Error::input)?;
+    let total = p.tokens.len();
+    let progress = ctx.progress(total as u64, "pushing");
+    let engine = &p.engine;
+    let started = Instant::now();
+    let mut done = vec![false; total];
+    let mut summary = PushSummary {
+        command: "push",
+        environment: p.environment.clone(),
+        endpoint: engine.apns().base().to_string(),
+        auth: p.auth_name,
+        topic: p.topic.clone(),
+        push_type: opts.push_type.as_str().to_string(),
+        total,
+        succeeded: 0,
+        failed: 0,
+        not_sent: 0,
+        retried: 0,
+        reasons: BTreeMap::new(),
+        goaway: BTreeMap::new(),
+        elapsed_ms: 0.0,
+        pushes_per_second: 0.0,
+        interrupted: false,
+    };
+    let mut service_failures = 0usize;
+    let mut first_service_error: Option<String> = None;
+    let mut rejected = false;
+    let tokens = p.tokens.clone();
+    let mut stream = futures_util::stream::iter(tokens.into_iter().enumerate())
+        .map(|(i, t)| async move { (i, engine.push(t).await) })
+        .buffer_unordered(opts.concurrency.max(1));
+    let cancel = ctx.cancel.clone();
+    let mut write_err = None;
+    loop {
+        let next = tokio::select! {
+            n = stream.next() => n,
+            _ = cancel.cancelled() => { summary.interrupted = true; None }
+        };
+        let Some((i, (rec, kind))) = next else { break };
+        done[i] = true;
+        tally(&mut summary, &rec, kind);
+        match kind {
+            Kind::Service => {
+                service_failures += 1;
+                if first_service_error.is_none() {
+                    first_service_error = rec
+                        .error
+                        .clone()
+                        .or_else(|| rec.reason.clone())
+                        .or_else(|| rec.status.map(|s| format!("HTTP {s}")));
+                }
+            }
+            Kind::Rejected | Kind::NotSent => rejected = true,
+            Kind::Ok => {}
+        }
+        progress.inc(1);
+        if let Err(e) = ctx.reporter.emit(&rec) {
+            write_err = Some(e);
+            break;
+        }
+    }
+    drop(stream);
+    progress.finish();
+    if let Some(e) = write_err {
+        return Err(Error::Output(e));
+    }
+    // Every token ends with exactly one result, even when interrupted.
+    for (i, t) in p.tokens.iter().enumerate() {
+        if done[i] {
+            continue;
+        }
+        let rec = PushRecord {
+            token: t.clone(),
+            ok: false,
+            status: None,
+            apns_id: None,
+            apns_unique_id: None,
+            reason: None,
+            timestamp: None,
+            explanation: None,
+            fix: None,
+            error: Some("not sent: interrupted".into()),
+            goaway: None,
+            attempts: 0,
+            retried: Vec::new(),
+            latency_ms: 0.0,
+        };
+        tally(&mut summary, &rec, Kind::NotSent);
+        ctx.reporter.emit(&rec)?;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    summary.elapsed_ms = elapsed * 1000.0;
+    let answered = summary.total - summary.not_sent;
+    summary.pushes_per_second = if elapsed > 0.0 {
+        answered as f64 / elapsed
+    } else {
+        0.0
+    };
+    ctx.reporter.finish(&summary, "voipctl push")?;
+    if summary.interrupted {
+        return Ok(Outcome::Interrupted);
+    }
+    if service_failures > 0 {
+        return Err(Error::network(ServiceFailure {
+            failed: service_failures,
+            total,
+            first: first_service_error.unwrap_or_else(|| "no answer".into()),
+        }));
+    }
+    Ok(Outcome::from_failed(rejected))
+}
+
+fn tally(s: &mut PushSummary, rec: &PushRecord, kind: Kind) {
+    if rec.attempts > 1 {
+        s.retried += 1;
+    }
+    if let Some(g) = &rec.goaway {
+        *s.goaway.entry(g.clone()).or_default() += 1;
+    }
+    match kind {
+        Kind::Ok => s.succeeded += 1,
+        Kind::NotSent => {
+            s.failed += 1;
+            s.not_sent += 1;
+            *s.reasons.entry("not_sent".into()).or_default() += 1;
+        }
+        Kind::Rejected | Kind::Service => {
+            s.failed += 1;
+            let key = rec
+                .reason
+                .clone()
+                .or_else(|| rec.status.map(|st| format!("HTTP {st}")))
+                .unwrap_or_else(|| "network".into());
+            *s.reasons.entry(key).or_default() += 1;
+        }
+    }
+}
