@@ -549,6 +549,13 @@ fn app_directory_xcarchive_and_plists() {
     assert_eq!(j.summary.source, "app");
     assert!(j.findings.iter().all(|f| f.component == "Phone.app"));
 
+    let unzipped = d.path().join("unzipped");
+    std::fs::create_dir_all(unzipped.join("Payload")).unwrap();
+    Spec::good().build().write_dir(&unzipped.join("Payload"));
+    let j = json(&unzipped, &[]);
+    assert_eq!(j.code, 0, "{:?}", j.findings);
+    assert_eq!(j.findings[0].component, "Payload/Phone.app");
+
     let arch = d.path().join("Phone.xcarchive");
     let apps = arch.join("Products/Applications");
     std::fs::create_dir_all(&apps).unwrap();

@@ -19,6 +19,9 @@ const MAX_SIGNATURE: u64 = 64 << 20;
 const MAX_SLICES: u32 = 32;
 /// Most load commands in one slice.
 const MAX_NCMDS: u32 = 65_536;
+/// Most bytes held at once over all slices (headers, load commands, signatures), so a hostile fat
+/// file cannot make us buffer 32 × 64 MiB.
+const MAX_HELD: u64 = 128 << 20;
 
 const FAT_MAGIC: u32 = 0xcafe_babe;
 const FAT_MAGIC_64: u32 = 0xcafe_babf;
@@ -152,8 +155,8 @@ enum Want {
     },
     Commands {
         base: u64,
+        size: u64,
         ncmds: u32,
-        big: bool,
         wide: bool,
         cpu: u32,
         sub: u32,
@@ -182,6 +185,7 @@ pub struct Scanner {
     tail: Vec<u8>,
     longest: usize,
     error: Option<MachoError>,
+    held: u64,
 }
 
 impl Default for Scanner {
@@ -193,7 +197,12 @@ impl Default for Scanner {
 impl Scanner {
     /// A scanner at offset 0.
     pub fn new() -> Self {
-        let finder = AhoCorasick::new(MARKERS).ok();
+        // No marker contains another, so leftmost-first finds every one that occurs and lets
+        // aho-corasick use its SIMD prefilter.
+        let finder = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(MARKERS)
+            .ok();
         Scanner {
             pos: 0,
             pending: vec![Pending {
@@ -208,6 +217,7 @@ impl Scanner {
             tail: Vec::new(),
             longest: MARKERS.iter().map(|m| m.len()).max().unwrap_or(0),
             error: None,
+            held: 8,
         }
     }
 
@@ -311,11 +321,11 @@ impl Scanner {
             let head = &chunk[..chunk.len().min(self.longest)];
             let mut seam = std::mem::take(&mut self.tail);
             seam.extend_from_slice(head);
-            for m in finder.find_overlapping_iter(&seam) {
+            for m in finder.find_iter(&seam) {
                 self.markers.insert(m.pattern().as_usize());
             }
         }
-        for m in finder.find_overlapping_iter(chunk) {
+        for m in finder.find_iter(chunk) {
             self.markers.insert(m.pattern().as_usize());
         }
         let keep = self.longest.saturating_sub(1);
@@ -334,6 +344,13 @@ impl Scanner {
             return Err(MachoError::Malformed(
                 "a header points backwards into data already read",
             ));
+        }
+        self.held = self.held.saturating_add(len);
+        if self.held > MAX_HELD {
+            return Err(MachoError::Absurd {
+                what: "total size of load commands and signatures",
+                value: self.held,
+            });
         }
         self.pending.push(Pending {
             start,
@@ -493,8 +510,8 @@ impl Scanner {
                     sizeofcmds,
                     Want::Commands {
                         base,
+                        size,
                         ncmds,
-                        big: false,
                         wide,
                         cpu: hcpu,
                         sub: hsub,
@@ -503,11 +520,11 @@ impl Scanner {
             }
             Want::Commands {
                 base,
+                size,
                 ncmds,
                 wide,
                 cpu,
                 sub,
-                ..
             } => {
                 let (mut slice, sig) = parse_commands(b, ncmds, wide, cpu, sub)?;
                 slice.offset = base;
@@ -518,6 +535,17 @@ impl Scanner {
                             what: "code signature size",
                             value: len,
                         });
+                    }
+                    let hdr = if wide { 32 } else { 28 };
+                    if off < hdr + b.len() as u64 {
+                        return Err(MachoError::Malformed(
+                            "the code signature overlaps the load commands",
+                        ));
+                    }
+                    if size != u64::MAX && off.saturating_add(len) > size {
+                        return Err(MachoError::Malformed(
+                            "the code signature runs past the end of its slice",
+                        ));
                     }
                     let idx = self.slices.len() - 1;
                     self.want(base + off, len, Want::Signature { slice: idx })?;
@@ -726,6 +754,31 @@ mod tests {
     }
 
     #[test]
+    fn signature_inside_the_load_commands_is_malformed() {
+        let mut b = vec![
+            0xcf, 0xfa, 0xed, 0xfe, 0x0c, 0, 0, 1, 0, 0, 0, 0, 2, 0, 0, 0,
+        ];
+        b.extend_from_slice(&[1, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        b.extend_from_slice(&[0x1d, 0, 0, 0, 16, 0, 0, 0, 8, 0, 0, 0, 16, 0, 0, 0]);
+        assert_eq!(
+            parse(&b),
+            Err(MachoError::Malformed(
+                "the code signature overlaps the load commands"
+            ))
+        );
+    }
+
+    #[test]
+    fn overlapping_fat_slices_are_malformed() {
+        let mut b = vec![0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 2];
+        for _ in 0..2 {
+            b.extend_from_slice(&CPU_ARM64.to_be_bytes());
+            b.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0x40, 0, 0, 0, 0x10, 0, 0, 0, 0, 14]);
+        }
+        assert_eq!(parse(&b), Err(MachoError::Malformed("fat slices overlap")));
+    }
+
+    #[test]
     fn markers_across_chunk_seams_are_found() -> Result<(), MachoError> {
         let mut file = vec![0xcf, 0xfa, 0xed, 0xfe];
         file.extend_from_slice(&CPU_ARM64.to_le_bytes());
@@ -763,9 +816,13 @@ mod tests {
                 if let Some(x) = b.get_mut(i) { *x = v; }
             }
             let split = split.min(b.len());
+            let whole = parse(&b);
             let mut s = Scanner::new();
-            if s.feed(&b[..split]).is_ok() && s.feed(&b[split..]).is_ok() {
-                let _ = s.finish();
+            let chunked = s.feed(&b[..split]).and_then(|_| s.feed(&b[split..])).and_then(|_| s.finish());
+            // Chunking never changes the verdict.
+            proptest::prop_assert_eq!(whole.is_ok(), chunked.is_ok());
+            if let (Ok(w), Ok(c)) = (whole, chunked) {
+                proptest::prop_assert_eq!(w, c);
             }
         }
     }

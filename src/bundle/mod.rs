@@ -157,6 +157,18 @@ pub fn read(path: &Path) -> Result<Loaded, BundleError> {
             let facts = read_app(&mut tree, first, "xcarchive")?;
             return Ok(Loaded { facts, notes });
         }
+        if path.join("Payload").is_dir() {
+            // An unzipped .ipa.
+            let apps = tree.subdirs("Payload", ".app");
+            let Some(first) = apps.first() else {
+                return Err(BundleError::NoPayload);
+            };
+            if apps.len() > 1 {
+                notes.push(format!("{} apps in Payload/; checked {first}", apps.len()));
+            }
+            let facts = read_app(&mut tree, first, "app")?;
+            return Ok(Loaded { facts, notes });
+        }
         if !path.join("Info.plist").exists() {
             return Err(BundleError::Unknown(path.to_path_buf()));
         }
@@ -474,5 +486,71 @@ impl Tree for ZipTree {
         out.sort();
         out.dedup();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> plist::Dictionary {
+        let mut d = plist::Dictionary::new();
+        d.insert("CFBundleIdentifier".into(), "com.example.phone".into());
+        d.insert(
+            "UIBackgroundModes".into(),
+            plist::Value::Array(vec!["voip".into(), "audio".into()]),
+        );
+        d.insert("n".into(), plist::Value::Integer(7.into()));
+        d
+    }
+
+    #[test]
+    fn xml_and_binary_plists_parse_alike() -> Result<(), Box<dyn std::error::Error>> {
+        let mut xml = Vec::new();
+        plist::Value::Dictionary(sample()).to_writer_xml(&mut xml)?;
+        let mut bin = Vec::new();
+        plist::Value::Dictionary(sample()).to_writer_binary(&mut bin)?;
+        assert_eq!(parse_info_plist(&xml)?, sample());
+        assert_eq!(parse_info_plist(&bin)?, sample());
+        assert!(matches!(
+            parse_info_plist(b"<?xml version=\"1.0\"?><plist><array/></plist>"),
+            Err(PlistError::NotDict)
+        ));
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(b in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            let _ = parse_info_plist(&b);
+        }
+
+        #[test]
+        fn mutated_binary_plists_never_panic(
+            patch in proptest::collection::vec((0usize..400, proptest::num::u8::ANY), 1..8),
+            cut in 0usize..400,
+        ) {
+            let mut bin = Vec::new();
+            let _ = plist::Value::Dictionary(sample()).to_writer_binary(&mut bin);
+            for (i, v) in patch {
+                let n = bin.len();
+                if let Some(x) = bin.get_mut(i % n) { *x = v; }
+            }
+            bin.truncate(cut.max(8));
+            let _ = parse_info_plist(&bin);
+        }
+
+        #[test]
+        fn mutated_xml_plists_never_panic(
+            patch in proptest::collection::vec((0usize..600, proptest::num::u8::ANY), 1..8),
+        ) {
+            let mut xml = Vec::new();
+            let _ = plist::Value::Dictionary(sample()).to_writer_xml(&mut xml);
+            for (i, v) in patch {
+                let n = xml.len();
+                if let Some(x) = xml.get_mut(i % n) { *x = v; }
+            }
+            let _ = parse_info_plist(&xml);
+        }
     }
 }

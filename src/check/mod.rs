@@ -35,7 +35,7 @@ pub(crate) fn date(t: SystemTime) -> String {
     time::OffsetDateTime::from(t).date().to_string()
 }
 
-pub(crate) fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
+pub(crate) async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
     if opts.list_rules {
         return list_rules(ctx, &opts);
     }
@@ -44,7 +44,14 @@ pub(crate) fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
             "check needs a PATH (an .ipa, .app, .xcarchive or Info.plist), or --list-rules".into(),
         ));
     };
-    let loaded = bundle::read(&path).map_err(Error::input)?;
+    // Reading a large .ipa takes a moment and is blocking I/O: do it off the async threads, and
+    // stop at once on Ctrl-C (nothing has been reported yet, so there is no partial summary).
+    let p = path.clone();
+    let task = tokio::task::spawn_blocking(move || bundle::read(&p));
+    let loaded = tokio::select! {
+        r = task => r.map_err(Error::input)?.map_err(Error::input)?,
+        _ = ctx.cancel.cancelled() => return Err(Error::Interrupted),
+    };
     for n in &loaded.notes {
         ctx.warn(n);
     }

@@ -207,22 +207,26 @@ impl Record for Summary {
         } else {
             String::new()
         };
+        let notes = if self.infos > 0 {
+            format!(", {}", plural(self.infos, "note", "notes"))
+        } else {
+            String::new()
+        };
+        let skipped = match (self.not_checked.len(), style.verbose) {
+            (0, _) => String::new(),
+            (n, 0) => format!(", {n} not checked (-v lists them)"),
+            (n, _) => format!(", {n} not checked"),
+        };
         writeln!(
             w,
-            "{verdict} {}{ext} ({}{}): {}, {}, {}; {} of {} rules passed{}",
+            "{verdict} {}{ext} ({}{}): {}, {}{notes}; {} of {} rules passed{skipped}",
             terminal(&self.path),
             self.distribution,
             if self.strict { ", strict" } else { "" },
             plural(self.errors, "error", "errors"),
             plural(self.warnings, "warning", "warnings"),
-            plural(self.infos, "info", "infos"),
             self.passed,
             self.rules,
-            if self.not_checked.is_empty() {
-                String::new()
-            } else {
-                format!(", {} not checked", self.not_checked.len())
-            }
         )
     }
 }
