@@ -38,6 +38,7 @@ complete -c voipctl -n "__fish_voipctl_needs_command" -s V -l version -d 'Print 
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "check" -d 'VoIP preflight of an .ipa, .app, .xcarchive or Info.plist: background modes, SDK, linkage, entitlements, profile'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "completions" -d 'Print shell completions or the man page (or write them all to a directory)'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "push" -d 'Send test VoIP (or other) pushes through APNs over HTTP/2 and explain every failure'
+complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "signal" -d 'Signalling: send SIP or raw packets (UDP, TCP, TLS, WebSocket), or be the server an app\'s VoIP socket connects to'
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l distribution -d 'How the build will be distributed; decides which findings are errors' -r -f -a "appstore\t'App Store / TestFlight (the preflight case)'
 adhoc\t'Ad hoc (listed devices)'
 development\t'Development (debugger allowed, APNs sandbox)'
@@ -116,3 +117,81 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand push" -s v -l verbose -d
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -s q -l quiet -d 'Only failures and the summary; no progress bars'
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -s V -l version -d 'Print version'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and not __fish_seen_subcommand_from send serve" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
+json\t'JSON Lines (same as --json)'
+junit\t'JUnit XML for CI test reports'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and not __fish_seen_subcommand_from send serve" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and not __fish_seen_subcommand_from send serve" -l json -d 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and not __fish_seen_subcommand_from send serve" -s v -l verbose -d 'More detail (explanations, protocol notes); repeat for more'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and not __fish_seen_subcommand_from send serve" -s q -l quiet -d 'Only failures and the summary; no progress bars'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and not __fish_seen_subcommand_from send serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and not __fish_seen_subcommand_from send serve" -s V -l version -d 'Print version'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and not __fish_seen_subcommand_from send serve" -f -a "send" -d 'Send SIP requests or raw bytes to a signalling server; report replies and round-trip times'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and not __fish_seen_subcommand_from send serve" -f -a "serve" -d 'Act as the server an app\'s VoIP socket connects to: hold connections, answer, send wakes'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -s t -l transport -d 'Transport for a TARGET without a scheme' -r -f -a "udp\t'Datagrams'
+tcp\t'TCP'
+tls\t'TLS over TCP'
+ws\t'WebSocket (subprotocol sip)'
+wss\t'WebSocket over TLS'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -s m -l method -d 'SIP request to build and send (the default is OPTIONS)' -r -f -a "options\t'OPTIONS (a ping)'
+register\t'REGISTER (Expires: 60)'
+invite\t'INVITE with an SDP audio offer; ACKed, and hung up with BYE if answered'
+message\t'MESSAGE with a text body'
+notify\t'NOTIFY (Event: check-sync)'
+cancel\t'CANCEL (stand-alone)'
+bye\t'BYE (stand-alone)'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l text -d 'Send this text as is (C-style escapes such as \\r\\n are not interpreted; use $\'…\' in the shell)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l hex -d 'Send these bytes, written as hex (spaces and colons allowed)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l file -d 'Send the contents of this file as is' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l uri -d 'Request-URI (default sip:HOST:PORT)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l from -d 'From URI (default sip:voipctl@LOCAL-IP)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l to -d 'To URI (default: the Request-URI; for REGISTER the From URI)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l body -d 'Request body (text/plain unless INVITE)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -s H -l header -d 'Extra header, "Name: value" (repeatable)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -s c -l count -d 'Number of requests' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -s i -l interval -d 'Time between the starts of two requests (0 = back to back)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l timeout -d 'How long to wait for connecting and for each final reply' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l expect -d 'Final statuses that count as success, e.g. 2xx or 2xx,486' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l ca-cert -d 'Trust only the CA certificates in this PEM file for TLS/WSS (default: the system\'s trust store)' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l server-name -d 'Name to verify the server certificate against (default: the target host)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
+json\t'JSON Lines (same as --json)'
+junit\t'JUnit XML for CI test reports'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l no-wait -d 'Send without waiting for replies'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l json -d 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -s v -l verbose -d 'More detail (explanations, protocol notes); repeat for more'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -s q -l quiet -d 'Only failures and the summary; no progress bars'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -s V -l version -d 'Print version'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -s l -l listen -d 'Listen here (repeatable): udp://IP:PORT, tcp://…, tls://…, ws://…, wss://… (port 0 = any free port)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l cert -d 'TLS certificate chain (PEM) for tls:// and wss:// (default: a fresh self-signed one for localhost)' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l key -d 'TLS private key (PEM)' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l write-cert -d 'Write the TLS certificate to this file (give it to the client as --ca-cert)' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l wake -d 'What a wake packet is' -r -f -a "invite\t'A SIP INVITE to the contact the app registered (or to the connection)'
+raw\t'Raw bytes: --wake-text or --wake-hex (default a double CRLF)'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l wake-text -d 'Raw wake payload as text (implies --wake raw)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l wake-hex -d 'Raw wake payload as hex (implies --wake raw)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l wake-every -d 'Send a wake to every held connection this often' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l wake-timeout -d 'How long a wake waits for the app to answer (iOS gives a woken app about 10 s)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l duration -d 'Stop after this long and print the summary (default: until Ctrl-C, SIGTERM or `quit`)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l max-connections -d 'Most connections (and UDP peers) held at once; more are refused' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l message-timeout -d 'Deadline for one message to arrive completely, and for TLS/WebSocket handshakes (slow senders are dropped)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l idle-timeout -d 'Drop a connection after this long without data (default: hold forever; UDP peers: 300 s)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
+json\t'JSON Lines (same as --json)'
+junit\t'JUnit XML for CI test reports'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l wake-on-stdin -d 'Read control lines on stdin: `wake` (all), `wake N` (connection N), `quit`'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l no-answer -d 'Record requests without answering them'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l json -d 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'More detail (explanations, protocol notes); repeat for more'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Only failures and the summary; no progress bars'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'

@@ -19,6 +19,8 @@ pub mod push;
 pub mod report;
 mod run;
 pub mod sanitize;
+pub mod signal;
+pub mod sip;
 
 pub use context::{Cancel, Ctx, Outcome};
 pub use error::{Error, Result};

@@ -121,6 +121,12 @@ async fn dispatch(ctx: &mut Ctx, command: Command) -> crate::Result<crate::Outco
         Command::Check(a) => crate::check::run(ctx, a.resolve()).await,
         Command::Completions(a) => crate::completions::run(ctx, a.resolve()),
         Command::Push(a) => crate::push::run(ctx, a.resolve()?).await,
+        Command::Signal(a) => match a.command {
+            crate::cli::SignalCommand::Send(s) => crate::signal::run_send(ctx, s.resolve()?).await,
+            crate::cli::SignalCommand::Serve(s) => {
+                crate::signal::run_serve(ctx, s.resolve()?).await
+            }
+        },
     }
 }
 

@@ -5,10 +5,12 @@
 mod check;
 mod completions;
 mod push;
+mod signal;
 
 pub use check::{CheckArgs, DistributionArg};
 pub use completions::CompletionsArgs;
 pub use push::PushArgs;
+pub use signal::{SendArgs, ServeArgs, SignalArgs, SignalCommand};
 
 use crate::report::{Format, Style};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -41,6 +43,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Send test VoIP (or other) pushes through APNs over HTTP/2 and explain every failure.
     Push(Box<PushArgs>),
+    /// Signalling: send SIP or raw packets (UDP, TCP, TLS, WebSocket), or be the server an app's VoIP socket connects to.
+    Signal(SignalArgs),
 }
 
 /// `--color` values.

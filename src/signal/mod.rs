@@ -1,0 +1,243 @@
+//! `voipctl signal`: both ends of the signalling connection a VoIP app keeps to its server.
+//!
+//! `send` plays the client (a SIP ping, a request or raw bytes, with round-trip statistics);
+//! `serve` plays the server the app's legacy VoIP socket connects to: it holds the connection,
+//! answers REGISTER, OPTIONS and CRLF keep-alives, and sends the wake packets whose arrival makes
+//! iOS wake the app — then records whether and when the app answered. SIP itself lives in
+//! [`crate::sip`] (pure); this module is the I/O around it.
+
+mod net;
+mod send;
+mod serve;
+mod session;
+mod stats;
+
+pub use net::Target;
+pub use send::{Expect, Payload, SendOptions, run_send};
+pub use serve::{Listen, ServeOptions, run_serve};
+pub use session::WakeKind;
+pub use stats::RttStats;
+
+use std::time::Duration;
+
+/// Why signalling could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SignalError {
+    /// DNS.
+    #[error("resolve {host}: {reason}")]
+    Resolve {
+        /// The name.
+        host: String,
+        /// Resolver message.
+        reason: String,
+    },
+    /// Nobody listens there.
+    #[error(
+        "connect to {addr}: connection refused (is a SIP server listening there? try `voipctl signal serve` on that port to check the path)"
+    )]
+    Refused {
+        /// host:port.
+        addr: String,
+    },
+    /// The peer reset the connection.
+    #[error("talk to {addr}: the connection was reset by the peer")]
+    Reset {
+        /// host:port.
+        addr: String,
+    },
+    /// The peer closed before answering.
+    #[error("get a reply from {addr}: the peer closed the connection")]
+    Closed {
+        /// host:port.
+        addr: String,
+    },
+    /// Connect or handshake took too long.
+    #[error(
+        "connect to {addr}: no connection within {secs:.1} s (check host, port, firewall; raise --timeout)"
+    )]
+    ConnectTimeout {
+        /// host:port.
+        addr: String,
+        /// Timeout.
+        secs: f64,
+    },
+    /// No reply at all.
+    #[error(
+        "get a reply from {addr}: nothing came back within {secs:.1} s (is the port right, and does the server answer {what}?)"
+    )]
+    NoReply {
+        /// host:port.
+        addr: String,
+        /// Timeout.
+        secs: f64,
+        /// What was sent.
+        what: String,
+    },
+    /// TLS handshake failed.
+    #[error(
+        "complete the TLS handshake with {addr}: {reason} (for a private or self-signed CA pass it with --ca-cert FILE; check --server-name)"
+    )]
+    Tls {
+        /// host:port.
+        addr: String,
+        /// rustls' reason.
+        reason: String,
+    },
+    /// TLS could not be configured.
+    #[error("set up TLS: {0}")]
+    TlsSetup(String),
+    /// WebSocket upgrade failed.
+    #[error(
+        "open a WebSocket to {url}: {reason} (the server must accept subprotocol `sip`, RFC 7118)"
+    )]
+    WebSocket {
+        /// ws:// URL.
+        url: String,
+        /// Reason.
+        reason: String,
+    },
+    /// The peer's bytes broke SIP framing or the limits.
+    #[error("read from {addr}: {reason}")]
+    Protocol {
+        /// host:port.
+        addr: String,
+        /// Parse error.
+        reason: String,
+    },
+    /// Other socket errors.
+    #[error("talk to {addr}")]
+    Io {
+        /// host:port.
+        addr: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A certificate or key file.
+    #[error("read {path}: {reason}")]
+    Cert {
+        /// Path.
+        path: String,
+        /// Reason.
+        reason: String,
+    },
+    /// A payload file.
+    #[error("read payload file {path}")]
+    Payload {
+        /// Path.
+        path: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Binding a listener.
+    #[error("listen on {addr} (is the port in use? pick another with --listen, or port 0 for any)")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl SignalError {
+    /// Exit-code category: files are input errors, everything else is the network.
+    pub fn into_error(self) -> crate::Error {
+        match self {
+            SignalError::Cert { .. } | SignalError::Payload { .. } => crate::Error::input(self),
+            _ => crate::Error::network(self),
+        }
+    }
+}
+
+/// Parse `500ms`, `2s`, `1.5s`, `3m`, `1h`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (examples: 500ms, 2s, 1.5m)"))?;
+    let secs = match unit.trim() {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        u => return Err(format!("unknown unit {u:?} in {s:?} (use ms, s, m or h)")),
+    };
+    if !secs.is_finite() || !(0.0..=1e9).contains(&secs) {
+        return Err(format!("{s:?} is out of range"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Milliseconds with microsecond precision, for JSON.
+pub(crate) fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+/// Now as RFC 3339 UTC, to line records up with the device log.
+pub(crate) fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// A short printable description of bytes from a peer: the first line, or a hex prefix.
+pub(crate) fn preview(data: &[u8]) -> String {
+    let first = data.split(|b| *b == b'\n').next().unwrap_or_default();
+    let first = first.strip_suffix(b"\r").unwrap_or(first);
+    let text = String::from_utf8_lossy(&first[..first.len().min(120)]).into_owned();
+    if !text.is_empty() && text.chars().all(|c| !c.is_control()) {
+        text
+    } else {
+        data.iter().take(32).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::sip::Transport;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("1.5m").unwrap(), Duration::from_secs(90));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn targets() {
+        let t = Target::parse("tcp://127.0.0.1:5070", None).unwrap();
+        assert_eq!((t.transport, t.port), (Transport::Tcp, 5070));
+        let t = Target::parse("sip:alice@example.com;transport=tls", None).unwrap();
+        assert_eq!(
+            (t.transport, t.host.as_str(), t.port),
+            (Transport::Tls, "example.com", 5061)
+        );
+        let t = Target::parse("wss://[::1]:8443/sip", None).unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path.as_str()),
+            ("::1", 8443, "/sip")
+        );
+        assert_eq!(t.url(), "wss://[::1]:8443/sip");
+        let t = Target::parse("example.com", Some(Transport::Tcp)).unwrap();
+        assert_eq!((t.transport, t.port), (Transport::Tcp, 5060));
+        assert!(Target::parse("ftp://x", None).is_err());
+        assert!(Target::parse("udp://:5060", None).is_err());
+        assert!(Target::parse("udp://h:99999", None).is_err());
+    }
+
+    #[test]
+    fn previews_are_printable() {
+        assert_eq!(preview(b"SIP/2.0 200 OK\r\nVia: x\r\n"), "SIP/2.0 200 OK");
+        assert_eq!(preview(&[0x1b, 0x00]), "1b00");
+    }
+}
