@@ -39,6 +39,10 @@ complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "check" -d 'VoIP pre
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "completions" -d 'Print shell completions or the man page (or write them all to a directory)'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "push" -d 'Send test VoIP (or other) pushes through APNs over HTTP/2 and explain every failure'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "signal" -d 'Signalling: send SIP or raw packets (UDP, TCP, TLS, WebSocket), or be the server an app\'s VoIP socket connects to'
+complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "devices" -d 'List attached iPhones (USB and network); --watch streams attach/detach'
+complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "info" -d 'Show a device\'s lockdown values (name, model, iOS version…), or one with --key'
+complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "apps" -d 'List installed apps with their background modes and entitlements; --voip for VoIP apps'
+complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "sim" -d 'Run a simulated iPhone (usbmuxd, lockdownd, syslog, installation_proxy) from a scenario'
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l distribution -d 'How the build will be distributed; decides which findings are errors' -r -f -a "appstore\t'App Store / TestFlight (the preflight case)'
 adhoc\t'Ad hoc (listed devices)'
 development\t'Development (debugger allowed, APNs sandbox)'
@@ -195,3 +199,73 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Only failures and the summary; no progress bars'
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
+complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l usbmuxd -d 'usbmuxd address: UNIX:/path, /path, host:port or [v6]:port [default: USBMUXD_SOCKET_ADDRESS, else /var/run/usbmuxd; 127.0.0.1:27015 on Windows]' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -s u -l udid -d 'The device to use (needed when several are attached)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l timeout -d 'Seconds allowed for each device operation' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l duration -d 'With --watch: stop after this many seconds' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
+json\t'JSON Lines (same as --json)'
+junit\t'JUnit XML for CI test reports'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -s n -l network -d 'Use the device\'s network (Wi-Fi) connection instead of USB'
+complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l watch -d 'After the list, stream attach/detach events until Ctrl-C (or --duration)'
+complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l json -d 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
+complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -s v -l verbose -d 'More detail (explanations, protocol notes); repeat for more'
+complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -s q -l quiet -d 'Only failures and the summary; no progress bars'
+complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -s V -l version -d 'Print version'
+complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l usbmuxd -d 'usbmuxd address: UNIX:/path, /path, host:port or [v6]:port [default: USBMUXD_SOCKET_ADDRESS, else /var/run/usbmuxd; 127.0.0.1:27015 on Windows]' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand info" -s u -l udid -d 'The device to use (needed when several are attached)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l timeout -d 'Seconds allowed for each device operation' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand info" -s k -l key -d 'Print one value (e.g. ProductVersion, DeviceName, UniqueDeviceID)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l domain -d 'Lockdown domain to read (e.g. com.apple.disk_usage)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
+json\t'JSON Lines (same as --json)'
+junit\t'JUnit XML for CI test reports'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand info" -s n -l network -d 'Use the device\'s network (Wi-Fi) connection instead of USB'
+complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l all -d 'Every attached device, concurrently'
+complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l json -d 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
+complete -c voipctl -n "__fish_voipctl_using_subcommand info" -s v -l verbose -d 'More detail (explanations, protocol notes); repeat for more'
+complete -c voipctl -n "__fish_voipctl_using_subcommand info" -s q -l quiet -d 'Only failures and the summary; no progress bars'
+complete -c voipctl -n "__fish_voipctl_using_subcommand info" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c voipctl -n "__fish_voipctl_using_subcommand info" -s V -l version -d 'Print version'
+complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -l usbmuxd -d 'usbmuxd address: UNIX:/path, /path, host:port or [v6]:port [default: USBMUXD_SOCKET_ADDRESS, else /var/run/usbmuxd; 127.0.0.1:27015 on Windows]' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -s u -l udid -d 'The device to use (needed when several are attached)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -l timeout -d 'Seconds allowed for each device operation' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -l type -d 'Which apps' -r -f -a "user\t'Apps the user installed'
+system\t'Apple\'s apps'
+any\t'Both'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -s b -l bundle -d 'Only this bundle id (repeatable)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
+json\t'JSON Lines (same as --json)'
+junit\t'JUnit XML for CI test reports'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -s n -l network -d 'Use the device\'s network (Wi-Fi) connection instead of USB'
+complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -l all -d 'Every attached device, concurrently'
+complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -l voip -d 'Only apps that can use VoIP (`voip` in UIBackgroundModes)'
+complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -l json -d 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
+complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -s v -l verbose -d 'More detail (explanations, protocol notes); repeat for more'
+complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -s q -l quiet -d 'Only failures and the summary; no progress bars'
+complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -s V -l version -d 'Print version'
+complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l listen -d 'Listen on this TCP address (port 0 picks a free port)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l unix -d 'Listen on a Unix socket at PATH instead (e.g. to stand in for /var/run/usbmuxd)' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l duration -d 'Stop after this many seconds (default: run until Ctrl-C)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
+json\t'JSON Lines (same as --json)'
+junit\t'JUnit XML for CI test reports'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l json -d 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
+complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -s v -l verbose -d 'More detail (explanations, protocol notes); repeat for more'
+complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -s q -l quiet -d 'Only failures and the summary; no progress bars'
+complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -s V -l version -d 'Print version'

@@ -12,6 +12,7 @@ pub mod check;
 pub mod cli;
 mod completions;
 mod context;
+pub mod device;
 pub mod error;
 pub mod exit;
 pub mod preflight;
@@ -21,6 +22,7 @@ mod run;
 pub mod sanitize;
 pub mod signal;
 pub mod sip;
+pub mod sim;
 
 pub use context::{Cancel, Ctx, Outcome};
 pub use error::{Error, Result};

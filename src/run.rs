@@ -127,6 +127,10 @@ async fn dispatch(ctx: &mut Ctx, command: Command) -> crate::Result<crate::Outco
                 crate::signal::run_serve(ctx, s.resolve()?).await
             }
         },
+        Command::Devices(a) => crate::device::run_devices(ctx, a.resolve()?).await,
+        Command::Info(a) => crate::device::run_info(ctx, a.resolve()?).await,
+        Command::Apps(a) => crate::device::run_apps(ctx, a.resolve()?).await,
+        Command::Sim(a) => crate::sim::run(ctx, a.resolve()?).await,
     }
 }
 

@@ -6,11 +6,15 @@ mod check;
 mod completions;
 mod push;
 mod signal;
+mod device;
+mod sim;
 
 pub use check::{CheckArgs, DistributionArg};
 pub use completions::CompletionsArgs;
 pub use push::PushArgs;
 pub use signal::{SendArgs, ServeArgs, SignalArgs, SignalCommand};
+pub use device::{AppsArgs, DeviceArgs, DevicesArgs, InfoArgs};
+pub use sim::SimArgs;
 
 use crate::report::{Format, Style};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -45,6 +49,14 @@ pub enum Command {
     Push(Box<PushArgs>),
     /// Signalling: send SIP or raw packets (UDP, TCP, TLS, WebSocket), or be the server an app's VoIP socket connects to.
     Signal(SignalArgs),
+    /// List attached iPhones (USB and network); --watch streams attach/detach.
+    Devices(DevicesArgs),
+    /// Show a device's lockdown values (name, model, iOS version…), or one with --key.
+    Info(InfoArgs),
+    /// List installed apps with their background modes and entitlements; --voip for VoIP apps.
+    Apps(AppsArgs),
+    /// Run a simulated iPhone (usbmuxd, lockdownd, syslog, installation_proxy) from a scenario.
+    Sim(SimArgs),
 }
 
 /// `--color` values.

@@ -1,0 +1,154 @@
+//! `voipctl devices`, `info`, `apps`, and the device-selection options other device commands
+//! (`watch`, `probe`, `check --device`) flatten in.
+
+use crate::device::{self, MuxAddr, Selector, apps::AppKind};
+use clap::{Args, ValueEnum};
+use std::time::Duration;
+
+/// How to reach the phone: usbmuxd address, device choice, timeout.
+#[derive(Debug, Clone, Args)]
+pub struct DeviceArgs {
+    /// usbmuxd address: UNIX:/path, /path, host:port or [v6]:port [default: USBMUXD_SOCKET_ADDRESS,
+    /// else /var/run/usbmuxd; 127.0.0.1:27015 on Windows]
+    #[arg(long, value_name = "ADDR")]
+    pub usbmuxd: Option<String>,
+    /// The device to use (needed when several are attached).
+    #[arg(short = 'u', long, value_name = "UDID")]
+    pub udid: Option<String>,
+    /// Use the device's network (Wi-Fi) connection instead of USB.
+    #[arg(short = 'n', long)]
+    pub network: bool,
+    /// Seconds allowed for each device operation.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+}
+
+impl DeviceArgs {
+    /// Resolve the usbmuxd address and the selection.
+    pub fn resolve(&self) -> Result<Selector, crate::Error> {
+        let addr = MuxAddr::resolve(self.usbmuxd.as_deref())
+            .map_err(|e| crate::Error::Usage(format!("{e}")))?;
+        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 86_400.0) {
+            return Err(crate::Error::Usage(
+                "--timeout must be a number of seconds between 0 and 86400".into(),
+            ));
+        }
+        Ok(Selector {
+            addr,
+            udid: self.udid.clone(),
+            network: self.network,
+            timeout: Duration::from_secs_f64(self.timeout),
+        })
+    }
+}
+
+/// Arguments of `voipctl devices`.
+#[derive(Debug, Args)]
+pub struct DevicesArgs {
+    /// Device selection.
+    #[command(flatten)]
+    pub device: DeviceArgs,
+    /// After the list, stream attach/detach events until Ctrl-C (or --duration).
+    #[arg(long)]
+    pub watch: bool,
+    /// With --watch: stop after this many seconds.
+    #[arg(long, value_name = "SECS", requires = "watch")]
+    pub duration: Option<f64>,
+}
+
+impl DevicesArgs {
+    /// Plain options for the command module.
+    pub fn resolve(self) -> Result<device::DevicesOptions, crate::Error> {
+        let duration = match self.duration {
+            Some(d) if d.is_finite() && d >= 0.0 => Some(Duration::from_secs_f64(d)),
+            Some(_) => {
+                return Err(crate::Error::Usage(
+                    "--duration must be a number of seconds".into(),
+                ));
+            }
+            None => None,
+        };
+        Ok(device::DevicesOptions {
+            sel: self.device.resolve()?,
+            watch: self.watch,
+            duration,
+        })
+    }
+}
+
+/// Arguments of `voipctl info`.
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// Device selection.
+    #[command(flatten)]
+    pub device: DeviceArgs,
+    /// Every attached device, concurrently.
+    #[arg(long, conflicts_with = "udid")]
+    pub all: bool,
+    /// Print one value (e.g. ProductVersion, DeviceName, UniqueDeviceID).
+    #[arg(short, long, value_name = "KEY")]
+    pub key: Option<String>,
+    /// Lockdown domain to read (e.g. com.apple.disk_usage).
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
+}
+
+impl InfoArgs {
+    /// Plain options for the command module.
+    pub fn resolve(self) -> Result<device::InfoOptions, crate::Error> {
+        Ok(device::InfoOptions {
+            sel: self.device.resolve()?,
+            all: self.all,
+            key: self.key,
+            domain: self.domain,
+        })
+    }
+}
+
+/// `--type` values of `apps`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AppTypeArg {
+    /// Apps the user installed.
+    User,
+    /// Apple's apps.
+    System,
+    /// Both.
+    Any,
+}
+
+/// Arguments of `voipctl apps`.
+#[derive(Debug, Args)]
+pub struct AppsArgs {
+    /// Device selection.
+    #[command(flatten)]
+    pub device: DeviceArgs,
+    /// Every attached device, concurrently.
+    #[arg(long, conflicts_with = "udid")]
+    pub all: bool,
+    /// Only apps that can use VoIP (`voip` in UIBackgroundModes).
+    #[arg(long)]
+    pub voip: bool,
+    /// Which apps.
+    #[arg(long = "type", value_enum, default_value_t = AppTypeArg::User, value_name = "TYPE")]
+    pub app_type: AppTypeArg,
+    /// Only this bundle id (repeatable).
+    #[arg(short, long = "bundle", value_name = "BUNDLE_ID")]
+    pub bundle: Vec<String>,
+}
+
+impl AppsArgs {
+    /// Plain options for the command module.
+    pub fn resolve(self) -> Result<device::AppsOptions, crate::Error> {
+        Ok(device::AppsOptions {
+            sel: self.device.resolve()?,
+            all: self.all,
+            voip_only: self.voip,
+            kind: match self.app_type {
+                AppTypeArg::User => AppKind::User,
+                AppTypeArg::System => AppKind::System,
+                AppTypeArg::Any => AppKind::Any,
+            },
+            bundle_ids: self.bundle,
+        })
+    }
+}

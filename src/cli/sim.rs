@@ -1,0 +1,57 @@
+//! `voipctl sim`.
+
+use crate::sim::{Listen, SimOptions};
+use clap::Args;
+use std::time::Duration;
+
+/// Arguments of `voipctl sim`.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Scenario: a TOML file, or a shipped one (legacy-voip, pushkit-callkit). Default: one
+    /// trusted iPhone with no apps and no log.
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: Option<String>,
+    /// Listen on this TCP address (port 0 picks a free port).
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:0",
+        conflicts_with = "unix"
+    )]
+    pub listen: String,
+    /// Listen on a Unix socket at PATH instead (e.g. to stand in for /var/run/usbmuxd).
+    #[arg(long, value_name = "PATH")]
+    pub unix: Option<std::path::PathBuf>,
+    /// Stop after this many seconds (default: run until Ctrl-C).
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+}
+
+impl SimArgs {
+    /// Plain options for the command module.
+    pub fn resolve(self) -> Result<SimOptions, crate::Error> {
+        let listen = match self.unix {
+            Some(p) => Listen::Unix(p),
+            None => Listen::Tcp(self.listen.parse().map_err(|_| {
+                crate::Error::Usage(format!(
+                    "--listen {:?} is not an address such as 127.0.0.1:0 or [::1]:27015",
+                    self.listen
+                ))
+            })?),
+        };
+        let duration = match self.duration {
+            Some(d) if d.is_finite() && d >= 0.0 => Some(Duration::from_secs_f64(d)),
+            Some(_) => {
+                return Err(crate::Error::Usage(
+                    "--duration must be a number of seconds".into(),
+                ));
+            }
+            None => None,
+        };
+        Ok(SimOptions {
+            scenario: self.scenario,
+            listen,
+            duration,
+        })
+    }
+}

@@ -1,0 +1,149 @@
+//! `voipctl sim [SCENARIO]`: run the simulated iPhone until Ctrl-C (or `--duration`), after
+//! printing the `USBMUXD_SOCKET_ADDRESS` to use as the first line of stdout.
+
+use super::{Listen, Scenario, ScenarioError, Sim};
+use crate::report::{Record, Style};
+use crate::sanitize::terminal;
+use crate::{Ctx, Outcome};
+use serde::Serialize;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The UDID of the default one-phone scenario.
+pub const DEFAULT_UDID: &str = "00008110-000A1B2C3D4E5F6A";
+
+/// Scenarios shipped inside the binary, by name.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "legacy-voip",
+        include_str!("../../scenarios/legacy-voip.toml"),
+    ),
+    (
+        "pushkit-callkit",
+        include_str!("../../scenarios/pushkit-callkit.toml"),
+    ),
+];
+
+/// Options of `voipctl sim`.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// A scenario file, or the name of a shipped one; none: one plain iPhone.
+    pub scenario: Option<String>,
+    /// Where to listen.
+    pub listen: Listen,
+    /// Stop after this long.
+    pub duration: Option<Duration>,
+}
+
+/// Load a scenario by path or shipped name.
+pub fn load(spec: &str) -> Result<Scenario, ScenarioError> {
+    if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == spec) {
+        return Scenario::parse(text);
+    }
+    Scenario::load(&PathBuf::from(spec))
+}
+
+/// `{"type":"sim_ready"}`: the simulator listens. Always the first line of stdout.
+#[derive(Debug, Serialize)]
+pub struct SimReady {
+    /// The address, in the form every client parses.
+    pub usbmuxd: String,
+    /// `USBMUXD_SOCKET_ADDRESS=…`, ready for `export`/`env`.
+    pub env: String,
+    /// Simulated devices.
+    pub devices: Vec<String>,
+    /// Scenario title.
+    pub scenario: Option<String>,
+}
+
+impl Record for SimReady {
+    fn kind(&self) -> &'static str {
+        "sim_ready"
+    }
+    fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
+        writeln!(w, "{}", self.env)?;
+        if let Some(s) = &self.scenario {
+            writeln!(w, "{} {}", style.dim("scenario:"), terminal(s))?;
+        }
+        for d in &self.devices {
+            writeln!(w, "{} {}", style.dim("device:"), terminal(d))?;
+        }
+        writeln!(
+            w,
+            "{}",
+            style.dim(&format!(
+                "try: {} voipctl devices   (Ctrl-C stops the simulator)",
+                self.env
+            ))
+        )
+    }
+}
+
+/// `{"type":"summary"}` of `sim`.
+#[derive(Debug, Serialize)]
+pub struct SimSummary {
+    /// `sim`.
+    pub command: &'static str,
+    /// Simulated devices.
+    pub devices: usize,
+    /// Seconds it ran.
+    pub seconds: f64,
+}
+
+impl Record for SimSummary {
+    fn kind(&self) -> &'static str {
+        "summary"
+    }
+    fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
+        writeln!(
+            w,
+            "{}",
+            style.dim(&format!("simulator stopped after {:.1}s", self.seconds))
+        )
+    }
+}
+
+/// Run `voipctl sim`.
+pub async fn run(ctx: &mut Ctx, opts: SimOptions) -> crate::Result<Outcome> {
+    let scenario = match &opts.scenario {
+        Some(s) => load(s).map_err(crate::Error::input)?,
+        None => Scenario::single(DEFAULT_UDID),
+    };
+    let title = scenario.name.clone();
+    let started = tokio::time::Instant::now();
+    let sim: Sim = super::start_on(scenario, opts.listen.clone())
+        .await
+        .map_err(crate::Error::network)?;
+    ctx.reporter.emit(&SimReady {
+        usbmuxd: sim.addr().to_string(),
+        env: format!("{}={}", crate::device::ENV_VAR, sim.env_value()),
+        devices: sim.udids(),
+        scenario: title,
+    })?;
+    ctx.reporter.flush()?;
+    let cancel = ctx.cancel.clone();
+    let interrupted = tokio::select! {
+        _ = cancel.cancelled() => true,
+        _ = async {
+            match opts.duration {
+                Some(d) => tokio::time::sleep(d).await,
+                None => std::future::pending().await,
+            }
+        } => false,
+    };
+    sim.shutdown();
+    ctx.reporter.finish(
+        &SimSummary {
+            command: "sim",
+            devices: sim.udids().len(),
+            seconds: started.elapsed().as_secs_f64(),
+        },
+        "sim",
+    )?;
+    Ok(if interrupted {
+        Outcome::Interrupted
+    } else {
+        Outcome::Ok
+    })
+}

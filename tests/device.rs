@@ -1,0 +1,883 @@
+//! The device commands and the simulated iPhone, end to end: voipctl's `devices`, `info`, `apps`
+//! and `sim` run as real processes against an in-process simulator (every fault → a clear error,
+//! exit code 4, no hang), the live-log library API against the same simulator, and the
+//! third-party clients (libimobiledevice tools, pymobiledevice3) against it too.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+use serde::Deserialize;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use voipctl::device::{self, DeviceError, MuxAddr, Selector};
+use voipctl::sim::{self, Scenario, Sim};
+
+const UDID: &str = "00008110-000A1B2C3D4E5F6A";
+const UDID2: &str = "00008110-001C2D3E4F5A6B7C";
+
+/// A simulator running on its own runtime for the length of a test.
+struct Fixture {
+    sim: Sim,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Fixture {
+    fn new(toml: &str) -> Fixture {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let scenario = Scenario::parse(toml).unwrap_or_else(|e| panic!("{e}"));
+        let sim = rt.block_on(sim::start(scenario)).unwrap();
+        Fixture { sim, rt }
+    }
+
+    fn one(faults: &str) -> Fixture {
+        Fixture::new(&format!(
+            "[[device]]\nudid = \"{UDID}\"\nname = \"Test iPhone\"\n{faults}\n{APPS}\n"
+        ))
+    }
+
+    fn env(&self) -> String {
+        self.sim.env_value()
+    }
+
+    fn voipctl(&self, args: &[&str]) -> Output {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+        c.args(args)
+            .env("USBMUXD_SOCKET_ADDRESS", self.env())
+            .env("NO_COLOR", "1");
+        run(c, Duration::from_secs(60))
+    }
+}
+
+const APPS: &str = r#"
+[[device.app]]
+bundle_id = "com.example.call"
+name = "Example Call"
+version = "7.1.0"
+build = "7100"
+background_modes = ["audio", "voip"]
+signer = "Apple Development: QA"
+entitlements = { "aps-environment" = "production" }
+[[device.app]]
+bundle_id = "com.example.chat"
+name = "Chat"
+background_modes = ["remote-notification"]
+[[device.app]]
+bundle_id = "com.example.notes"
+[[device.log]]
+at = "0s"
+process = "callservicesd"
+pid = 112
+message = "Delivering 1 VoIP payload(s) to application com.example.call"
+repeat = 3
+every = "100ms"
+"#;
+
+/// Run a command with no stdin, a time limit, and captured output.
+fn run(mut c: Command, limit: Duration) -> Output {
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap_or_else(|e| panic!("spawn {c:?}: {e}"));
+    let out = drain(child.stdout.take());
+    let err = drain(child.stderr.take());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{c:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+fn drain<R: Read + Send + 'static>(r: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut v = Vec::new();
+        if let Some(mut r) = r {
+            let _ = r.read_to_end(&mut v);
+        }
+        v
+    })
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn tool(name: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !found {
+        eprintln!("skipping: {name} is not installed (.ci/run installs it)");
+    }
+    found
+}
+
+// ---- JSON pinned with test-side types ---------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviceJson {
+    #[serde(rename = "type")]
+    kind: String,
+    udid: String,
+    name: Option<String>,
+    model: Option<String>,
+    ios: Option<String>,
+    build: Option<String>,
+    connection: String,
+    address: Option<String>,
+    device_id: u32,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SummaryJson {
+    #[serde(rename = "type")]
+    kind: String,
+    schema_version: u32,
+    command: String,
+    devices: usize,
+    failed: usize,
+    apps: Option<usize>,
+    events: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppJson {
+    #[serde(rename = "type")]
+    kind: String,
+    udid: String,
+    bundle_id: String,
+    name: Option<String>,
+    version: Option<String>,
+    build: Option<String>,
+    background_modes: Vec<String>,
+    voip: bool,
+    entitlements: serde_json::Map<String, serde_json::Value>,
+    path: Option<String>,
+    signer: Option<String>,
+    app_type: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InfoJson {
+    #[serde(rename = "type")]
+    kind: String,
+    udid: String,
+    domain: Option<String>,
+    values: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValueJson {
+    #[serde(rename = "type")]
+    kind: String,
+    udid: String,
+    key: String,
+    domain: Option<String>,
+    value: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventJson {
+    #[serde(rename = "type")]
+    kind: String,
+    event: String,
+    udid: Option<String>,
+    device_id: u32,
+    connection: Option<String>,
+    time: String,
+}
+
+fn lines(o: &Output) -> Vec<serde_json::Value> {
+    text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn as_<T: serde::de::DeserializeOwned>(v: &serde_json::Value) -> T {
+    serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{e}: {v}"))
+}
+
+// ---- devices / info / apps ----------------------------------------------------------------------
+
+#[test]
+fn devices_lists_the_simulated_iphone() {
+    let f = Fixture::one("");
+    let o = f.voipctl(&["devices"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.starts_with("UDID "), "{out}");
+    assert!(
+        out.contains(UDID) && out.contains("Test iPhone") && out.contains("17.5.1"),
+        "{out}"
+    );
+
+    let o = f.voipctl(&["devices", "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let l = lines(&o);
+    assert_eq!(l.len(), 2);
+    let d: DeviceJson = as_(&l[0]);
+    assert_eq!(d.kind, "device");
+    assert_eq!(d.udid, UDID);
+    assert_eq!(d.name.as_deref(), Some("Test iPhone"));
+    assert_eq!(d.model.as_deref(), Some("iPhone14,5"));
+    assert_eq!(d.ios.as_deref(), Some("17.5.1"));
+    assert_eq!(d.build.as_deref(), Some("21F90"));
+    assert_eq!(d.connection, "usb");
+    assert!(d.address.is_none() && d.error.is_none() && d.device_id > 0);
+    let s: SummaryJson = as_(&l[1]);
+    assert_eq!(
+        (s.kind.as_str(), s.schema_version, s.command.as_str()),
+        ("summary", 1, "devices")
+    );
+    assert_eq!((s.devices, s.failed, s.apps, s.events), (1, 0, None, None));
+}
+
+#[test]
+fn info_reads_every_value_and_one_key() {
+    let f = Fixture::one("");
+    let o = f.voipctl(&["info", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let l = lines(&o);
+    let i: InfoJson = as_(&l[0]);
+    assert_eq!((i.kind.as_str(), i.udid.as_str()), ("device_info", UDID));
+    assert!(i.domain.is_none());
+    assert_eq!(i.values["UniqueDeviceID"], UDID);
+    assert_eq!(i.values["ProductVersion"], "17.5.1");
+    let _: SummaryJson = as_(&l[1]);
+
+    let o = f.voipctl(&["info", "--key", "ProductVersion"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(text(&o.stdout), "17.5.1\n");
+
+    let o = f.voipctl(&["info", "-k", "DeviceName", "--json"]);
+    let v: ValueJson = as_(&lines(&o)[0]);
+    assert_eq!(
+        (v.kind.as_str(), v.udid.as_str(), v.key.as_str()),
+        ("device_value", UDID, "DeviceName")
+    );
+    assert_eq!(
+        (v.value, v.domain),
+        (serde_json::json!("Test iPhone"), None)
+    );
+
+    let o = f.voipctl(&["info", "-k", "NoSuchKey"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(
+        text(&o.stderr).contains("MissingValue"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn apps_lists_background_modes_and_filters_voip() {
+    let f = Fixture::one("");
+    let o = f.voipctl(&["apps", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let l = lines(&o);
+    assert_eq!(l.len(), 4);
+    let a: AppJson = as_(&l[0]);
+    assert_eq!((a.kind.as_str(), a.udid.as_str()), ("app", UDID));
+    assert_eq!(a.bundle_id, "com.example.call");
+    assert_eq!(a.name.as_deref(), Some("Example Call"));
+    assert_eq!(
+        (a.version.as_deref(), a.build.as_deref()),
+        (Some("7.1.0"), Some("7100"))
+    );
+    assert_eq!(a.background_modes, ["audio", "voip"]);
+    assert!(a.voip);
+    assert_eq!(a.entitlements["aps-environment"], "production");
+    assert!(
+        a.path
+            .as_deref()
+            .is_some_and(|p| p.ends_with("/ExampleCall.app"))
+    );
+    assert_eq!(a.signer.as_deref(), Some("Apple Development: QA"));
+    assert_eq!(a.app_type.as_deref(), Some("User"));
+    let s: SummaryJson = as_(&l[3]);
+    assert_eq!((s.apps, s.devices), (Some(3), 1));
+
+    let o = f.voipctl(&["apps", "--voip"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("com.example.call") && !out.contains("com.example.chat"),
+        "{out}"
+    );
+    assert!(out.contains("1 device, 1 app"), "{out}");
+}
+
+fn two_devices() -> Fixture {
+    Fixture::new(&format!(
+        "[[device]]\nudid = \"{UDID}\"\n{APPS}\n[[device]]\nudid = \"{UDID2}\"\nname = \"Second\"\nconnection = \"both\"\naddress = \"192.168.7.9\"\n"
+    ))
+}
+
+#[test]
+fn several_devices_need_a_choice_and_all_runs_on_each() {
+    let f = two_devices();
+    let o = f.voipctl(&["info", "-k", "DeviceName"]);
+    assert_eq!(o.status.code(), Some(4));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("pass -u UDID") && err.contains(UDID) && err.contains(UDID2),
+        "{err}"
+    );
+
+    let o = f.voipctl(&["info", "-k", "DeviceName", "-u", UDID2]);
+    assert_eq!(text(&o.stdout), "Second\n");
+    // The serial without the dash (as some tools print it) selects the same device.
+    let o = f.voipctl(&["info", "-k", "DeviceName", "-u", &UDID2.replace('-', "")]);
+    assert_eq!(text(&o.stdout), "Second\n");
+
+    let o = f.voipctl(&["devices", "--json"]);
+    let l = lines(&o);
+    let devs: Vec<DeviceJson> = l[..3].iter().map(as_).collect();
+    assert_eq!(devs.iter().filter(|d| d.connection == "network").count(), 1);
+    let net = devs.iter().find(|d| d.connection == "network").unwrap();
+    assert_eq!(
+        (net.udid.as_str(), net.address.as_deref()),
+        (UDID2, Some("192.168.7.9"))
+    );
+
+    let o = f.voipctl(&["devices", "-n"]);
+    let out = text(&o.stdout);
+    assert!(
+        out.contains(UDID2) && !out.contains(UDID) && out.contains("network 192.168.7.9"),
+        "{out}"
+    );
+
+    let o = f.voipctl(&["apps", "--all", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let s: SummaryJson = as_(lines(&o).last().unwrap());
+    assert_eq!((s.devices, s.apps), (2, Some(3)));
+
+    let o = f.voipctl(&["info", "--all", "-k", "UniqueDeviceID"]);
+    let out = text(&o.stdout);
+    assert!(
+        out.contains(&format!("{UDID} {UDID}")) && out.contains(&format!("{UDID2} {UDID2}")),
+        "{out}"
+    );
+}
+
+#[test]
+fn no_device_and_no_usbmuxd_say_how_to_fix_it() {
+    let f = Fixture::one("");
+    assert!(f.sim.detach(UDID));
+    let o = f.voipctl(&["devices"]);
+    assert_eq!(o.status.code(), Some(4));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("none is attached") && err.contains("tap Trust"),
+        "{err}"
+    );
+    let o = f.voipctl(&["info", "-u", UDID]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(
+        text(&o.stderr).contains("is not attached"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    // Nothing listens on a port we just closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let o = run(
+        {
+            let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+            c.args(["devices", "--usbmuxd", &port.to_string()]);
+            c
+        },
+        Duration::from_secs(30),
+    );
+    assert_eq!(o.status.code(), Some(4));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("nothing is listening") && err.contains("USBMUXD_SOCKET_ADDRESS"),
+        "{err}"
+    );
+
+    let o = run(
+        {
+            let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+            c.args(["devices"])
+                .env("USBMUXD_SOCKET_ADDRESS", "host:notaport");
+            c
+        },
+        Duration::from_secs(30),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+}
+
+#[test]
+fn each_fault_is_a_clear_error_with_exit_4() {
+    for (faults, needle) in [
+        ("locked = true", "unlock it"),
+        ("pairing = \"pending\"", "tap Trust"),
+        ("pairing = \"denied\"", "Don't Trust"),
+        ("pairing = \"invalid-host\"", "idevicepair unpair"),
+        ("pairing = \"none\"", "not paired"),
+        (
+            "malformed = \"lockdown\"",
+            "unexpected reply from the device",
+        ),
+        (
+            "malformed = \"installation-proxy\"",
+            "unexpected reply from the device",
+        ),
+    ] {
+        let f = Fixture::one(&format!("[device.faults]\n{faults}\n"));
+        let cmd: &[&str] = if faults.contains("installation") {
+            &["apps"]
+        } else {
+            &["info"]
+        };
+        let o = f.voipctl(cmd);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(4), "{faults}: {err}");
+        assert!(
+            err.starts_with("error: ") && err.contains(needle),
+            "{faults}: {err}"
+        );
+        assert!(o.stdout.is_empty(), "{faults}");
+    }
+}
+
+#[test]
+fn slow_and_malformed_replies_do_not_hang() {
+    let f = Fixture::one("[device.faults]\nslow = \"60s\"\n");
+    let started = Instant::now();
+    let o = f.voipctl(&["info", "--timeout", "1"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(
+        text(&o.stderr).contains("no answer after 1s"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+
+    let f = Fixture::one("[device.faults]\nmalformed = \"usbmuxd\"\n");
+    let o = f.voipctl(&["devices"]);
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("read the device list"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+fn read_json_line(r: &mut impl BufRead) -> serde_json::Value {
+    let mut l = String::new();
+    r.read_line(&mut l).unwrap();
+    serde_json::from_str(&l).unwrap_or_else(|e| panic!("{e}: {l:?}"))
+}
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn devices_watch_streams_detach_and_reattach() {
+    let f = Fixture::one("");
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_voipctl"))
+            .args(["devices", "--watch", "--json", "--duration", "60"])
+            .env("USBMUXD_SOCKET_ADDRESS", f.env())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut out = BufReader::new(child.0.stdout.take().unwrap());
+    let d: DeviceJson = as_(&read_json_line(&mut out));
+    assert_eq!(d.udid, UDID);
+    // Wait until the watcher's Listen connection is open before pulling the cable.
+    let start = Instant::now();
+    while f.sim.listen_clients() == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the watcher never listened"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    f.sim.detach(UDID);
+    let e: EventJson = as_(&read_json_line(&mut out));
+    assert_eq!(
+        (e.kind.as_str(), e.event.as_str(), e.udid.as_deref()),
+        ("device_event", "detached", Some(UDID))
+    );
+    assert_eq!(e.device_id, d.device_id);
+    assert!(e.time.ends_with('Z') && e.connection.as_deref() == Some("usb"));
+    f.sim.attach(UDID);
+    let e: EventJson = as_(&read_json_line(&mut out));
+    assert_eq!(
+        (e.event.as_str(), e.udid.as_deref()),
+        ("attached", Some(UDID))
+    );
+    assert_ne!(e.device_id, d.device_id);
+}
+
+// ---- the live-log library API -------------------------------------------------------------------
+
+/// Run a library-level check on the fixture's runtime, within a minute.
+fn bounded(f: &Fixture, fut: impl std::future::Future<Output = ()>) {
+    f.rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(60), fut)
+            .await
+            .unwrap_or_else(|_| panic!("did not finish within a minute"));
+    });
+}
+
+fn selector(f: &Fixture) -> Selector {
+    let mut s = Selector::new(MuxAddr::parse(&f.env()).unwrap());
+    s.timeout = Duration::from_secs(20);
+    s
+}
+
+#[test]
+fn syslog_stream_reports_a_detach_and_resumes_after_reattach() {
+    let f = Fixture::new(&format!(
+        r#"
+clock = "launch"
+[[device]]
+udid = "{UDID}"
+name = "Live Phone"
+faults = {{ detach = [{{ at = "1.5s", reattach = "2s" }}] }}
+[[device.log]]
+at = "0.5s"
+process = "SpringBoard"
+pid = 57
+image = "FrontBoard"
+message = "Bootstrapping com.example.call with intent background"
+[[device.log]]
+at = "2.5s"
+process = "callservicesd"
+pid = 112
+message = "after the reattach"
+"#
+    ));
+    let sel = selector(&f);
+    bounded(&f, async {
+        let dev = device::select(&sel).await.unwrap();
+        let mut s = dev.syslog().await.unwrap();
+        let line = s.next().await.unwrap();
+        assert!(
+            line.contains(
+                " Live-Phone SpringBoard(FrontBoard)[57] <Notice>: Bootstrapping com.example.call"
+            ),
+            "{line}"
+        );
+        let e = s.next().await.unwrap_err();
+        assert!(e.is_disconnect(), "{e}");
+        let dev = device::live::wait_attached(&sel, UDID, Duration::from_secs(20))
+            .await
+            .unwrap();
+        let mut s = dev.syslog().await.unwrap();
+        let line = s.next().await.unwrap();
+        assert!(
+            line.ends_with("callservicesd[112] <Notice>: after the reattach"),
+            "{line}"
+        );
+    });
+}
+
+#[test]
+fn os_trace_stream_decodes_entries_and_survives_bad_ones() {
+    let f = Fixture::new(&format!(
+        r#"
+[[device]]
+udid = "{UDID}"
+faults = {{ malformed = "os-trace" }}
+[[device.log]]
+at = "0s"
+process = "callservicesd"
+pid = 112
+level = "Error"
+subsystem = "com.apple.calls"
+category = "voip"
+message = "entry"
+repeat = 6
+every = "10ms"
+"#
+    ));
+    let sel = selector(&f);
+    bounded(&f, async {
+        let dev = device::select(&sel).await.unwrap();
+        let mut s = dev.os_trace(None).await.unwrap();
+        let mut good = 0;
+        let mut bad = 0;
+        for _ in 0..6 {
+            match s.next().await.unwrap() {
+                Ok(e) => {
+                    assert_eq!(
+                        (e.pid, e.process(), e.message.as_str()),
+                        (112, "callservicesd", "entry")
+                    );
+                    assert_eq!(e.level, device::ostrace::Level::Error);
+                    assert_eq!(e.subsystem.as_deref(), Some("com.apple.calls"));
+                    good += 1;
+                }
+                Err(_) => bad += 1,
+            }
+        }
+        assert_eq!((good, bad), (4, 2));
+    });
+}
+
+#[test]
+fn library_errors_are_typed() {
+    let f = Fixture::one("[device.faults]\nlocked = true\n");
+    let sel = selector(&f);
+    bounded(&f, async {
+        let dev = device::select(&sel).await.unwrap();
+        // Basic values need no session: they work on a locked phone.
+        let v = dev.basic_values().await.unwrap();
+        assert_eq!(
+            v.get("PasswordProtected").and_then(|b| b.as_boolean()),
+            Some(true)
+        );
+        match dev.syslog().await {
+            Err(DeviceError::Locked { udid }) => assert_eq!(udid, UDID),
+            other => panic!("{other:?}"),
+        }
+    });
+}
+
+// ---- voipctl sim --------------------------------------------------------------------------------
+
+#[test]
+fn sim_command_prints_the_address_first_and_serves_it() {
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_voipctl"))
+            .args(["sim", "pushkit-callkit", "--duration", "60"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut out = BufReader::new(child.0.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("USBMUXD_SOCKET_ADDRESS=")
+        .unwrap_or_else(|| panic!("{first}"));
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+    c.args(["apps", "--voip", "--json"])
+        .env("USBMUXD_SOCKET_ADDRESS", addr);
+    let o = run(c, Duration::from_secs(60));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let a: AppJson = as_(&lines(&o)[0]);
+    assert_eq!(a.bundle_id, "com.example.call");
+}
+
+#[test]
+fn sim_json_ready_record_and_bad_scenarios() {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+    c.args(["sim", "--json", "--duration", "0.2"]);
+    let o = run(c, Duration::from_secs(60));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let l = lines(&o);
+    assert_eq!(l[0]["type"], "sim_ready");
+    assert!(
+        l[0]["env"]
+            .as_str()
+            .unwrap()
+            .starts_with("USBMUXD_SOCKET_ADDRESS=127.0.0.1:")
+    );
+    assert_eq!(l[0]["devices"][0], sim::DEFAULT_UDID);
+    assert_eq!(l[1]["type"], "summary");
+
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.toml");
+    std::fs::write(&p, "[[device]]\nudid = \"x\"\nlocked = true\n").unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+    c.args(["sim", p.to_str().unwrap()]);
+    let o = run(c, Duration::from_secs(30));
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        text(&o.stderr).contains("unknown field"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn shipped_scenarios_parse() {
+    for (name, text) in sim::BUILTIN {
+        let s = Scenario::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            !s.devices[0].apps.is_empty() && !s.devices[0].log.is_empty(),
+            "{name}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn unix_socket_address_forms_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("usbmuxd");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let _sim = rt
+        .block_on(sim::start_on(
+            Scenario::single(UDID),
+            sim::Listen::Unix(path.clone()),
+        ))
+        .unwrap();
+    for form in [
+        format!("UNIX:{}", path.display()),
+        path.display().to_string(),
+    ] {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+        c.args(["info", "-k", "UniqueDeviceID", "--usbmuxd", &form]);
+        let o = run(c, Duration::from_secs(60));
+        assert_eq!(
+            text(&o.stdout),
+            format!("{UDID}\n"),
+            "{form}: {}",
+            text(&o.stderr)
+        );
+    }
+}
+
+// ---- third-party clients against the simulator --------------------------------------------------
+
+fn tool_output(f: &Fixture, prog: &str, args: &[&str]) -> Output {
+    let mut c = Command::new(prog);
+    c.args(args).env("USBMUXD_SOCKET_ADDRESS", f.env());
+    run(c, Duration::from_secs(120))
+}
+
+#[test]
+fn libimobiledevice_tools_work_against_the_sim() {
+    if !tool("idevice_id") {
+        return;
+    }
+    let f = Fixture::one("");
+    let o = tool_output(&f, "idevice_id", &["-l"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(text(&o.stdout).trim(), UDID);
+
+    let o = tool_output(&f, "ideviceinfo", &["-u", UDID]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains(&format!("UniqueDeviceID: {UDID}")) && out.contains("DeviceName: Test iPhone"),
+        "{out}"
+    );
+    let o = tool_output(&f, "ideviceinfo", &["-u", UDID, "-k", "ProductVersion"]);
+    assert_eq!(text(&o.stdout), "17.5.1\n");
+
+    if tool("ideviceinstaller") {
+        let o = tool_output(&f, "ideviceinstaller", &["-u", UDID, "-l"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let out = text(&o.stdout);
+        assert!(
+            out.contains("com.example.call, \"7100\", \"Example Call\""),
+            "{out}"
+        );
+        assert!(out.contains("com.example.chat"), "{out}");
+    }
+}
+
+#[test]
+fn idevicesyslog_receives_the_scenario_lines() {
+    if !tool("idevicesyslog") {
+        return;
+    }
+    let f = Fixture::one("");
+    // idevicesyslog's stdout is a pipe here: unbuffer it so lines arrive as they are logged.
+    let mut child = Killed(
+        Command::new("stdbuf")
+            .args(["-o0", "idevicesyslog", "-u", UDID])
+            .env("USBMUXD_SOCKET_ADDRESS", f.env())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let out = child.0.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = 0;
+    while seen < 3 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = rx
+            .recv_timeout(left)
+            .unwrap_or_else(|e| panic!("saw {seen} lines: {e}"));
+        if line.contains("callservicesd[112] <Notice>: Delivering 1 VoIP payload(s) to application com.example.call") {
+            seen += 1;
+        }
+    }
+}
+
+#[test]
+fn pymobiledevice3_works_against_the_sim() {
+    if !tool("pymobiledevice3") {
+        return;
+    }
+    let f = Fixture::one("");
+    let o = tool_output(&f, "pymobiledevice3", &["usbmux", "list"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o.stdout)));
+    assert_eq!(v[0]["UniqueDeviceID"], UDID);
+    assert_eq!(v[0]["ConnectionType"], "USB");
+
+    let o = tool_output(&f, "pymobiledevice3", &["lockdown", "info", "--udid", UDID]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o.stdout)));
+    assert_eq!(v["DeviceName"], "Test iPhone");
+
+    let o = tool_output(&f, "pymobiledevice3", &["apps", "list", "--udid", UDID]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o.stdout)));
+    assert_eq!(v["com.example.call"]["UIBackgroundModes"][1], "voip");
+}
