@@ -21,8 +21,8 @@ pub mod report;
 mod run;
 pub mod sanitize;
 pub mod signal;
-pub mod sip;
 pub mod sim;
+pub mod sip;
 
 pub use context::{Cancel, Ctx, Outcome};
 pub use error::{Error, Result};

@@ -4,16 +4,16 @@
 
 mod check;
 mod completions;
+mod device;
 mod push;
 mod signal;
-mod device;
 mod sim;
 
 pub use check::{CheckArgs, DistributionArg};
 pub use completions::CompletionsArgs;
+pub use device::{AppsArgs, DeviceArgs, DevicesArgs, InfoArgs};
 pub use push::PushArgs;
 pub use signal::{SendArgs, ServeArgs, SignalArgs, SignalCommand};
-pub use device::{AppsArgs, DeviceArgs, DevicesArgs, InfoArgs};
 pub use sim::SimArgs;
 
 use crate::report::{Format, Style};
