@@ -15,6 +15,7 @@ mod context;
 pub mod device;
 pub mod error;
 pub mod exit;
+pub mod logs;
 pub mod preflight;
 pub mod push;
 pub mod report;

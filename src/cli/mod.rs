@@ -2,6 +2,7 @@
 //! file of their own and `resolve()` into the plain options struct of the command module, so
 //! command modules never see clap.
 
+mod analyze;
 mod check;
 mod completions;
 mod device;
@@ -9,6 +10,7 @@ mod push;
 mod signal;
 mod sim;
 
+pub use analyze::{AnalyzeArgs, LogArgs};
 pub use check::{CheckArgs, DistributionArg};
 pub use completions::CompletionsArgs;
 pub use device::{AppsArgs, DeviceArgs, DevicesArgs, InfoArgs};
@@ -41,6 +43,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Analyse a saved device log offline: the VoIP timeline and summary `watch` gives live.
+    Analyze(Box<AnalyzeArgs>),
     /// VoIP preflight of an .ipa, .app, .xcarchive or Info.plist: background modes, SDK, linkage, entitlements, profile.
     Check(CheckArgs),
     /// Print shell completions or the man page (or write them all to a directory).

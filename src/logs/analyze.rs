@@ -1,0 +1,113 @@
+//! `voipctl analyze FILE|-`: the watch analysis on a saved log, offline.
+
+use super::lines::{Flow, LineReader};
+use super::records::SummaryMeta;
+use super::{CommonOptions, LogsError, Output, Pipeline};
+use crate::context::{Ctx, Outcome};
+use crate::error::Error;
+use std::io::Read;
+use std::path::PathBuf;
+
+/// Where the log is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A file.
+    File(PathBuf),
+    /// Standard input (`-`).
+    Stdin,
+}
+
+/// Resolved options of `voipctl analyze`.
+#[derive(Debug, Clone)]
+pub struct AnalyzeOptions {
+    /// The log.
+    pub input: Input,
+    /// Filters, thresholds, rules, output.
+    pub common: CommonOptions,
+}
+
+/// Emit what the pipeline produced for one line.
+pub(crate) fn emit(ctx: &mut Ctx, outs: Vec<Output>) -> std::io::Result<()> {
+    for o in outs {
+        match o {
+            Output::Event(e) => ctx.reporter.emit(e.as_ref())?,
+            Output::Line(l) => ctx.reporter.emit(&l)?,
+        }
+    }
+    Ok(())
+}
+
+/// Finish: last events, check records, the summary; the outcome follows `--fail-on`.
+pub(crate) fn finish(
+    ctx: &mut Ctx,
+    pipeline: Pipeline,
+    meta: SummaryMeta,
+    common: &CommonOptions,
+) -> crate::Result<Outcome> {
+    let interrupted = meta.interrupted;
+    let (tail, summary) = pipeline.finish(meta, &common.fail_on);
+    for e in &tail {
+        ctx.reporter.emit(e)?;
+    }
+    for c in &summary.checks {
+        ctx.reporter.emit(c)?;
+    }
+    ctx.reporter.finish(&summary, "voipctl.logs")?;
+    Ok(if interrupted {
+        Outcome::Interrupted
+    } else {
+        Outcome::from_failed(summary.failed)
+    })
+}
+
+/// Run `voipctl analyze`.
+pub async fn run_analyze(ctx: &mut Ctx, opts: AnalyzeOptions) -> crate::Result<Outcome> {
+    let mut pipeline = Pipeline::new(&opts.common).map_err(Error::input)?;
+    let (reader, source): (Box<dyn Read + Send>, String) = match &opts.input {
+        Input::Stdin => (Box::new(std::io::stdin()), "-".into()),
+        Input::File(p) => (
+            Box::new(
+                std::fs::File::open(p).map_err(|e| Error::input(LogsError::Read(p.clone(), e)))?,
+            ),
+            p.display().to_string(),
+        ),
+    };
+    let mut reader = LineReader::new(reader);
+    let prefilter = pipeline.prefilter().cloned();
+    let cancel = ctx.cancel.clone();
+    let mut out_err: Option<std::io::Error> = None;
+    // Reading a file is blocking work: keep the runtime's other threads (signals) free.
+    let read = tokio::task::block_in_place(|| {
+        reader.for_each(prefilter.as_ref(), |line| {
+            let outs = pipeline.line(&line.text, line.number);
+            if !outs.is_empty()
+                && let Err(e) = emit(ctx, outs)
+            {
+                out_err = Some(e);
+                return Flow::Stop;
+            }
+            if cancel.is_cancelled() {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            }
+        })
+    });
+    if let Some(e) = out_err {
+        return Err(e.into());
+    }
+    read.map_err(|e| match &opts.input {
+        Input::Stdin => Error::input(LogsError::Stdin(e)),
+        Input::File(p) => Error::input(LogsError::Read(p.clone(), e)),
+    })?;
+    let stats = reader.stats();
+    let meta = SummaryMeta {
+        source,
+        bytes: stats.bytes,
+        lines: stats.lines,
+        truncated_lines: stats.truncated,
+        interrupted: ctx.cancel.is_cancelled(),
+        ..SummaryMeta::default()
+    };
+    finish(ctx, pipeline, meta, &opts.common)
+}

@@ -1,0 +1,251 @@
+//! The device log, turned into what a VoIP developer needs to know: `voipctl analyze` (a saved
+//! log) and `voipctl watch` (the phone, live).
+//!
+//! Data flows one way: lines ([`lines`]) → decoded entries ([`decode`], every format people save
+//! logs in, auto-detected) → recognised events ([`rules`], data with stable IDs, extensible with
+//! `--rules`) → per-app state ([`track`]: wakes, keep-alive cadence, exits/relaunches,
+//! push → CallKit report, kills, bans) → the reporter ([`records`]). Everything up to the reporter
+//! is synchronous and knows nothing about where the lines come from, so `analyze` and `watch`
+//! share it through [`Pipeline`].
+
+pub mod decode;
+pub mod lines;
+pub mod records;
+pub mod rules;
+pub mod track;
+
+mod analyze;
+
+pub use analyze::{AnalyzeOptions, Input, run_analyze};
+
+use decode::{Decoder, Entry, Format, Level};
+use records::LineRecord;
+use regex::Regex;
+use rules::RuleSet;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use track::{Check, Event, TrackConfig, Tracker};
+
+/// Errors of the log commands.
+#[derive(Debug, thiserror::Error)]
+pub enum LogsError {
+    /// The log file cannot be opened or read.
+    #[error("could not read log file {}", .0.display())]
+    Read(PathBuf, #[source] std::io::Error),
+    /// Standard input cannot be read.
+    #[error("could not read the log from standard input")]
+    Stdin(#[source] std::io::Error),
+    /// A `--rules` file cannot be read.
+    #[error("could not read rules file {}", .0.display())]
+    RulesFile(PathBuf, #[source] std::io::Error),
+    /// A rules file is malformed.
+    #[error(transparent)]
+    Rules(#[from] rules::RulesError),
+    /// A `--match`/`--exclude` regex is malformed.
+    #[error("could not compile --{0} regex")]
+    Regex(&'static str, #[source] regex::Error),
+    /// `--record` cannot be written.
+    #[error("could not write the recording {}", .0.display())]
+    Record(PathBuf, #[source] std::io::Error),
+}
+
+/// Which lines to analyse (the filters users know from idevicesyslog and pymobiledevice3).
+#[derive(Debug, Clone, Default)]
+pub struct FilterOptions {
+    /// `-b/--bundle`: only events about these apps (plus system-wide ones).
+    pub bundles: Vec<String>,
+    /// `--process`: only lines from these processes.
+    pub processes: Vec<String>,
+    /// `--pid`: only lines from these pids.
+    pub pids: Vec<u32>,
+    /// `--match`: only lines matching one of these regexes.
+    pub matches: Vec<String>,
+    /// `--exclude`: no line matching one of these regexes.
+    pub excludes: Vec<String>,
+    /// `--level`: only lines at this level or above (lines without a level pass).
+    pub min_level: Option<Level>,
+}
+
+/// A `--fail-on` threshold: fail when the check's count is over `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailOn {
+    /// The check.
+    pub check: Check,
+    /// Allowed count.
+    pub max: u64,
+}
+
+/// Options shared by `analyze` and `watch`.
+#[derive(Debug, Clone, Default)]
+pub struct CommonOptions {
+    /// Line filters.
+    pub filter: FilterOptions,
+    /// Thresholds.
+    pub track: TrackConfig,
+    /// `--rules` files.
+    pub rules_files: Vec<PathBuf>,
+    /// `--fail-on` thresholds.
+    pub fail_on: Vec<FailOn>,
+    /// `--lines`: print every line that passes the filters, not only recognised ones.
+    pub show_lines: bool,
+}
+
+#[derive(Debug)]
+struct Filter {
+    processes: Vec<String>,
+    pids: Vec<u32>,
+    matches: Vec<Regex>,
+    excludes: Vec<Regex>,
+    min_level: Option<Level>,
+}
+
+impl Filter {
+    fn new(o: &FilterOptions) -> Result<Filter, LogsError> {
+        let compile = |v: &[String], what: &'static str| {
+            v.iter()
+                .map(|r| Regex::new(r).map_err(|e| LogsError::Regex(what, e)))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(Filter {
+            processes: o.processes.clone(),
+            pids: o.pids.clone(),
+            matches: compile(&o.matches, "match")?,
+            excludes: compile(&o.excludes, "exclude")?,
+            min_level: o.min_level,
+        })
+    }
+
+    fn raw_ok(&self, raw: &str) -> bool {
+        (self.matches.is_empty() || self.matches.iter().any(|r| r.is_match(raw)))
+            && !self.excludes.iter().any(|r| r.is_match(raw))
+    }
+
+    fn entry_ok(&self, e: &Entry<'_>) -> bool {
+        (self.processes.is_empty() || self.processes.iter().any(|p| p == e.process.as_ref()))
+            && (self.pids.is_empty() || e.pid.is_some_and(|p| self.pids.contains(&p)))
+            && match (self.min_level, e.level) {
+                (Some(min), Some(l)) => l >= min,
+                _ => true,
+            }
+    }
+}
+
+/// What a line produced.
+#[derive(Debug)]
+pub enum Output {
+    /// A timeline event.
+    Event(Box<Event>),
+    /// An unrecognised line (with `--lines`).
+    Line(LineRecord),
+}
+
+/// decode → filter → classify → track, one line at a time.
+#[derive(Debug)]
+pub struct Pipeline {
+    rules: RuleSet,
+    decoder: Decoder,
+    filter: Filter,
+    tracker: Tracker,
+    show_lines: bool,
+    formats: BTreeMap<Format, u64>,
+    events: u64,
+    last_line: u64,
+}
+
+impl Pipeline {
+    /// Build from the options (reads the `--rules` files).
+    pub fn new(o: &CommonOptions) -> Result<Pipeline, LogsError> {
+        let mut user = Vec::new();
+        for p in &o.rules_files {
+            let text =
+                std::fs::read_to_string(p).map_err(|e| LogsError::RulesFile(p.clone(), e))?;
+            user.push((p.display().to_string(), text));
+        }
+        let rules = RuleSet::build(&user)?;
+        let mut track = o.track.clone();
+        track.bundles = o.filter.bundles.clone();
+        track.processes = o.filter.processes.clone();
+        Ok(Pipeline {
+            rules,
+            decoder: Decoder::new(),
+            filter: Filter::new(&o.filter)?,
+            tracker: Tracker::new(track),
+            show_lines: o.show_lines,
+            formats: BTreeMap::new(),
+            events: 0,
+            last_line: 0,
+        })
+    }
+
+    /// The literal prefilter, unless every line must be looked at (`--lines`).
+    pub fn prefilter(&self) -> Option<&aho_corasick::AhoCorasick> {
+        (!self.show_lines).then(|| self.rules.prefilter())
+    }
+
+    /// Feed one raw line (its 1-based number in the input).
+    pub fn line(&mut self, raw: &str, number: u64) -> Vec<Output> {
+        self.last_line = number;
+        if !self.filter.raw_ok(raw) {
+            return Vec::new();
+        }
+        let entry = self.decoder.decode(raw);
+        *self.formats.entry(entry.format).or_default() += 1;
+        self.entry(&entry, number)
+    }
+
+    /// Feed one decoded entry.
+    pub fn entry(&mut self, entry: &Entry<'_>, number: u64) -> Vec<Output> {
+        self.last_line = number;
+        if !self.filter.entry_ok(entry) {
+            return Vec::new();
+        }
+        match self.rules.classify(entry) {
+            Some(hit) => {
+                let evs = self.tracker.observe(entry, &hit, number);
+                self.events += evs.len() as u64;
+                evs.into_iter()
+                    .map(|e| Output::Event(Box::new(e)))
+                    .collect()
+            }
+            None => {
+                let mut out: Vec<Output> = self
+                    .tracker
+                    .tick(entry.time, number, &entry.time_text)
+                    .into_iter()
+                    .map(|e| Output::Event(Box::new(e)))
+                    .collect();
+                self.events += out.len() as u64;
+                if self.show_lines {
+                    out.push(Output::Line(LineRecord::from_entry(entry, number)));
+                }
+                out
+            }
+        }
+    }
+
+    /// Mark a disconnect/reconnect in the timeline (live only).
+    pub fn gap(
+        &mut self,
+        stamp: Option<decode::Stamp>,
+        time_text: &str,
+        family: rules::Family,
+        summary: String,
+    ) -> Event {
+        self.events += 1;
+        self.tracker
+            .gap(stamp, self.last_line, time_text, family, summary)
+    }
+
+    /// End of input: the last conclusions and the summary.
+    pub fn finish(
+        self,
+        meta: records::SummaryMeta,
+        fail_on: &[FailOn],
+    ) -> (Vec<Event>, records::Summary) {
+        let (tail, apps, counts, span) = self.tracker.finish(self.last_line);
+        let events = self.events + tail.len() as u64;
+        let summary =
+            records::Summary::build(meta, self.formats, events, span, apps, &counts, fail_on);
+        (tail, summary)
+    }
+}

@@ -1,0 +1,430 @@
+//! What `analyze` and `watch` report: `event` records (the timeline), `line` records (`--lines`),
+//! `check` records (one per threshold, the JUnit test cases) and the `summary`. The JSON shapes
+//! are documented in the README (`json-schema`) and pinned by `tests/logs.rs`.
+
+use super::FailOn;
+use super::decode::{Entry, Level};
+use super::track::{AppSummary, Check, Event};
+use crate::report::{Case, CaseOutcome, Record, Style};
+use crate::sanitize::terminal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+fn severity_paint(style: &Style, sev: super::rules::Severity, s: &str) -> String {
+    match sev {
+        super::rules::Severity::Error => style.error(s),
+        super::rules::Severity::Warn => style.warn(s),
+        super::rules::Severity::Info => s.to_string(),
+    }
+}
+
+fn short(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let mut o: String = s.chars().take(n.saturating_sub(1)).collect();
+    o.push('…');
+    o
+}
+
+impl Record for Event {
+    fn kind(&self) -> &'static str {
+        "event"
+    }
+    fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
+        if style.quiet && self.check.is_none() {
+            return Ok(());
+        }
+        let time = if self.time.is_empty() {
+            self.offset_s
+                .map(|o| format!("+{o:.3}s"))
+                .unwrap_or_default()
+        } else {
+            self.time.clone()
+        };
+        let app = self.app.as_deref().unwrap_or("-");
+        let mut text = terminal(&self.summary).into_owned();
+        if let Some(n) = &self.note {
+            text.push_str(" — ");
+            text.push_str(&terminal(n));
+        }
+        let family = format!("{:<18}", self.family.name());
+        let mut line = format!(
+            "{} {} {} {}",
+            style.dim(&format!("{:<15}", terminal(&time))),
+            style.bold(&format!("{:<28}", short(&terminal(app), 28))),
+            severity_paint(style, self.severity, &family),
+            severity_paint(style, self.severity, &text),
+        );
+        if let Some(c) = self.check {
+            line.push(' ');
+            line.push_str(&style.error(&format!("[{}]", c.name())));
+        }
+        if style.verbose > 0 {
+            line.push(' ');
+            line.push_str(&style.dim(&format!("({} line {})", self.rule, self.line)));
+        }
+        writeln!(w, "{line}")?;
+        if style.verbose > 1 && !self.message.is_empty() {
+            writeln!(w, "{:>16}{}", "", style.dim(&terminal(&self.message)))?;
+        }
+        Ok(())
+    }
+}
+
+/// An unrecognised line that passed the filters (`--lines`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LineRecord {
+    /// Line number (watch: sequence number).
+    pub line: u64,
+    /// Timestamp text.
+    pub time: String,
+    /// Process.
+    pub process: String,
+    /// Pid.
+    pub pid: Option<u32>,
+    /// Level.
+    pub level: Option<Level>,
+    /// Subsystem.
+    pub subsystem: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Message.
+    pub message: String,
+}
+
+impl LineRecord {
+    /// From a decoded entry.
+    pub fn from_entry(e: &Entry<'_>, line: u64) -> Self {
+        LineRecord {
+            line,
+            time: e.time_text.to_string(),
+            process: e.process.to_string(),
+            pid: e.pid,
+            level: e.level,
+            subsystem: e.subsystem.as_deref().map(str::to_string),
+            category: e.category.as_deref().map(str::to_string),
+            message: e.message.to_string(),
+        }
+    }
+}
+
+impl Record for LineRecord {
+    fn kind(&self) -> &'static str {
+        "line"
+    }
+    fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
+        if style.quiet {
+            return Ok(());
+        }
+        let pid = self.pid.map(|p| format!("[{p}]")).unwrap_or_default();
+        writeln!(
+            w,
+            "{} {}{} {}",
+            style.dim(&format!("{:<15}", terminal(&self.time))),
+            style.dim(&terminal(&self.process)),
+            style.dim(&pid),
+            terminal(&self.message)
+        )
+    }
+}
+
+/// One threshold's verdict (a JUnit test case).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CheckRecord {
+    /// The check.
+    pub check: Check,
+    /// Violations counted.
+    pub count: u64,
+    /// The `--fail-on` threshold (null: not a failure condition in this run).
+    pub max: Option<u64>,
+    /// Over the threshold.
+    pub failed: bool,
+}
+
+impl Record for CheckRecord {
+    fn kind(&self) -> &'static str {
+        "check"
+    }
+    fn human(&self, _w: &mut dyn Write, _style: &Style) -> io::Result<()> {
+        // Shown in the summary table for people.
+        Ok(())
+    }
+    fn junit(&self) -> Option<Case> {
+        let outcome = match (self.max, self.failed) {
+            (None, _) => CaseOutcome::Skip("not a --fail-on check in this run".into()),
+            (Some(_), false) => CaseOutcome::Pass,
+            (Some(max), true) => CaseOutcome::Fail {
+                message: format!("{} {} (allowed {max})", self.check.name(), self.count),
+                text: format!(
+                    "{} violations of {}; see the timeline events with \"check\":\"{}\"",
+                    self.count,
+                    self.check.name(),
+                    self.check.name()
+                ),
+            },
+        };
+        Some(Case {
+            class: "voipctl.logs".into(),
+            name: self.check.name().into(),
+            time: None,
+            outcome,
+        })
+    }
+}
+
+/// A period without the phone (watch).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Gap {
+    /// When the connection was lost (UTC).
+    pub from: String,
+    /// When it came back (UTC), null if it did not.
+    pub to: Option<String>,
+    /// Seconds without the phone.
+    pub duration_s: Option<f64>,
+}
+
+/// Where the log came from, for the summary.
+#[derive(Debug, Clone, Default)]
+pub struct SummaryMeta {
+    /// File path, `-`, or `device <udid>`.
+    pub source: String,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Lines read.
+    pub lines: u64,
+    /// Lines cut at the maximum line length.
+    pub truncated_lines: u64,
+    /// Disconnections (watch).
+    pub gaps: Vec<Gap>,
+    /// Stopped by Ctrl-C/SIGTERM.
+    pub interrupted: bool,
+    /// Recording written (watch --record).
+    pub recording: Option<String>,
+}
+
+/// The last record of `analyze`/`watch`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    /// File path, `-`, or `device <udid>`.
+    pub source: String,
+    /// Lines read.
+    pub lines: u64,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Lines cut at the maximum line length.
+    pub truncated_lines: u64,
+    /// Decoded lines per detected format.
+    pub formats: BTreeMap<String, u64>,
+    /// Timeline events.
+    pub events: u64,
+    /// Seconds from the first to the last timestamp.
+    pub span_s: Option<f64>,
+    /// Disconnections (watch).
+    pub gaps: Vec<Gap>,
+    /// Recording written (watch --record).
+    pub recording: Option<String>,
+    /// Per app.
+    pub apps: Vec<AppSummary>,
+    /// Per check: count, threshold, verdict.
+    pub checks: Vec<CheckRecord>,
+    /// A `--fail-on` threshold was exceeded (exit code 1).
+    pub failed: bool,
+    /// Stopped by Ctrl-C/SIGTERM (exit code 130).
+    pub interrupted: bool,
+}
+
+impl Summary {
+    /// Assemble the summary; `failed` follows the `--fail-on` thresholds.
+    pub fn build(
+        meta: SummaryMeta,
+        formats: BTreeMap<super::decode::Format, u64>,
+        events: u64,
+        span_s: Option<f64>,
+        apps: Vec<AppSummary>,
+        counts: &BTreeMap<Check, u64>,
+        fail_on: &[FailOn],
+    ) -> Summary {
+        let checks: Vec<CheckRecord> = Check::ALL
+            .iter()
+            .map(|c| {
+                let count = counts.get(c).copied().unwrap_or(0);
+                let max = fail_on.iter().find(|f| f.check == *c).map(|f| f.max);
+                CheckRecord {
+                    check: *c,
+                    count,
+                    max,
+                    failed: max.is_some_and(|m| count > m),
+                }
+            })
+            .collect();
+        Summary {
+            source: meta.source,
+            lines: meta.lines,
+            bytes: meta.bytes,
+            truncated_lines: meta.truncated_lines,
+            formats: formats
+                .into_iter()
+                .map(|(f, n)| (f.name().to_string(), n))
+                .collect(),
+            events,
+            span_s,
+            gaps: meta.gaps,
+            recording: meta.recording,
+            apps,
+            failed: checks.iter().any(|c| c.failed),
+            checks,
+            interrupted: meta.interrupted,
+        }
+    }
+}
+
+fn opt(v: Option<f64>, unit: &str) -> String {
+    v.map(|x| format!("{x:.1}{unit}"))
+        .unwrap_or_else(|| "-".into())
+}
+
+impl Record for Summary {
+    fn kind(&self) -> &'static str {
+        "summary"
+    }
+    fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
+        writeln!(w)?;
+        let formats: Vec<String> = self
+            .formats
+            .iter()
+            .map(|(f, n)| format!("{f} {n}"))
+            .collect();
+        writeln!(
+            w,
+            "{} {} — {} lines, {} events{}{}",
+            style.bold("summary:"),
+            terminal(&self.source),
+            self.lines,
+            self.events,
+            self.span_s
+                .map(|s| format!(", {}", human_span(s)))
+                .unwrap_or_default(),
+            if formats.is_empty() {
+                String::new()
+            } else {
+                format!(" (decoded: {})", formats.join(", "))
+            }
+        )?;
+        if self.truncated_lines > 0 {
+            writeln!(
+                w,
+                "  {} lines were longer than 1 MiB and cut",
+                self.truncated_lines
+            )?;
+        }
+        for g in &self.gaps {
+            writeln!(
+                w,
+                "  {} {} → {}{}",
+                style.warn("disconnected:"),
+                g.from,
+                g.to.as_deref().unwrap_or("(not back)"),
+                g.duration_s
+                    .map(|d| format!(" ({d:.1} s without the phone)"))
+                    .unwrap_or_default()
+            )?;
+        }
+        if let Some(r) = &self.recording {
+            writeln!(w, "  recording: {}", terminal(r))?;
+        }
+        if self.apps.is_empty() {
+            writeln!(w, "  no VoIP app activity recognised")?;
+        } else {
+            writeln!(
+                w,
+                "  {:<28} {:>9} {:>10} {:>8} {:>10} {:>14} {:>9} {:>15} {:>6}",
+                "app",
+                "launches",
+                "wakes",
+                "max",
+                "keepalive",
+                "interval±jit",
+                "exits",
+                "pushes rep/kill",
+                "banned"
+            )?;
+            for a in &self.apps {
+                let relaunched = a
+                    .exits
+                    .iter()
+                    .filter(|x| x.relaunched_after_s.is_some())
+                    .count();
+                let interval = match (a.keepalive.interval_s.mean, a.keepalive.interval_s.stddev) {
+                    (Some(m), Some(s)) => format!("{m:.0}±{s:.0}s"),
+                    _ => "-".into(),
+                };
+                writeln!(
+                    w,
+                    "  {:<28} {:>9} {:>10} {:>8} {:>10} {:>14} {:>9} {:>15} {:>6}",
+                    short(&terminal(&a.app), 28),
+                    format!(
+                        "{} ({}/{})",
+                        a.launches.total, a.launches.background, a.launches.foreground
+                    ),
+                    format!("{} ({}!)", a.wakes.count, a.wakes.over_budget),
+                    opt(a.wakes.duration_s.max, "s"),
+                    format!("{} ({}!)", a.keepalive.runs, a.keepalive.late),
+                    interval,
+                    format!("{} ({}↻)", a.exits.len(), relaunched),
+                    format!(
+                        "{} {}/{}",
+                        a.pushes.received, a.pushes.reported, a.pushes.callkit_kills
+                    ),
+                    if a.pushes.banned { "YES" } else { "no" },
+                )?;
+            }
+        }
+        let flagged: Vec<&CheckRecord> = self
+            .checks
+            .iter()
+            .filter(|c| c.count > 0 || c.max.is_some())
+            .collect();
+        for c in flagged {
+            let verdict = match (c.max, c.failed) {
+                (Some(_), true) => style.error("FAIL"),
+                (Some(_), false) => style.ok("ok"),
+                (None, _) => style.warn("seen"),
+            };
+            writeln!(
+                w,
+                "  {verdict:<4} {:<24} {}{}",
+                c.check.name(),
+                c.count,
+                c.max.map(|m| format!(" (allowed {m})")).unwrap_or_default()
+            )?;
+        }
+        let result = if self.failed {
+            style.error("FAILED: a --fail-on threshold was exceeded")
+        } else if self.interrupted {
+            style.warn("interrupted")
+        } else {
+            style.ok("ok")
+        };
+        writeln!(w, "  result: {result}")
+    }
+    fn junit(&self) -> Option<Case> {
+        None
+    }
+}
+
+fn human_span(s: f64) -> String {
+    let s = s.max(0.0);
+    if s < 120.0 {
+        format!("{s:.1} s")
+    } else if s < 7200.0 {
+        format!("{:.0} min {:.0} s", (s / 60.0).floor(), s % 60.0)
+    } else {
+        format!(
+            "{:.0} h {:.0} min",
+            (s / 3600.0).floor(),
+            (s % 3600.0) / 60.0
+        )
+    }
+}
