@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'voipctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('analyze', 'analyze', [CompletionResultType]::ParameterValue, 'Analyse a saved device log offline: the VoIP timeline and summary `watch` gives live')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'VoIP preflight of an .ipa, .app, .xcarchive or Info.plist: background modes, SDK, linkage, entitlements, profile')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions or the man page (or write them all to a directory)')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Send test VoIP (or other) pushes through APNs over HTTP/2 and explain every failure')
@@ -40,6 +41,35 @@ Register-ArgumentCompleter -Native -CommandName 'voipctl' -ScriptBlock {
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show a device''s lockdown values (name, model, iOS version…), or one with --key')
             [CompletionResult]::new('apps', 'apps', [CompletionResultType]::ParameterValue, 'List installed apps with their background modes and entitlements; --voip for VoIP apps')
             [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Run a simulated iPhone (usbmuxd, lockdownd, syslog, installation_proxy) from a scenario')
+            break
+        }
+        'voipctl;analyze' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Only events about this app (repeatable); system-wide events stay')
+            [CompletionResult]::new('--bundle', '--bundle', [CompletionResultType]::ParameterName, 'Only events about this app (repeatable); system-wide events stay')
+            [CompletionResult]::new('--process', '--process', [CompletionResultType]::ParameterName, 'Only lines from this process (repeatable; with one -b, the app''s own process name)')
+            [CompletionResult]::new('--pid', '--pid', [CompletionResultType]::ParameterName, 'Only lines from this pid (repeatable)')
+            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Only lines matching this regex (repeatable: any of them)')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Drop lines matching this regex (repeatable)')
+            [CompletionResult]::new('--level', '--level', [CompletionResultType]::ParameterName, 'Only lines at this level or above (lines without a level pass)')
+            [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Add recognition rules from a TOML file (same format as the built-in ones; repeatable)')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Exit 1 when a check''s count is over N (default 0); comma-separated or repeated; `all`')
+            [CompletionResult]::new('--wake-budget', '--wake-budget', [CompletionResultType]::ParameterName, 'Seconds a woken app may run before it suspends')
+            [CompletionResult]::new('--keepalive-timeout', '--keepalive-timeout', [CompletionResultType]::ParameterName, 'The app''s setKeepAliveTimeout: value (at least 600)')
+            [CompletionResult]::new('--handler-budget', '--handler-budget', [CompletionResultType]::ParameterName, 'Seconds a keep-alive handler may run')
+            [CompletionResult]::new('--relaunch-window', '--relaunch-window', [CompletionResultType]::ParameterName, 'Seconds after a non-zero exit within which iOS should relaunch the app')
+            [CompletionResult]::new('--report-window', '--report-window', [CompletionResultType]::ParameterName, 'Seconds after a VoIP push within which the CallKit report must come')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format (--json is short for --format json)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)')
+            [CompletionResult]::new('--lines', '--lines', [CompletionResultType]::ParameterName, 'Also print every line that passes the filters, not only recognised events')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'JSON Lines on stdout: one typed record per line, ending with a `summary` record')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail (explanations, protocol notes); repeat for more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail (explanations, protocol notes); repeat for more')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only failures and the summary; no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only failures and the summary; no progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'voipctl;check' {

@@ -35,6 +35,7 @@ complete -c voipctl -n "__fish_voipctl_needs_command" -s v -l verbose -d 'More d
 complete -c voipctl -n "__fish_voipctl_needs_command" -s q -l quiet -d 'Only failures and the summary; no progress bars'
 complete -c voipctl -n "__fish_voipctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c voipctl -n "__fish_voipctl_needs_command" -s V -l version -d 'Print version'
+complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "analyze" -d 'Analyse a saved device log offline: the VoIP timeline and summary `watch` gives live'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "check" -d 'VoIP preflight of an .ipa, .app, .xcarchive or Info.plist: background modes, SDK, linkage, entitlements, profile'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "completions" -d 'Print shell completions or the man page (or write them all to a directory)'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "push" -d 'Send test VoIP (or other) pushes through APNs over HTTP/2 and explain every failure'
@@ -43,6 +44,36 @@ complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "devices" -d 'List a
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "info" -d 'Show a device\'s lockdown values (name, model, iOS version…), or one with --key'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "apps" -d 'List installed apps with their background modes and entitlements; --voip for VoIP apps'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "sim" -d 'Run a simulated iPhone (usbmuxd, lockdownd, syslog, installation_proxy) from a scenario'
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -s b -l bundle -d 'Only events about this app (repeatable); system-wide events stay' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l process -d 'Only lines from this process (repeatable; with one -b, the app\'s own process name)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l pid -d 'Only lines from this pid (repeatable)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l match -d 'Only lines matching this regex (repeatable: any of them)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l exclude -d 'Drop lines matching this regex (repeatable)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l level -d 'Only lines at this level or above (lines without a level pass)' -r -f -a "debug\t'Everything'
+info\t'Info and above'
+notice\t'Notice (Default) and above'
+warning\t'Warnings and above'
+error\t'Errors and faults'
+fault\t'Faults only'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l rules -d 'Add recognition rules from a TOML file (same format as the built-in ones; repeatable)' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l fail-on -d 'Exit 1 when a check\'s count is over N (default 0); comma-separated or repeated; `all`' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l wake-budget -d 'Seconds a woken app may run before it suspends' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l keepalive-timeout -d 'The app\'s setKeepAliveTimeout: value (at least 600)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l handler-budget -d 'Seconds a keep-alive handler may run' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l relaunch-window -d 'Seconds after a non-zero exit within which iOS should relaunch the app' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l report-window -d 'Seconds after a VoIP push within which the CallKit report must come' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
+json\t'JSON Lines (same as --json)'
+junit\t'JUnit XML for CI test reports'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l lines -d 'Also print every line that passes the filters, not only recognised events'
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l json -d 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -s v -l verbose -d 'More detail (explanations, protocol notes); repeat for more'
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -s q -l quiet -d 'Only failures and the summary; no progress bars'
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -s V -l version -d 'Print version'
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l distribution -d 'How the build will be distributed; decides which findings are errors' -r -f -a "appstore\t'App Store / TestFlight (the preflight case)'
 adhoc\t'Ad hoc (listed devices)'
 development\t'Development (debugger allowed, APNs sandbox)'

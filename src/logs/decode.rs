@@ -89,7 +89,10 @@ impl Level {
         Some(match s.to_ascii_lowercase().as_str() {
             "debug" | "db" | "d" => Level::Debug,
             "info" | "i" => Level::Info,
-            "notice" | "default" | "df" | "user_action" | "activity" => Level::Notice,
+            "notice" | "default" | "df" | "user_action" | "activity" | "par défaut"
+            | "standard" | "standaard" | "predeterminado" | "predefinito" | "padrão" => {
+                Level::Notice
+            }
             "warning" | "warn" | "w" => Level::Warning,
             "error" | "err" | "e" => Level::Error,
             "fault" | "critical" | "crit" | "alert" | "emergency" | "emerg" | "f" | "fa" => {
@@ -801,6 +804,27 @@ fn log_show(line: &str) -> Option<Entry<'_>> {
     let rest = line.get(used..)?;
     let mut fields = rest.split_ascii_whitespace();
     let first = fields.next()?;
+    if let Some(process) = first.strip_suffix(':') {
+        // condensed (as quoted in forums): TS process: [sub:cat] msg
+        let msg = rest.trim_start().get(first.len()..)?.trim_start();
+        return Some(condensed(line, used, stamp, process, None, msg));
+    }
+    if first.bytes().all(|b| b.is_ascii_digit())
+        && let Some(second) = fields.next()
+        && let Some(process) = second.strip_suffix(':')
+    {
+        // TS pid  process: msg
+        let at = rest.find(second)? + second.len();
+        let msg = rest[at..].trim_start();
+        return Some(condensed(
+            line,
+            used,
+            stamp,
+            process,
+            digits_u32(first),
+            msg,
+        ));
+    }
     if first.starts_with("0x") {
         // default style: TS Thread Type Activity PID TTL Process: (Image) [sub:cat] msg
         let ty = fields.next()?;
@@ -872,10 +896,36 @@ fn log_show(line: &str) -> Option<Entry<'_>> {
     })
 }
 
+fn condensed<'a>(
+    line: &'a str,
+    used: usize,
+    stamp: Stamp,
+    process: &'a str,
+    pid: Option<u32>,
+    msg: &'a str,
+) -> Entry<'a> {
+    let (subsystem, category, msg) = bracket_label(msg);
+    Entry {
+        format: Format::LogShow,
+        time_text: Cow::Borrowed(&line[..used]),
+        time: Some(stamp),
+        process: Cow::Borrowed(process),
+        image: None,
+        pid,
+        level: None,
+        subsystem,
+        category,
+        message: Cow::Borrowed(msg),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Console.app copies
 
 fn console(line: &str) -> Option<Entry<'_>> {
+    if !line.contains('\t') {
+        return console_spaced(line);
+    }
     let mut cols = line.split('\t');
     let ty = cols.next()?;
     let level = Level::parse(ty)?;
@@ -920,6 +970,38 @@ fn console(line: &str) -> Option<Entry<'_>> {
         level: Some(level),
         subsystem: subsystem.filter(|s| !s.is_empty()).map(Cow::Borrowed),
         category: category.filter(|s| !s.is_empty()).map(Cow::Borrowed),
+        message: Cow::Borrowed(message),
+    })
+}
+
+/// A Console.app copy whose tabs became spaces (pasted into a web page or an issue):
+/// `default 14:29:55.265753-0400 dasd message`.
+fn console_spaced(line: &str) -> Option<Entry<'_>> {
+    let (ty, rest) = line.split_once(' ')?;
+    let level = Level::parse(ty)?;
+    let (time_s, rest) = rest.split_once(' ')?;
+    let (secs, used) = clock(time_s)?;
+    let tail = &time_s[used..];
+    if !(tail.is_empty() || tail.starts_with(['+', '-', 'Z'])) {
+        return None;
+    }
+    let (process, message) = rest.split_once(' ')?;
+    if process.is_empty() {
+        return None;
+    }
+    Some(Entry {
+        format: Format::Console,
+        time_text: Cow::Borrowed(time_s),
+        time: Some(Stamp {
+            secs,
+            scale: Scale::DayRelative,
+        }),
+        process: Cow::Borrowed(process),
+        image: None,
+        pid: None,
+        level: Some(level),
+        subsystem: None,
+        category: None,
         message: Cow::Borrowed(message),
     })
 }

@@ -1,0 +1,482 @@
+//! `voipctl analyze`: the real binary on saved logs, the JSON Lines contract, exit codes, and the
+//! corpus of real iPhone log lines gathered from public issue trackers and forums.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn voipctl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_voipctl"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("could not run voipctl: {e}"))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+// ---- the JSON schema, pinned with test-side structs ------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct EventJson {
+    #[serde(rename = "type")]
+    kind: String,
+    time: String,
+    offset_s: Option<f64>,
+    line: u64,
+    rule: String,
+    family: String,
+    severity: String,
+    app: Option<String>,
+    process: String,
+    pid: Option<u32>,
+    summary: String,
+    fields: BTreeMap<String, String>,
+    duration_s: Option<f64>,
+    latency_s: Option<f64>,
+    check: Option<String>,
+    note: Option<String>,
+    message: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct CheckJson {
+    /// Present on `check` records, absent inside the summary.
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    check: String,
+    count: u64,
+    max: Option<u64>,
+    failed: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct StatsJson {
+    count: u64,
+    min: Option<f64>,
+    mean: Option<f64>,
+    max: Option<f64>,
+    stddev: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct AppJson {
+    app: String,
+    pids: Vec<u32>,
+    launches: LaunchesJson,
+    wakes: WakesJson,
+    keepalive: KeepaliveJson,
+    exits: Vec<ExitJson>,
+    pushes: PushesJson,
+    events: BTreeMap<String, u64>,
+    checks: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct LaunchesJson {
+    total: u64,
+    background: u64,
+    foreground: u64,
+    by_reason: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct WakesJson {
+    count: u64,
+    budget_s: f64,
+    duration_s: StatsJson,
+    over_budget: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct KeepaliveJson {
+    runs: u64,
+    timeout_s: f64,
+    interval_s: StatsJson,
+    late: u64,
+    handler_s: StatsJson,
+    over_budget: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ExitJson {
+    time: String,
+    status: Option<i64>,
+    signal: Option<i64>,
+    reason: Option<String>,
+    relaunch_expected: Option<bool>,
+    relaunched_after_s: Option<f64>,
+    relaunched_into: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct PushesJson {
+    received: u64,
+    reported: u64,
+    not_reported: u64,
+    report_latency_s: StatsJson,
+    wake_latency_s: StatsJson,
+    callkit_kills: u64,
+    bans: u64,
+    banned: bool,
+    dropped: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct GapJson {
+    from: String,
+    to: Option<String>,
+    duration_s: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct SummaryJson {
+    #[serde(rename = "type")]
+    kind: String,
+    schema_version: u32,
+    source: String,
+    lines: u64,
+    bytes: u64,
+    truncated_lines: u64,
+    formats: BTreeMap<String, u64>,
+    events: u64,
+    span_s: Option<f64>,
+    gaps: Vec<GapJson>,
+    recording: Option<String>,
+    apps: Vec<AppJson>,
+    checks: Vec<CheckJson>,
+    failed: bool,
+    interrupted: bool,
+}
+
+struct Parsed {
+    events: Vec<EventJson>,
+    checks: Vec<CheckJson>,
+    summary: SummaryJson,
+}
+
+fn parse_json_lines(out: &str) -> Parsed {
+    let mut events = Vec::new();
+    let mut checks = Vec::new();
+    let mut summary = None;
+    for line in out.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("bad JSON line {line}: {e}"));
+        assert!(summary.is_none(), "a record after the summary: {line}");
+        match v["type"].as_str() {
+            Some("event") => events.push(
+                serde_json::from_value(v).unwrap_or_else(|e| panic!("event schema: {e}: {line}")),
+            ),
+            Some("check") => checks.push(
+                serde_json::from_value(v).unwrap_or_else(|e| panic!("check schema: {e}: {line}")),
+            ),
+            Some("summary") => {
+                summary = Some(
+                    serde_json::from_value(v)
+                        .unwrap_or_else(|e| panic!("summary schema: {e}: {line}")),
+                )
+            }
+            other => panic!("unexpected record type {other:?}"),
+        }
+    }
+    Parsed {
+        events,
+        checks,
+        summary: summary.unwrap_or_else(|| panic!("no summary in {out}")),
+    }
+}
+
+// ---- the corpus --------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CorpusLine {
+    source: String,
+    ios: String,
+    style: String,
+    rule: Option<String>,
+    family: Option<String>,
+    line: String,
+}
+
+#[test]
+fn corpus_of_real_iphone_lines_is_classified_as_expected() {
+    let text = std::fs::read_to_string(data("ios-log-corpus.jsonl"))
+        .unwrap_or_else(|e| panic!("corpus: {e}"));
+    let rules = voipctl::logs::rules::RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let mut failures = Vec::new();
+    let mut n = 0;
+    let mut generations = std::collections::BTreeSet::new();
+    for (i, l) in text.lines().enumerate() {
+        let c: CorpusLine =
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("corpus line {}: {e}", i + 1));
+        assert!(
+            c.source.starts_with("https://"),
+            "line {} has no source URL",
+            i + 1
+        );
+        generations.insert(c.ios.split(' ').take(2).collect::<Vec<_>>().join(" "));
+        let entry = voipctl::logs::decode::decode_line(&c.line);
+        let hit = rules.classify(&entry);
+        let got_rule = hit.as_ref().map(|h| h.rule.id.clone());
+        let got_family = hit.as_ref().map(|h| h.rule.family.name().to_string());
+        if got_rule != c.rule || got_family != c.family {
+            failures.push(format!(
+                "line {} ({}, {}): expected {:?}/{:?}, got {:?}/{:?}: {}",
+                i + 1,
+                c.style,
+                c.source,
+                c.rule,
+                c.family,
+                got_rule,
+                got_family,
+                c.line
+            ));
+        }
+        n += 1;
+    }
+    assert!(n >= 40, "corpus too small: {n}");
+    assert!(generations.len() >= 6, "iOS generations: {generations:?}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ---- analyze end to end ---------------------------------------------------------------------
+
+#[test]
+fn analyze_syslog_session_json() {
+    let path = data("session-syslog.log");
+    let out = voipctl(&["--json", "analyze", path.to_str().unwrap_or_default()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let p = parse_json_lines(&text(&out.stdout));
+    assert!(p.events.iter().all(|e| e.kind == "event"));
+    assert_eq!(p.checks.len(), 15);
+    let s = p.summary;
+    assert_eq!(s.kind, "summary");
+    assert_eq!(s.schema_version, 1);
+    assert_eq!(s.lines, 14);
+    assert_eq!(s.formats.get("syslog"), Some(&13));
+    assert!(!s.failed);
+    let app = &s.apps[0];
+    assert_eq!(app.app, "com.example.voip");
+    assert_eq!(app.launches.total, 2);
+    assert_eq!(app.launches.by_reason.get("relaunch"), Some(&1));
+    assert_eq!(app.wakes.over_budget, 1);
+    assert_eq!(app.keepalive.runs, 2);
+    assert_eq!(app.exits[0].signal, Some(9));
+    assert_eq!(app.exits[0].relaunched_after_s, Some(2.0));
+    assert_eq!(app.exits[0].relaunched_into.as_deref(), Some("background"));
+    assert_eq!(app.pushes.callkit_kills, 1);
+    assert!(app.pushes.banned);
+    let kill = p
+        .events
+        .iter()
+        .find(|e| e.family == "callkit-kill")
+        .unwrap_or_else(|| panic!("no kill event"));
+    assert_eq!(kill.check.as_deref(), Some("callkit-kill"));
+    assert_eq!(kill.app.as_deref(), Some("com.example.voip"));
+}
+
+#[test]
+fn fail_on_thresholds_exit_1_and_junit_lists_checks() {
+    let path = data("session-syslog.log");
+    let path = path.to_str().unwrap_or_default();
+    let out = voipctl(&["analyze", path, "--fail-on", "ban,wake-over-budget=1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let human = text(&out.stdout);
+    assert!(human.contains("FAIL"), "{human}");
+    assert!(human.contains("[callkit-kill]"), "{human}");
+    let out = voipctl(&["analyze", path, "--fail-on", "wake-over-budget=1"]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = voipctl(&["--format", "junit", "analyze", path, "--fail-on", "all"]);
+    assert_eq!(out.status.code(), Some(1));
+    let xml = text(&out.stdout);
+    assert!(
+        xml.contains("<testcase classname=\"voipctl.logs\" name=\"ban\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testcase classname=\"voipctl.logs\" name=\"watchdog\"/>"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn analyze_reads_stdin_and_pymobiledevice3_json() {
+    let input =
+        std::fs::read(data("session-pymobiledevice3.jsonl")).unwrap_or_else(|e| panic!("{e}"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+        .args(["--json", "analyze", "-", "-b", "com.example.pk"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    child
+        .stdin
+        .take()
+        .unwrap_or_else(|| panic!("stdin"))
+        .write_all(&input)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let p = parse_json_lines(&text(&out.stdout));
+    assert_eq!(p.summary.source, "-");
+    assert_eq!(p.summary.formats.get("pymobiledevice3-json"), Some(&7));
+    let app = &p.summary.apps[0];
+    assert_eq!(app.app, "com.example.pk");
+    assert_eq!(app.pushes.received, 2);
+    assert_eq!(app.pushes.reported, 1);
+    assert_eq!(app.pushes.not_reported, 1);
+    assert_eq!(app.pushes.report_latency_s.max, Some(0.55));
+    let report = p
+        .events
+        .iter()
+        .find(|e| e.family == "callkit-report")
+        .unwrap_or_else(|| panic!("no report"));
+    assert_eq!(report.latency_s, Some(0.55));
+    assert_eq!(report.app.as_deref(), Some("com.example.pk"));
+}
+
+#[test]
+fn analyze_errors_have_their_exit_codes() {
+    let out = voipctl(&["analyze", "/nonexistent/voipctl.log"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("error: could not read log file /nonexistent/voipctl.log"),
+        "{err}"
+    );
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let rules = dir.path().join("bad.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nid='x'\nfamily='custom'\nliterals=[]\nregex='a'\nsummary='s'\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let log = data("session-syslog.log");
+    let out = voipctl(&[
+        "analyze",
+        log.to_str().unwrap_or_default(),
+        "--rules",
+        rules.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("add `literals`"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = voipctl(&[
+        "analyze",
+        log.to_str().unwrap_or_default(),
+        "--fail-on",
+        "nope",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = voipctl(&[
+        "analyze",
+        log.to_str().unwrap_or_default(),
+        "--keepalive-timeout",
+        "300",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("at least 600"));
+}
+
+#[test]
+fn user_rules_and_filters() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let rules = dir.path().join("mine.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nid = 'my.unrelated'\nfamily = 'custom'\nliterals = ['unrelated']\nregex = 'something (?P<what>\\w+)'\nsummary = 'custom: {what}'\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let log = data("session-syslog.log");
+    let log = log.to_str().unwrap_or_default();
+    let out = voipctl(&[
+        "--json",
+        "analyze",
+        log,
+        "--rules",
+        rules.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let p = parse_json_lines(&text(&out.stdout));
+    let custom = p
+        .events
+        .iter()
+        .find(|e| e.rule == "my.unrelated")
+        .unwrap_or_else(|| panic!("custom rule did not fire"));
+    assert_eq!(custom.summary, "custom: unrelated");
+    // --exclude drops lines before recognition; --process keeps only one process.
+    let out = voipctl(&["--json", "analyze", log, "--exclude", "Bootstrapping"]);
+    let p = parse_json_lines(&text(&out.stdout));
+    assert!(p.events.iter().all(|e| e.family != "launch"));
+    let out = voipctl(&["--json", "analyze", log, "--process", "callservicesd"]);
+    let p = parse_json_lines(&text(&out.stdout));
+    assert!(
+        p.events.iter().all(|e| e.process == "callservicesd"),
+        "{:?}",
+        p.events
+    );
+    assert_eq!(p.events.len(), 2);
+    let out = voipctl(&["--json", "analyze", log, "--lines", "--match", "unrelated"]);
+    let out = text(&out.stdout);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("{\"type\":\"line\"") && l.contains("something unrelated")),
+        "{out}"
+    );
+}
+
+#[test]
+fn human_output_is_sanitised_and_uncoloured_when_piped() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("evil.log");
+    std::fs::write(
+        &log,
+        "Nov 25 17:00:00 iPhone SpringBoard[58] <Notice>: Bootstrapping com.evil\u{1b}[31m with intent background\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = voipctl(&["analyze", log.to_str().unwrap_or_default()]);
+    assert_eq!(out.status.code(), Some(0));
+    let human = text(&out.stdout);
+    assert!(!human.contains('\u{1b}'), "{human}");
+    assert!(human.contains("summary:"), "{human}");
+}
