@@ -181,9 +181,14 @@ async fn token_fixture(mut config: Config) -> Fx {
     std::fs::write(dir.path().join("AuthKey.p8"), &key_pem).unwrap();
     std::fs::write(dir.path().join("ca.pem"), &pki.ca_pem).unwrap();
     config.jwt_public_pem = Some(key.public_key_pem());
-    let server = apns_server::start(&pki, &server_cert, config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let server = apns_server::start(
+        &pki.ca_pem,
+        &server_cert,
+        config,
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
     Fx {
         dir,
         _pki: pki,
@@ -585,7 +590,7 @@ async fn cert_fixture(spec: PushCertSpec) -> CertFx {
     std::fs::write(dir.path().join("cert.pem"), &client.cert_pem).unwrap();
     std::fs::write(dir.path().join("key.pem"), &client.key_pem).unwrap();
     let server = apns_server::start(
-        &pki,
+        &pki.ca_pem,
         &server_cert,
         Config {
             client_auth: true,
@@ -844,4 +849,57 @@ async fn no_key_password_or_jwt_in_any_output() {
             assert!(!r.stderr.contains(s.as_str()), "secret on stderr: {s}");
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_reports_every_token_once_then_exits_130() {
+    let fx = token_fixture(Config {
+        default: Behaviour::Slow(Duration::from_secs(20)),
+        ..Config::default()
+    })
+    .await;
+    let args = fx.token_args(&["--bundle", BUNDLE, &tok(1), &tok(2), &tok(3)]);
+    let child = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (bounded) until the first push is at the server, then ask voipctl to stop.
+    let stats = fx.server.stats.clone();
+    for _ in 0..400 {
+        if stats.requests.load(Ordering::SeqCst) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(stats.requests.load(Ordering::SeqCst) > 0);
+    let pid = child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let r = Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_eq!(r.code, Some(130), "{}\n{}", r.stdout, r.stderr);
+    let pushes = r.pushes();
+    assert_eq!(pushes.len(), 3, "one result per token");
+    let in_flight = pushes
+        .iter()
+        .filter(|p| p.error.as_deref() == Some("interrupted before APNs answered"))
+        .count();
+    let not_sent = pushes
+        .iter()
+        .filter(|p| p.error.as_deref() == Some("not sent: interrupted"))
+        .count();
+    assert_eq!(in_flight + not_sent, 3, "{}", r.stdout);
+    assert!(in_flight >= 1);
+    let s = r.summary();
+    assert!(s.interrupted && s.failed == 3 && s.not_sent == not_sent);
 }

@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// APNs environment.
@@ -462,8 +463,10 @@ pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
     let mut first_service_error: Option<String> = None;
     let mut rejected = false;
     let tokens = p.tokens.clone();
+    let attempts: Vec<AtomicU32> = (0..total).map(|_| AtomicU32::new(0)).collect();
+    let attempts = &attempts;
     let mut stream = futures_util::stream::iter(tokens.into_iter().enumerate())
-        .map(|(i, t)| async move { (i, engine.push(t).await) })
+        .map(|(i, t)| async move { (i, engine.push(t, &attempts[i]).await) })
         .buffer_unordered(opts.concurrency.max(1));
     let cancel = ctx.cancel.clone();
     let mut write_err = None;
@@ -505,6 +508,12 @@ pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
         if done[i] {
             continue;
         }
+        let made = attempts[i].load(Ordering::Relaxed);
+        let error = if made > 0 {
+            "interrupted before APNs answered"
+        } else {
+            "not sent: interrupted"
+        };
         let rec = PushRecord {
             token: t.clone(),
             ok: false,
@@ -515,13 +524,21 @@ pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
             timestamp: None,
             explanation: None,
             fix: None,
-            error: Some("not sent: interrupted".into()),
+            error: Some(error.into()),
             goaway: None,
-            attempts: 0,
+            attempts: made,
             retried: Vec::new(),
             latency_ms: 0.0,
         };
-        tally(&mut summary, &rec, Kind::NotSent);
+        tally(
+            &mut summary,
+            &rec,
+            if made > 0 {
+                Kind::Service
+            } else {
+                Kind::NotSent
+            },
+        );
         ctx.reporter.emit(&rec)?;
     }
     let elapsed = started.elapsed().as_secs_f64();

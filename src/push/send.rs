@@ -7,7 +7,7 @@
 use super::client::{Apns, Reply, TransportKind};
 use super::reason::{self, lookup};
 use super::record::PushRecord;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::RwLock;
 
@@ -171,7 +171,8 @@ impl Engine {
     }
 
     /// Send one push to the end: retries included, exactly one record out.
-    pub async fn push(&self, token: String) -> (PushRecord, Kind) {
+    /// `attempts` mirrors the requests made, for reporting pushes cut short by Ctrl-C.
+    pub async fn push(&self, token: String, attempts: &AtomicU32) -> (PushRecord, Kind) {
         let started = Instant::now();
         let mut rec = PushRecord {
             token,
@@ -201,7 +202,9 @@ impl Engine {
                     Kind::Service
                 };
             }
+            attempts.store(rec.attempts + 1, Ordering::Relaxed);
             let Some(reply) = self.send_gated(&rec.token).await else {
+                attempts.store(rec.attempts, Ordering::Relaxed);
                 continue;
             };
             rec.attempts += 1;

@@ -157,6 +157,24 @@ pub struct Issued {
     pub key_der: Vec<u8>,
 }
 
+impl Issued {
+    /// From PEM certificate and PKCS#8 key.
+    pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Issued, BoxError> {
+        let cert = rustls_pemfile::certs(&mut cert_pem.as_bytes())
+            .next()
+            .ok_or("no certificate")??;
+        let key = rustls_pemfile::pkcs8_private_keys(&mut key_pem.as_bytes())
+            .next()
+            .ok_or("no PKCS#8 key")??;
+        Ok(Issued {
+            cert_pem: cert_pem.to_string(),
+            cert_der: cert.to_vec(),
+            key_pem: key_pem.to_string(),
+            key_der: key.secret_pkcs8_der().to_vec(),
+        })
+    }
+}
+
 /// Apple's push-certificate extensions for a test client certificate.
 #[derive(Debug, Clone, Default)]
 pub struct PushCertSpec {
@@ -276,13 +294,6 @@ impl Pki {
         }
         self.issue(params)
     }
-
-    fn ca_der(&self) -> Result<CertificateDer<'static>, BoxError> {
-        rustls_pemfile::certs(&mut self.ca_pem.as_bytes())
-            .next()
-            .ok_or("no CA")?
-            .map_err(Into::into)
-    }
 }
 
 /// A running server.
@@ -317,9 +328,10 @@ struct State {
     next_id: AtomicUsize,
 }
 
-/// Start a server on `bind` (use 127.0.0.1:0) presenting `server_cert`, trusting `pki` for clients.
+/// Start a server on `bind` (use 127.0.0.1:0) presenting `server_cert`, trusting the CA in
+/// `ca_pem` for client certificates.
 pub async fn start(
-    pki: &Pki,
+    ca_pem: &str,
     server_cert: &Issued,
     config: Config,
     bind: SocketAddr,
@@ -330,7 +342,9 @@ pub async fn start(
         .with_safe_default_protocol_versions()?;
     let builder = if config.client_auth {
         let mut roots = rustls::RootCertStore::empty();
-        roots.add(pki.ca_der()?)?;
+        for c in rustls_pemfile::certs(&mut ca_pem.as_bytes()) {
+            roots.add(c?)?;
+        }
         let verifier =
             rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()?;
