@@ -24,7 +24,12 @@ async fn main() -> R<()> {
     let n: usize = a[5].parse()?;
     let c: usize = a[6].parse()?;
     let mut f = std::fs::File::open(key)?;
-    let client = Client::token(&mut f, key_id, team_id, ClientConfig::new(Endpoint::Production))?;
+    let client = Client::token(
+        &mut f,
+        key_id,
+        team_id,
+        ClientConfig::new(Endpoint::Production),
+    )?;
     let started = std::time::Instant::now();
     let results = futures_util::stream::iter(0..n)
         .map(|i| {

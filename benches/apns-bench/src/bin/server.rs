@@ -14,7 +14,7 @@ use std::path::Path;
 
 type R<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-fn gen(dir: &Path) -> R<()> {
+fn generate(dir: &Path) -> R<()> {
     std::fs::create_dir_all(dir)?;
     let pki = apns_server::Pki::new()?;
     let server = pki.server(&[
@@ -39,7 +39,8 @@ fn gen(dir: &Path) -> R<()> {
 
 async fn serve(dir: &Path, bind: &str) -> R<()> {
     let read = |n: &str| std::fs::read_to_string(dir.join(n));
-    let server_cert = apns_server::Issued::from_pem(&read("server.pem")?, &read("server-key.pem")?)?;
+    let server_cert =
+        apns_server::Issued::from_pem(&read("server.pem")?, &read("server-key.pem")?)?;
     let config = apns_server::Config {
         jwt_public_pem: Some(read("AuthKey.pub.pem")?),
         record: false,
@@ -73,7 +74,7 @@ async fn serve(dir: &Path, bind: &str) -> R<()> {
 fn main() -> R<()> {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
-        Some("gen") if args.len() == 3 => gen(Path::new(&args[2])),
+        Some("gen") if args.len() == 3 => generate(Path::new(&args[2])),
         Some("serve") if args.len() == 4 => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?
