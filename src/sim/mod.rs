@@ -100,6 +100,42 @@ pub(crate) struct SimDevice {
     generation: watch::Sender<u64>,
     /// Ports handed out by StartService.
     ports: Mutex<HashMap<u16, Service>>,
+    /// Log entries written to clients (the first [`SENT_KEPT`]), for loss tests.
+    sent: Mutex<Vec<SentEntry>>,
+    /// How many log entries were written to clients in all.
+    sent_total: std::sync::atomic::AtomicU64,
+}
+
+/// How many written log entries [`Sim::sent`] keeps.
+pub const SENT_KEPT: usize = 200_000;
+
+/// A log entry the simulator wrote to a client, completely (a line cut by a detach is not one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentEntry {
+    /// `syslog_relay` or `os_trace_relay`.
+    pub service: &'static str,
+    /// The entry's timestamp (wall clock of the scenario).
+    pub at: std::time::SystemTime,
+    /// The message.
+    pub message: String,
+}
+
+impl SimDevice {
+    pub(crate) fn note_sent(
+        &self,
+        service: &'static str,
+        at: std::time::SystemTime,
+        message: &str,
+    ) {
+        let n = self.sent_total.fetch_add(1, Ordering::Relaxed);
+        if (n as usize) < SENT_KEPT {
+            lock(&self.sent).push(SentEntry {
+                service,
+                at,
+                message: message.to_string(),
+            });
+        }
+    }
 }
 
 pub(crate) struct SimState {
@@ -215,6 +251,8 @@ impl SimDevice {
             links,
             generation: watch::channel(0).0,
             ports: Mutex::new(HashMap::new()),
+            sent: Mutex::new(Vec::new()),
+            sent_total: std::sync::atomic::AtomicU64::new(0),
             spec,
         }
     }
@@ -668,6 +706,21 @@ impl Sim {
     /// Plug `udid` back in now (a new usbmuxd DeviceID).
     pub fn attach(&self, udid: &str) -> bool {
         self.index(udid).map(|i| self.state.attach(i)).is_some()
+    }
+
+    /// The log entries written completely to clients of `udid` so far (the first
+    /// [`SENT_KEPT`]), in order.
+    pub fn sent(&self, udid: &str) -> Vec<SentEntry> {
+        self.index(udid)
+            .map(|i| lock(&self.state.devices[i].sent).clone())
+            .unwrap_or_default()
+    }
+
+    /// How many log entries were written completely to clients of `udid`.
+    pub fn sent_total(&self, udid: &str) -> u64 {
+        self.index(udid)
+            .map(|i| self.state.devices[i].sent_total.load(Ordering::Relaxed))
+            .unwrap_or(0)
     }
 
     /// How many usbmuxd `Listen` connections are open (tests wait for a watcher with it).

@@ -132,6 +132,7 @@ async fn syslog(state: Arc<SimState>, dev: usize, mut io: Box<dyn Io>) -> std::i
         line.extend_from_slice(b"\n\0");
         io.write_all(&line).await?;
         io.flush().await?;
+        device.note_sent("syslog_relay", clock.wall(tick.at), &spec.message);
     }
     // A quiet phone keeps the stream open.
     std::future::pending::<()>().await;
@@ -222,6 +223,7 @@ async fn os_trace(state: Arc<SimState>, dev: usize, mut io: Box<dyn Io>) -> std:
         frame.extend_from_slice(&body);
         io.write_all(&frame).await?;
         io.flush().await?;
+        device.note_sent("os_trace_relay", clock.wall(tick.at), &spec.message);
     }
     std::future::pending::<()>().await;
     Ok(())
