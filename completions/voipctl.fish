@@ -44,6 +44,7 @@ complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "devices" -d 'List a
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "info" -d 'Show a device\'s lockdown values (name, model, iOS version…), or one with --key'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "apps" -d 'List installed apps with their background modes and entitlements; --voip for VoIP apps'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "sim" -d 'Run a simulated iPhone (usbmuxd, lockdownd, syslog, installation_proxy) from a scenario'
+complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "watch" -d 'Stream the phone\'s log live: VoIP timeline (wakes, keep-alive, pushes, CallKit, exits) and a summary with pass/fail'
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -s b -l bundle -d 'Only events about this app (repeatable); system-wide events stay' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l process -d 'Only lines from this process (repeatable; with one -b, the app\'s own process name)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l pid -d 'Only lines from this pid (repeatable)' -r
@@ -300,3 +301,42 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -s v -l verbose -d 
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -s q -l quiet -d 'Only failures and the summary; no progress bars'
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -s V -l version -d 'Print version'
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l usbmuxd -d 'usbmuxd address: UNIX:/path, /path, host:port or [v6]:port [default: USBMUXD_SOCKET_ADDRESS, else /var/run/usbmuxd; 127.0.0.1:27015 on Windows]' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s u -l udid -d 'The device to use (needed when several are attached)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l timeout -d 'Seconds allowed for each device operation' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s b -l bundle -d 'Only events about this app (repeatable); system-wide events stay' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l process -d 'Only lines from this process (repeatable; with one -b, the app\'s own process name)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l pid -d 'Only lines from this pid (repeatable)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l match -d 'Only lines matching this regex (repeatable: any of them)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l exclude -d 'Drop lines matching this regex (repeatable)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l level -d 'Only lines at this level or above (lines without a level pass)' -r -f -a "debug\t'Everything'
+info\t'Info and above'
+notice\t'Notice (Default) and above'
+warning\t'Warnings and above'
+error\t'Errors and faults'
+fault\t'Faults only'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l rules -d 'Add recognition rules from a TOML file (same format as the built-in ones; repeatable)' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l fail-on -d 'Exit 1 when a check\'s count is over N (default 0); comma-separated or repeated; `all`' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l wake-budget -d 'Seconds a woken app may run before it suspends' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l keepalive-timeout -d 'The app\'s setKeepAliveTimeout: value (at least 600)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l handler-budget -d 'Seconds a keep-alive handler may run' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l relaunch-window -d 'Seconds after a non-zero exit within which iOS should relaunch the app' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l report-window -d 'Seconds after a VoIP push within which the CallKit report must come' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l record -d 'Save the raw stream to FILE (voipctl\'s recording format; `voipctl analyze FILE` reads it)' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l duration -d 'Stop after this long: seconds, or with a unit (`90s`, `5m`, `1h`)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l until -d 'Stop at this time: RFC 3339 (`2026-11-25T18:30:00Z`) or `HH:MM[:SS]` (UTC, the next one)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
+json\t'JSON Lines (same as --json)'
+junit\t'JUnit XML for CI test reports'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s n -l network -d 'Use the device\'s network (Wi-Fi) connection instead of USB'
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l lines -d 'Also print every line that passes the filters, not only recognised events'
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l syslog-relay -d 'Read com.apple.syslog_relay even where os_trace_relay is available'
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l exit-on-disconnect -d 'Stop when the phone goes away (summary, then exit 4) instead of waiting for it'
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l json -d 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s v -l verbose -d 'More detail (explanations, protocol notes); repeat for more'
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s q -l quiet -d 'Only failures and the summary; no progress bars'
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s V -l version -d 'Print version'

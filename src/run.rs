@@ -132,6 +132,7 @@ async fn dispatch(ctx: &mut Ctx, command: Command) -> crate::Result<crate::Outco
         Command::Info(a) => crate::device::run_info(ctx, a.resolve()?).await,
         Command::Apps(a) => crate::device::run_apps(ctx, a.resolve()?).await,
         Command::Sim(a) => crate::sim::run(ctx, a.resolve()?).await,
+        Command::Watch(a) => crate::logs::run_watch(ctx, (*a).resolve()?).await,
     }
 }
 

@@ -480,3 +480,425 @@ fn human_output_is_sanitised_and_uncoloured_when_piped() {
     assert!(!human.contains('\u{1b}'), "{human}");
     assert!(human.contains("summary:"), "{human}");
 }
+
+// ---- watch against the simulated iPhone ---------------------------------------------------------
+
+mod live {
+    use super::*;
+    use std::io::{BufRead, BufReader, Read};
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant, UNIX_EPOCH};
+    use voipctl::sim::{self, Scenario, Sim};
+
+    /// A simulator on its own runtime for the length of a test.
+    pub struct Fixture {
+        pub sim: Sim,
+        _rt: tokio::runtime::Runtime,
+    }
+
+    impl Fixture {
+        pub fn new(mut scenario: Scenario, speed: Option<f64>) -> Fixture {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap_or_else(|e| panic!("{e}"));
+            if let Some(s) = speed {
+                scenario.speed = s;
+            }
+            let sim = rt
+                .block_on(sim::start(scenario))
+                .unwrap_or_else(|e| panic!("{e}"));
+            Fixture { sim, _rt: rt }
+        }
+        pub fn udid(&self) -> String {
+            self.sim.udids()[0].clone()
+        }
+    }
+
+    /// A running `voipctl watch`: stdout lines arrive on a channel as they are printed.
+    pub struct Watch {
+        child: std::process::Child,
+        lines: mpsc::Receiver<String>,
+        seen: Vec<String>,
+        stderr: std::thread::JoinHandle<String>,
+    }
+
+    impl Watch {
+        pub fn start(f: &Fixture, args: &[&str]) -> Watch {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+                .args(args)
+                .env("USBMUXD_SOCKET_ADDRESS", f.sim.env_value())
+                .env("NO_COLOR", "1")
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap_or_else(|e| panic!("spawn voipctl: {e}"));
+            let out = child.stdout.take().unwrap_or_else(|| panic!("stdout"));
+            let mut err = child.stderr.take().unwrap_or_else(|| panic!("stderr"));
+            let (tx, rx) = mpsc::channel();
+            std::thread::spawn(move || {
+                for l in BufReader::new(out).lines().map_while(Result::ok) {
+                    if tx.send(l).is_err() {
+                        break;
+                    }
+                }
+            });
+            let stderr = std::thread::spawn(move || {
+                let mut s = String::new();
+                let _ = err.read_to_string(&mut s);
+                s
+            });
+            Watch {
+                child,
+                lines: rx,
+                seen: Vec::new(),
+                stderr,
+            }
+        }
+
+        /// Wait (up to 60 s) for a stdout line containing `needle`.
+        pub fn wait_for(&mut self, needle: &str) {
+            let limit = Instant::now() + Duration::from_secs(60);
+            if self.seen.iter().any(|l| l.contains(needle)) {
+                return;
+            }
+            while let Some(left) = limit.checked_duration_since(Instant::now()) {
+                match self.lines.recv_timeout(left) {
+                    Ok(l) => {
+                        let hit = l.contains(needle);
+                        self.seen.push(l);
+                        if hit {
+                            return;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+            let _ = self.child.kill();
+            panic!(
+                "no line with {needle:?} within 60 s; got:\n{}",
+                self.seen.join("\n")
+            );
+        }
+
+        pub fn signal(&self, sig: &str) {
+            let st = Command::new("kill")
+                .args([sig, &self.child.id().to_string()])
+                .status()
+                .unwrap_or_else(|e| panic!("kill: {e}"));
+            assert!(st.success());
+        }
+
+        /// Wait (up to 60 s) for the exit; all of stdout, stderr and the exit code.
+        pub fn finish(mut self) -> (Vec<String>, String, Option<i32>) {
+            let limit = Instant::now() + Duration::from_secs(60);
+            let status = loop {
+                if let Some(s) = self.child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+                    break s;
+                }
+                if Instant::now() > limit {
+                    let _ = self.child.kill();
+                    panic!("voipctl watch did not stop; got:\n{}", self.seen.join("\n"));
+                }
+                match self.lines.recv_timeout(Duration::from_millis(50)) {
+                    Ok(l) => self.seen.push(l),
+                    Err(_) => {}
+                }
+            };
+            while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(5)) {
+                self.seen.push(l);
+            }
+            let err = self.stderr.join().unwrap_or_default();
+            (self.seen, err, status.code())
+        }
+    }
+
+    pub fn scenario(name: &str) -> Scenario {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(name);
+        Scenario::load(&p).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The log entries of a recording (not the header, not connection events): (µs, message).
+    pub fn recorded(path: &Path) -> (Vec<(i64, String)>, Vec<String>) {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
+        let mut entries = Vec::new();
+        let mut events = Vec::new();
+        for (i, l) in text.lines().enumerate() {
+            let v: serde_json::Value = serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("recording line {}: {e}: {l}", i + 1));
+            if i == 0 {
+                assert_eq!(v["voipctl_recording"], 1, "header: {l}");
+                continue;
+            }
+            if let Some(e) = v["event"].as_str() {
+                events.push(e.to_string());
+                continue;
+            }
+            let t = v["t"].as_f64().unwrap_or_else(|| panic!("no t: {l}"));
+            let msg = match v["message"].as_str() {
+                Some(m) => m.to_string(),
+                None => {
+                    let line = v["line"].as_str().unwrap_or_else(|| panic!("no line: {l}"));
+                    line.split_once(">: ")
+                        .map(|(_, m)| m.to_string())
+                        .unwrap_or_default()
+                }
+            };
+            entries.push(((t * 1e6).round() as i64, msg));
+        }
+        (entries, events)
+    }
+
+    pub fn sent(f: &Fixture) -> Vec<(i64, String)> {
+        f.sim
+            .sent(&f.udid())
+            .into_iter()
+            .map(|s| {
+                // os_trace carries whole microseconds.
+                let us =
+                    s.at.duration_since(UNIX_EPOCH)
+                        .unwrap_or_default()
+                        .as_micros();
+                (i64::try_from(us).unwrap_or(i64::MAX), s.message)
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn watch_pushkit_scenario_then_sigterm_prints_summary_and_flushes_record() {
+    let f = live::Fixture::new(live::scenario("pushkit-callkit.toml"), Some(20.0));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let rec = dir.path().join("rec.jsonl");
+    let mut w = live::Watch::start(
+        &f,
+        &[
+            "--json",
+            "watch",
+            "-b",
+            "com.example.call",
+            "--duration",
+            "120",
+            "--record",
+            rec.to_str().unwrap_or_default(),
+        ],
+    );
+    w.wait_for("\"family\":\"ban-lifted\"");
+    w.signal("-TERM");
+    let (lines, err, code) = w.finish();
+    assert_eq!(code, Some(130), "{err}");
+    let p = parse_json_lines(&lines.join("\n"));
+    assert!(p.summary.interrupted);
+    assert_eq!(p.summary.source, format!("device {}", f.udid()));
+    assert_eq!(
+        p.summary.formats.get("os-trace").copied().unwrap_or(0) > 0,
+        true
+    );
+    let app = p
+        .summary
+        .apps
+        .iter()
+        .find(|a| a.app == "com.example.call")
+        .unwrap_or_else(|| panic!("{:?}", p.summary.apps));
+    assert_eq!(app.pushes.received, 5);
+    assert_eq!(app.pushes.reported, 2);
+    assert_eq!(app.pushes.callkit_kills, 2);
+    assert_eq!(app.pushes.bans, 1);
+    assert!(!app.pushes.banned, "the ban was lifted at the end");
+    assert_eq!(app.launches.by_reason.get("voip-push"), Some(&2));
+    assert_eq!(p.summary.recording.as_deref(), rec.to_str());
+    // Everything the simulator sent is in the recording, in order, and the file is complete.
+    let (entries, _) = live::recorded(&rec);
+    assert_eq!(entries, live::sent(&f));
+    assert_eq!(entries.len() as u64, p.summary.lines);
+    // analyze reads the recording and comes to the same conclusions.
+    let out = voipctl(&[
+        "--json",
+        "analyze",
+        rec.to_str().unwrap_or_default(),
+        "-b",
+        "com.example.call",
+    ]);
+    let q = parse_json_lines(&text(&out.stdout));
+    let again = &q.summary.apps[0];
+    assert_eq!(again.pushes.received, 5);
+    assert_eq!(again.pushes.callkit_kills, 2);
+    assert!(q.summary.formats.get("recording").copied().unwrap_or(0) > 30);
+    assert_eq!(q.summary.lines, p.summary.lines + 1);
+}
+
+#[test]
+fn watch_legacy_scenario_over_syslog_relay_and_ctrl_c() {
+    let f = live::Fixture::new(live::scenario("legacy-voip.toml"), Some(600.0));
+    let mut w = live::Watch::start(
+        &f,
+        &[
+            "--json",
+            "watch",
+            "--syslog-relay",
+            "-b",
+            "com.example.legacyphone",
+            "--duration",
+            "120",
+        ],
+    );
+    // The user kill at 25:00 is the last recognised line of the story.
+    w.wait_for("exited voluntarily");
+    w.wait_for("termination reported by launchd (0, 0, 0)");
+    w.signal("-INT");
+    let (lines, err, code) = w.finish();
+    assert_eq!(code, Some(130), "{err}");
+    let p = parse_json_lines(&lines.join("\n"));
+    assert_eq!(
+        p.summary.formats.get("syslog").copied().unwrap_or(0) > 0,
+        true
+    );
+    let app = &p.summary.apps[0];
+    assert_eq!(app.app, "com.example.legacyphone");
+    assert_eq!(app.launches.total, 2);
+    assert_eq!(app.launches.background, 2);
+    assert_eq!(app.launches.by_reason.get("relaunch"), Some(&1));
+    assert_eq!(app.keepalive.runs, 2);
+    assert_eq!(app.keepalive.interval_s.mean, Some(600.0));
+    assert_eq!(app.keepalive.late, 0);
+    // syslog_relay stamps have whole seconds: 10:03 - 10:00.
+    assert_eq!(app.keepalive.handler_s.max, Some(3.0));
+    assert_eq!(app.events.get("socket-wake"), Some(&2));
+    assert_eq!(app.exits.len(), 2);
+    assert_eq!(app.exits[0].status, Some(1));
+    assert_eq!(app.exits[0].relaunch_expected, Some(true));
+    assert_eq!(app.exits[0].relaunched_after_s, Some(2.0));
+    assert_eq!(app.exits[0].relaunched_into.as_deref(), Some("background"));
+    assert_eq!(app.exits[1].status, Some(0));
+    assert_eq!(app.exits[1].relaunch_expected, Some(false));
+    assert!(app.wakes.count >= 5, "{:?}", app.wakes);
+    assert_eq!(app.wakes.over_budget, 0);
+}
+
+fn detach_scenario(udid: &str, reattach: bool) -> voipctl::sim::Scenario {
+    let re = if reattach {
+        ", reattach = \"1.2s\""
+    } else {
+        ""
+    };
+    voipctl::sim::Scenario::parse(&format!(
+        r#"
+clock = "first-log-client"
+[[device]]
+udid = "{udid}"
+name = "Detach iPhone"
+[device.faults]
+detach = [{{ at = "0.6s"{re} }}]
+[[device.log]]
+at = "0.1s"
+process = "ExampleCall"
+pid = 700
+message = "VOIPCTL socket.reconnect ok=1"
+[[device.log]]
+at = "0.1s"
+process = "ExampleCall"
+pid = 700
+message = "tick before, during and after the cable pull"
+repeat = 150
+every = "0.01"
+[[device.log]]
+at = "2.5s"
+process = "callservicesd"
+pid = 97
+message = "Resetting all CSDVoIPApplicationController kill counts"
+"#
+    ))
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn watch_survives_a_detach_mid_stream_without_losing_a_line() {
+    for syslog in [false, true] {
+        let f = live::Fixture::new(detach_scenario("00008110-00DE7AC400000001", true), None);
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let rec = dir.path().join("rec.jsonl");
+        let mut args = vec![
+            "--json",
+            "watch",
+            "--duration",
+            "120",
+            "--record",
+            rec.to_str().unwrap_or_default(),
+        ];
+        if syslog {
+            args.push("--syslog-relay");
+        }
+        let mut w = live::Watch::start(&f, &args);
+        w.wait_for("\"family\":\"reconnected\"");
+        w.wait_for("\"family\":\"ban-lifted\"");
+        w.signal("-TERM");
+        let (lines, err, code) = w.finish();
+        assert_eq!(code, Some(130), "{err}");
+        let p = parse_json_lines(&lines.join("\n"));
+        // The gap is in the timeline and in the summary.
+        let kinds: Vec<&str> = p.events.iter().map(|e| e.family.as_str()).collect();
+        let d = kinds
+            .iter()
+            .position(|k| *k == "disconnected")
+            .unwrap_or_else(|| panic!("{kinds:?}"));
+        let r = kinds
+            .iter()
+            .position(|k| *k == "reconnected")
+            .unwrap_or_else(|| panic!("{kinds:?}"));
+        assert!(d < r);
+        assert_eq!(p.summary.gaps.len(), 1, "{:?}", p.summary.gaps);
+        assert!(p.summary.gaps[0].to.is_some());
+        assert!(p.summary.gaps[0].duration_s.is_some_and(|s| s > 0.0));
+        let disc = p
+            .summary
+            .checks
+            .iter()
+            .find(|c| c.check == "disconnected")
+            .unwrap_or_else(|| panic!("no check"));
+        assert_eq!(disc.count, 1);
+        // No line the simulator wrote while connected is lost.
+        let (entries, events) = live::recorded(&rec);
+        assert_eq!(events, vec!["disconnected", "reconnected"]);
+        let sent = live::sent(&f);
+        assert!(
+            sent.len() > 20 && sent.len() < 152,
+            "the gap should have cost lines: {}",
+            sent.len()
+        );
+        if syslog {
+            // syslog_relay stamps have whole seconds: compare the messages in order.
+            let a: Vec<&String> = entries.iter().map(|e| &e.1).collect();
+            let b: Vec<&String> = sent.iter().map(|e| &e.1).collect();
+            assert_eq!(a, b);
+        } else {
+            assert_eq!(entries, sent);
+        }
+        assert_eq!(p.summary.lines, sent.len() as u64);
+    }
+}
+
+#[test]
+fn watch_exit_on_disconnect_reports_then_exits_4() {
+    let f = live::Fixture::new(detach_scenario("00008110-00DE7AC400000002", false), None);
+    let w = live::Watch::start(
+        &f,
+        &[
+            "--json",
+            "watch",
+            "--exit-on-disconnect",
+            "--duration",
+            "120",
+        ],
+    );
+    let (lines, err, code) = w.finish();
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.contains("disconnected"), "{err}");
+    let p = parse_json_lines(&lines.join("\n"));
+    assert_eq!(p.summary.gaps.len(), 1);
+    assert!(p.summary.gaps[0].to.is_none());
+    assert!(!p.summary.interrupted);
+}

@@ -9,6 +9,7 @@ mod device;
 mod push;
 mod signal;
 mod sim;
+mod watch;
 
 pub use analyze::{AnalyzeArgs, LogArgs};
 pub use check::{CheckArgs, DistributionArg};
@@ -17,6 +18,7 @@ pub use device::{AppsArgs, DeviceArgs, DevicesArgs, InfoArgs};
 pub use push::PushArgs;
 pub use signal::{SendArgs, ServeArgs, SignalArgs, SignalCommand};
 pub use sim::SimArgs;
+pub use watch::WatchArgs;
 
 use crate::report::{Format, Style};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -61,6 +63,8 @@ pub enum Command {
     Apps(AppsArgs),
     /// Run a simulated iPhone (usbmuxd, lockdownd, syslog, installation_proxy) from a scenario.
     Sim(SimArgs),
+    /// Stream the phone's log live: VoIP timeline (wakes, keep-alive, pushes, CallKit, exits) and a summary with pass/fail.
+    Watch(Box<WatchArgs>),
 }
 
 /// `--color` values.

@@ -31,6 +31,8 @@ pub enum Format {
     Console,
     /// Old jailbreak syslog: `Wed May 27 07:34:41 2015: SpringBoard (…): msg`.
     Jailbreak,
+    /// A binary os_trace_relay entry (live only; recorded as structured JSON).
+    OsTrace,
     /// No recognised prefix: the whole line is the message.
     Bare,
 }
@@ -59,6 +61,7 @@ impl Format {
             Format::LogShow => "log-show",
             Format::Console => "console",
             Format::Jailbreak => "jailbreak",
+            Format::OsTrace => "os-trace",
             Format::Bare => "bare",
         }
     }
@@ -132,6 +135,52 @@ pub enum Scale {
     YearRelative,
     /// From the start of an unknown day (Console.app copies may carry only the time).
     DayRelative,
+}
+
+impl Stamp {
+    /// A Unix stamp.
+    pub fn unix(secs: f64) -> Stamp {
+        Stamp {
+            secs,
+            scale: Scale::Unix,
+        }
+    }
+
+    /// Put a stamp without year (or date) on the Unix scale, using `reference` (Unix seconds,
+    /// e.g. when the line was received) for what the stamp does not say: the year nearest to the
+    /// reference (a December line read in January is last year's), or the reference's day.
+    pub fn anchored(self, reference: f64) -> Stamp {
+        if !reference.is_finite() {
+            return self;
+        }
+        match self.scale {
+            Scale::Unix => self,
+            Scale::DayRelative => {
+                let day = (reference / 86400.0).floor() * 86400.0;
+                let mut t = day + self.secs;
+                if t > reference + 43200.0 {
+                    t -= 86400.0;
+                }
+                Stamp::unix(t)
+            }
+            Scale::YearRelative => {
+                let (year, _, _) = civil_from_days((reference / 86400.0).floor() as i64);
+                let doy = (self.secs / 86400.0).floor().clamp(0.0, 364.0) as u32;
+                let sod = self.secs - f64::from(doy) * 86400.0;
+                let month = DAYS_BEFORE_MONTH
+                    .iter()
+                    .rposition(|d| *d <= doy)
+                    .unwrap_or(0);
+                let day = doy - DAYS_BEFORE_MONTH[month] + 1;
+                let at = |y: i64| days_from_civil(y, month as u32 + 1, day) as f64 * 86400.0 + sod;
+                let mut t = at(year);
+                if t > reference + 180.0 * 86400.0 {
+                    t = at(year - 1);
+                }
+                Stamp::unix(t)
+            }
+        }
+    }
 }
 
 /// One decoded log line. Strings borrow from the input where no unescaping was needed.
@@ -247,6 +296,7 @@ pub fn decode_as(format: Format, line: &str) -> Option<Entry<'_>> {
         Format::LogShow => log_show(line),
         Format::Console => console(line),
         Format::Jailbreak => jailbreak(line),
+        Format::OsTrace => None,
         Format::Bare => Some(Entry::bare(line)),
     }
 }
@@ -653,51 +703,93 @@ fn pmd3_json(line: &str) -> Option<Entry<'_>> {
 // voipctl recording
 
 /// One line of a voipctl recording (`watch --record`). The first line is a header
-/// (`{"voipctl_recording":1,…}`); then one object per log entry, or per connection event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// (`{"voipctl_recording":1,…}`); then one object per log entry (`line` for syslog_relay text
+/// exactly as the phone sent it; `message` and the other fields for os_trace_relay entries), or
+/// per connection event (`event`: `disconnected` / `reconnected`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RecordingLine<'a> {
-    /// Host receive time, Unix seconds.
+    /// Host receive time (syslog_relay, connection events) or the entry's own time
+    /// (os_trace_relay), Unix seconds.
     pub t: f64,
     /// The raw syslog_relay entry (vis-escaped as the phone sent it).
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub line: Option<Cow<'a, str>>,
-    /// Connection event: `disconnected` or `connected`.
+    /// Connection event: `disconnected` or `reconnected`.
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub event: Option<Cow<'a, str>>,
+    /// os_trace: process id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    /// os_trace: process name.
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<Cow<'a, str>>,
+    /// os_trace: image.
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Cow<'a, str>>,
+    /// os_trace: level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    /// os_trace: subsystem.
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub subsystem: Option<Cow<'a, str>>,
+    /// os_trace: category.
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Cow<'a, str>>,
+    /// os_trace: message.
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<Cow<'a, str>>,
 }
 
 fn recording(line: &str) -> Option<Entry<'_>> {
+    if line.starts_with("{\"voipctl_recording\":") {
+        return Some(Entry {
+            format: Format::Recording,
+            process: Cow::Borrowed("voipctl"),
+            ..Entry::bare(line)
+        });
+    }
     if !line.starts_with("{\"t\":") {
         return None;
     }
     let r: RecordingLine<'_> = serde_json::from_str(line).ok()?;
-    let time = Stamp {
-        secs: r.t,
-        scale: Scale::Unix,
-    };
-    let time_text = Cow::Owned(format_unix(r.t));
-    match r.line {
-        Some(raw) => {
-            let inner: Entry<'_> = Decoder::new().decode(&raw).into_owned();
-            Some(Entry {
-                format: Format::Recording,
-                time_text,
-                time: Some(time),
-                ..inner
-            })
-        }
-        None => {
-            let what = r.event.unwrap_or(Cow::Borrowed("event"));
-            Some(Entry {
-                format: Format::Recording,
-                time_text,
-                time: Some(time),
-                process: Cow::Borrowed("voipctl"),
-                message: Cow::Owned(format!("voipctl.{}", what)),
-                ..Entry::bare("")
-            })
-        }
+    if !r.t.is_finite() {
+        return None;
     }
+    let received = Stamp::unix(r.t);
+    if let Some(raw) = r.line {
+        let inner: Entry<'_> = Decoder::new().decode(&raw).into_owned();
+        // The line's own stamp (device time) wins; the receive time gives it its year.
+        let time = inner.time.map_or(received, |s| s.anchored(r.t));
+        return Some(Entry {
+            format: Format::Recording,
+            time_text: Cow::Owned(format_unix(time.secs)),
+            time: Some(time),
+            ..inner
+        });
+    }
+    if let Some(message) = r.message {
+        return Some(Entry {
+            format: Format::Recording,
+            time_text: Cow::Owned(format_unix(r.t)),
+            time: Some(received),
+            process: r.process.unwrap_or(Cow::Borrowed("")),
+            image: r.image,
+            pid: r.pid,
+            level: r.level,
+            subsystem: r.subsystem,
+            category: r.category,
+            message,
+        });
+    }
+    let what = r.event.unwrap_or(Cow::Borrowed("event"));
+    Some(Entry {
+        format: Format::Recording,
+        time_text: Cow::Owned(format_unix(r.t)),
+        time: Some(received),
+        process: Cow::Borrowed("voipctl"),
+        message: Cow::Owned(format!("voipctl.{what}")),
+        ..Entry::bare("")
+    })
 }
 
 /// `YYYY-MM-DD HH:MM:SS.mmm` (UTC) for Unix seconds.
@@ -1209,8 +1301,37 @@ mod tests {
         assert_eq!(e.format, Format::Recording);
         assert_eq!(e.process, "SpringBoard");
         assert_eq!(e.message, "hi é");
-        assert_eq!(e.time.unwrap().secs, 1764090596.5);
-        assert_eq!(e.time_text, "2025-11-25 17:09:56.500");
+        // The line's own (device) time, put in the receive time's year.
+        assert_eq!(e.time.unwrap().secs, 1764090596.0);
+        assert_eq!(e.time_text, "2025-11-25 17:09:56.000");
+        let e = decode_line(
+            r#"{"t":1764090596.25,"pid":7,"process":"callservicesd","level":"error","subsystem":"com.apple.calls","message":"Successfully opened application"}"#,
+        );
+        assert_eq!(e.process, "callservicesd");
+        assert_eq!(e.level, Some(Level::Error));
+        assert_eq!(e.subsystem.as_deref(), Some("com.apple.calls"));
+        assert_eq!(e.time.unwrap().secs, 1764090596.25);
+        let e = decode_line(r#"{"voipctl_recording":1,"udid":"x"}"#);
+        assert_eq!(e.format, Format::Recording);
+    }
+
+    #[test]
+    fn year_less_stamps_are_anchored_to_the_nearest_year() {
+        let jan_2026 = 1_767_225_600.0 + 3600.0; // 2026-01-01 01:00 UTC
+        let dec31 = syslog_stamp("Dec 31 23:59:00 h p[1]: m").unwrap().0;
+        // A December line read just after New Year is last year's.
+        assert_eq!(dec31.anchored(jan_2026).secs, 1_767_225_600.0 - 60.0);
+        let mar1 = syslog_stamp("Mar  1 00:00:00 h p[1]: m").unwrap().0;
+        let ref_2028 = 1_835_000_000.0; // 2028-02-24, a leap year
+        assert_eq!(
+            format_unix(mar1.anchored(ref_2028).secs),
+            "2028-03-01 00:00:00.000"
+        );
+        let day = Stamp {
+            secs: 3600.0,
+            scale: Scale::DayRelative,
+        };
+        assert_eq!(day.anchored(jan_2026).secs, 1_767_225_600.0 + 3600.0);
     }
 
     #[test]

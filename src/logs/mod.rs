@@ -15,8 +15,10 @@ pub mod rules;
 pub mod track;
 
 mod analyze;
+mod watch;
 
 pub use analyze::{AnalyzeOptions, Input, run_analyze};
+pub use watch::{WatchOptions, run_watch};
 
 use decode::{Decoder, Entry, Format, Level};
 use records::LineRecord;
@@ -189,13 +191,41 @@ impl Pipeline {
             return Vec::new();
         }
         let entry = self.decoder.decode(raw);
-        *self.formats.entry(entry.format).or_default() += 1;
         self.entry(&entry, number)
+    }
+
+    /// Feed one raw line received live at `received` (Unix seconds): a stamp without a year (or
+    /// date) is put in the receive time's year (or day).
+    pub fn line_received(&mut self, raw: &str, number: u64, received: f64) -> Vec<Output> {
+        self.last_line = number;
+        if !self.filter.raw_ok(raw) {
+            return Vec::new();
+        }
+        let mut entry = self.decoder.decode(raw);
+        entry.time = entry.time.map(|s| s.anchored(received));
+        self.entry(&entry, number)
+    }
+
+    /// Whether a line with this text can produce anything (`false`: skip it, as `analyze`'s
+    /// prefilter does).
+    pub fn wants(&self, text: &str) -> bool {
+        self.show_lines || self.rules.prefilter().is_match(text)
+    }
+
+    /// Feed one entry that came decoded (os_trace_relay): `--match`/`--exclude` apply to its
+    /// message.
+    pub fn entry_live(&mut self, entry: &Entry<'_>, number: u64) -> Vec<Output> {
+        self.last_line = number;
+        if !self.filter.raw_ok(&entry.message) {
+            return Vec::new();
+        }
+        self.entry(entry, number)
     }
 
     /// Feed one decoded entry.
     pub fn entry(&mut self, entry: &Entry<'_>, number: u64) -> Vec<Output> {
         self.last_line = number;
+        *self.formats.entry(entry.format).or_default() += 1;
         if !self.filter.entry_ok(entry) {
             return Vec::new();
         }
