@@ -602,9 +602,8 @@ mod live {
                     let _ = self.child.kill();
                     panic!("voipctl watch did not stop; got:\n{}", self.seen.join("\n"));
                 }
-                match self.lines.recv_timeout(Duration::from_millis(50)) {
-                    Ok(l) => self.seen.push(l),
-                    Err(_) => {}
+                if let Ok(l) = self.lines.recv_timeout(Duration::from_millis(50)) {
+                    self.seen.push(l);
                 }
             };
             while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(5)) {
@@ -694,10 +693,7 @@ fn watch_pushkit_scenario_then_sigterm_prints_summary_and_flushes_record() {
     let p = parse_json_lines(&lines.join("\n"));
     assert!(p.summary.interrupted);
     assert_eq!(p.summary.source, format!("device {}", f.udid()));
-    assert_eq!(
-        p.summary.formats.get("os-trace").copied().unwrap_or(0) > 0,
-        true
-    );
+    assert!(p.summary.formats.get("os-trace").copied().unwrap_or(0) > 0);
     let app = p
         .summary
         .apps
@@ -753,10 +749,7 @@ fn watch_legacy_scenario_over_syslog_relay_and_ctrl_c() {
     let (lines, err, code) = w.finish();
     assert_eq!(code, Some(130), "{err}");
     let p = parse_json_lines(&lines.join("\n"));
-    assert_eq!(
-        p.summary.formats.get("syslog").copied().unwrap_or(0) > 0,
-        true
-    );
+    assert!(p.summary.formats.get("syslog").copied().unwrap_or(0) > 0);
     let app = &p.summary.apps[0];
     assert_eq!(app.app, "com.example.legacyphone");
     assert_eq!(app.launches.total, 2);
