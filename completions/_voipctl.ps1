@@ -74,10 +74,20 @@ Register-ArgumentCompleter -Native -CommandName 'voipctl' -ScriptBlock {
             break
         }
         'voipctl;check' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'With --device: the installed app''s bundle id')
+            [CompletionResult]::new('--bundle', '--bundle', [CompletionResultType]::ParameterName, 'With --device: the installed app''s bundle id')
+            [CompletionResult]::new('--usbmuxd', '--usbmuxd', [CompletionResultType]::ParameterName, 'usbmuxd address: UNIX:/path, /path, host:port or [v6]:port [default: USBMUXD_SOCKET_ADDRESS, else /var/run/usbmuxd; 127.0.0.1:27015 on Windows]')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'The device to use (needed when several are attached)')
+            [CompletionResult]::new('--udid', '--udid', [CompletionResultType]::ParameterName, 'The device to use (needed when several are attached)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed for each device operation')
             [CompletionResult]::new('--distribution', '--distribution', [CompletionResultType]::ParameterName, 'How the build will be distributed; decides which findings are errors')
             [CompletionResult]::new('--min-days', '--min-days', [CompletionResultType]::ParameterName, 'Warn when the provisioning profile expires within N days')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format (--json is short for --format json)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)')
+            [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'Check the build installed on a phone instead of a bundle (needs -b BUNDLE)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'With --device: every attached phone, concurrently')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Use the device''s network (Wi-Fi) connection instead of USB')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Use the device''s network (Wi-Fi) connection instead of USB')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Fail (exit 1) on warnings too')
             [CompletionResult]::new('--list-rules', '--list-rules', [CompletionResultType]::ParameterName, 'List the rules (IDs, severities for --distribution, and with -v explanations) and exit')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'JSON Lines on stdout: one typed record per line, ending with a `summary` record')

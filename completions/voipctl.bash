@@ -209,12 +209,36 @@ _voipctl() {
             return 0
             ;;
         voipctl__subcmd__check)
-            opts="-v -q -h -V --distribution --strict --min-days --list-rules --json --format --color --verbose --quiet --help --version"
+            opts="-b -u -n -v -q -h -V --device --bundle --all --usbmuxd --udid --network --timeout --distribution --strict --min-days --list-rules --json --format --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --usbmuxd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --udid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --distribution)
                     COMPREPLY=($(compgen -W "appstore adhoc development enterprise" -- "${cur}"))
                     return 0

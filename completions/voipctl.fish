@@ -75,6 +75,10 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -s v -l verbose
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -s q -l quiet -d 'Only failures and the summary; no progress bars'
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -s V -l version -d 'Print version'
+complete -c voipctl -n "__fish_voipctl_using_subcommand check" -s b -l bundle -d 'With --device: the installed app\'s bundle id' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l usbmuxd -d 'usbmuxd address: UNIX:/path, /path, host:port or [v6]:port [default: USBMUXD_SOCKET_ADDRESS, else /var/run/usbmuxd; 127.0.0.1:27015 on Windows]' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand check" -s u -l udid -d 'The device to use (needed when several are attached)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l timeout -d 'Seconds allowed for each device operation' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l distribution -d 'How the build will be distributed; decides which findings are errors' -r -f -a "appstore\t'App Store / TestFlight (the preflight case)'
 adhoc\t'Ad hoc (listed devices)'
 development\t'Development (debugger allowed, APNs sandbox)'
@@ -86,6 +90,9 @@ junit\t'JUnit XML for CI test reports'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l device -d 'Check the build installed on a phone instead of a bundle (needs -b BUNDLE)'
+complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l all -d 'With --device: every attached phone, concurrently'
+complete -c voipctl -n "__fish_voipctl_using_subcommand check" -s n -l network -d 'Use the device\'s network (Wi-Fi) connection instead of USB'
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l strict -d 'Fail (exit 1) on warnings too'
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l list-rules -d 'List the rules (IDs, severities for --distribution, and with -v explanations) and exit'
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l json -d 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'

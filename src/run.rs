@@ -119,7 +119,10 @@ where
 async fn dispatch(ctx: &mut Ctx, command: Command) -> crate::Result<crate::Outcome> {
     match command {
         Command::Analyze(a) => crate::logs::run_analyze(ctx, (*a).resolve()).await,
-        Command::Check(a) => crate::check::run(ctx, a.resolve()).await,
+        Command::Check(a) => match a.device_check()? {
+            Some(d) => crate::device::run_check(ctx, d).await,
+            None => crate::check::run(ctx, a.resolve()).await,
+        },
         Command::Completions(a) => crate::completions::run(ctx, a.resolve()),
         Command::Push(a) => crate::push::run(ctx, a.resolve()?).await,
         Command::Signal(a) => match a.command {

@@ -159,6 +159,7 @@ struct SummaryJson {
     failed: usize,
     apps: Option<usize>,
     events: Option<usize>,
+    checks_failed: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -674,6 +675,129 @@ fn library_errors_are_typed() {
             other => panic!("{other:?}"),
         }
     });
+}
+
+// ---- check --device -------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviceCheckJson {
+    #[serde(rename = "type")]
+    kind: String,
+    udid: String,
+    bundle: String,
+    result: String,
+    errors: usize,
+    warnings: usize,
+    not_checked: usize,
+}
+
+const DEV_SIGNED: &str = r#"
+[[device.app]]
+bundle_id = "com.example.call"
+name = "Example Call"
+executable = "ExampleCall"
+background_modes = ["audio", "voip"]
+info = { DTSDKName = "iphoneos17.5", NSMicrophoneUsageDescription = "calls" }
+entitlements = { "aps-environment" = "development", "get-task-allow" = true, "application-identifier" = "ABCDE12345.com.example.call", "com.apple.developer.team-identifier" = "ABCDE12345" }
+"#;
+
+#[test]
+fn check_device_runs_the_preflight_on_the_installed_build() {
+    let f = Fixture::new(&format!("[[device]]\nudid = \"{UDID}\"\n{DEV_SIGNED}"));
+    let o = f.voipctl(&["check", "--device", "-b", "com.example.call", "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let l = lines(&o);
+    let ids: Vec<&str> = l
+        .iter()
+        .filter(|v| v["type"] == "finding")
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.is_empty());
+    assert!(
+        l.iter()
+            .any(|v| v["type"] == "finding"
+                && v["message"].as_str().unwrap().contains("get-task-allow")),
+        "{l:?}"
+    );
+    let s = l.last().unwrap();
+    assert_eq!(
+        (
+            s["type"].as_str(),
+            s["source"].as_str(),
+            s["result"].as_str()
+        ),
+        (Some("summary"), Some("device"), Some("fail"))
+    );
+    assert!(
+        s["not_checked"].as_array().is_some_and(|a| !a.is_empty()),
+        "{s}"
+    );
+
+    // The same build is fine for development.
+    let o = f.voipctl(&[
+        "check",
+        "--device",
+        "-b",
+        "com.example.call",
+        "--distribution",
+        "development",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains("PASS com.example.call on"),
+        "{}",
+        text(&o.stdout)
+    );
+
+    let o = f.voipctl(&["check", "--device", "-b", "com.example.missing"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(
+        text(&o.stderr).contains("it is not installed"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    let o = f.voipctl(&["check", "--device"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn check_device_all_reports_each_device() {
+    let f = Fixture::new(&format!(
+        "[[device]]\nudid = \"{UDID}\"\n{DEV_SIGNED}\n[[device]]\nudid = \"{UDID2}\"\n"
+    ));
+    let o = f.voipctl(&[
+        "check",
+        "--device",
+        "-b",
+        "com.example.call",
+        "--all",
+        "--json",
+        "--distribution",
+        "development",
+    ]);
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o.stderr));
+    let l = lines(&o);
+    let c: DeviceCheckJson = as_(l.iter().find(|v| v["type"] == "device_check").unwrap());
+    assert_eq!(
+        (
+            c.kind.as_str(),
+            c.udid.as_str(),
+            c.bundle.as_str(),
+            c.result.as_str()
+        ),
+        ("device_check", UDID, "com.example.call", "pass")
+    );
+    assert_eq!(c.errors, 0);
+    assert!(c.not_checked > 0);
+    let e = l.iter().find(|v| v["type"] == "device_error").unwrap();
+    assert_eq!(e["udid"], UDID2);
+    let s: SummaryJson = as_(l.last().unwrap());
+    assert_eq!(
+        (s.command.as_str(), s.devices, s.failed, s.checks_failed),
+        ("check", 2, 1, Some(0))
+    );
 }
 
 // ---- voipctl sim --------------------------------------------------------------------------------

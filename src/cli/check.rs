@@ -1,6 +1,8 @@
 //! `voipctl check`.
 
 use crate::check::Options;
+use crate::cli::DeviceArgs;
+use crate::device::DeviceCheckOptions;
 use crate::preflight::Distribution;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -12,8 +14,20 @@ use std::path::PathBuf;
 )]
 pub struct CheckArgs {
     /// The bundle: an .ipa, an .app (or .appex) directory, an .xcarchive, or an Info.plist (XML or binary).
-    #[arg(value_name = "PATH", required_unless_present = "list_rules")]
+    #[arg(value_name = "PATH", required_unless_present_any = ["list_rules", "device"], conflicts_with = "device")]
     pub path: Option<PathBuf>,
+    /// Check the build installed on a phone instead of a bundle (needs -b BUNDLE).
+    #[arg(long, requires = "bundle")]
+    pub device: bool,
+    /// With --device: the installed app's bundle id.
+    #[arg(short = 'b', long, value_name = "BUNDLE_ID", requires = "device")]
+    pub bundle: Option<String>,
+    /// With --device: every attached phone, concurrently.
+    #[arg(long, requires = "device", conflicts_with = "udid")]
+    pub all: bool,
+    /// With --device: which phone.
+    #[command(flatten)]
+    pub device_args: DeviceArgs,
     /// How the build will be distributed; decides which findings are errors.
     #[arg(long, value_enum, default_value_t = DistributionArg::Appstore, value_name = "METHOD")]
     pub distribution: DistributionArg,
@@ -42,16 +56,35 @@ pub enum DistributionArg {
 }
 
 impl CheckArgs {
+    /// With `--device`: the options of the device check.
+    pub fn device_check(&self) -> Result<Option<DeviceCheckOptions>, crate::Error> {
+        let (true, Some(bundle)) = (self.device, &self.bundle) else {
+            return Ok(None);
+        };
+        Ok(Some(DeviceCheckOptions {
+            sel: self.device_args.resolve()?,
+            all: self.all,
+            bundle: bundle.clone(),
+            distribution: self.distribution_value(),
+            strict: self.strict,
+            min_days: self.min_days,
+        }))
+    }
+
+    fn distribution_value(&self) -> Distribution {
+        match self.distribution {
+            DistributionArg::Appstore => Distribution::Appstore,
+            DistributionArg::Adhoc => Distribution::Adhoc,
+            DistributionArg::Development => Distribution::Development,
+            DistributionArg::Enterprise => Distribution::Enterprise,
+        }
+    }
+
     /// Plain options for the command module.
     pub fn resolve(self) -> Options {
         Options {
+            distribution: self.distribution_value(),
             path: self.path,
-            distribution: match self.distribution {
-                DistributionArg::Appstore => Distribution::Appstore,
-                DistributionArg::Adhoc => Distribution::Adhoc,
-                DistributionArg::Development => Distribution::Development,
-                DistributionArg::Enterprise => Distribution::Enterprise,
-            },
             strict: self.strict,
             min_days: self.min_days,
             list_rules: self.list_rules,

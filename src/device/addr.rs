@@ -66,16 +66,16 @@ impl MuxAddr {
         if t.is_empty() {
             return Err(err());
         }
-        for prefix in ["UNIX:", "unix:", "unix://"] {
-            if let Some(rest) = t.strip_prefix(prefix)
-                && !rest.starts_with("//")
-            {
-                return if rest.is_empty() {
-                    Err(err())
-                } else {
-                    Ok(MuxAddr::Unix(rest.to_string()))
-                };
-            }
+        let unix = t
+            .strip_prefix("unix://")
+            .or_else(|| t.strip_prefix("UNIX:"))
+            .or_else(|| t.strip_prefix("unix:"));
+        if let Some(rest) = unix {
+            return if rest.is_empty() {
+                Err(err())
+            } else {
+                Ok(MuxAddr::Unix(rest.to_string()))
+            };
         }
         if let Some(rest) = t.strip_prefix("tcp://") {
             return Self::parse_tcp(rest, resolve).ok_or_else(err);

@@ -121,6 +121,7 @@ pub async fn run_devices(ctx: &mut Ctx, opts: DevicesOptions) -> crate::Result<O
             failed,
             apps: None,
             events,
+            checks_failed: None,
         },
         "devices",
     )?;
@@ -260,6 +261,7 @@ pub async fn run_info(ctx: &mut Ctx, opts: InfoOptions) -> crate::Result<Outcome
             failed: failed.len(),
             apps: None,
             events: None,
+            checks_failed: None,
         },
         "info",
     )?;
@@ -327,6 +329,7 @@ pub async fn run_apps(ctx: &mut Ctx, opts: AppsOptions) -> crate::Result<Outcome
             failed: failed.len(),
             apps: Some(total),
             events: None,
+            checks_failed: None,
         },
         "apps",
     )?;

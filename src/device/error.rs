@@ -105,6 +105,16 @@ pub enum DeviceError {
         /// The service name.
         service: String,
     },
+    /// `check --device -b` names an app that is not installed.
+    #[error(
+        "find {bundle} on {udid}: it is not installed; list the installed apps with `voipctl apps -u {udid}`"
+    )]
+    AppNotInstalled {
+        /// Which phone.
+        udid: String,
+        /// The bundle id asked for.
+        bundle: String,
+    },
     /// No answer in time.
     #[error("{what}: no answer after {}s; is the iPhone unlocked and still connected? Run again, or raise --timeout", after.as_secs_f64())]
     Timeout {

@@ -9,6 +9,7 @@
 
 mod addr;
 pub mod apps;
+mod check;
 mod cmd;
 mod error;
 pub mod live;
@@ -18,6 +19,7 @@ pub mod values;
 
 pub use addr::{AddrError, ENV_VAR, MuxAddr};
 pub use apps::AppInfo;
+pub use check::{DeviceCheckOptions, DeviceCheckRecord, facts_from_attributes, run_check};
 pub use cmd::{AppsOptions, DevicesOptions, InfoOptions, run_apps, run_devices, run_info};
 pub use error::DeviceError;
 pub use records::DeviceRecord;

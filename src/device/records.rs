@@ -320,6 +320,9 @@ pub struct DeviceSummary {
     /// Events seen (`devices --watch` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<usize>,
+    /// Devices whose installed build failed the preflight (`check --device --all` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks_failed: Option<usize>,
 }
 
 impl Record for DeviceSummary {
@@ -341,8 +344,12 @@ impl Record for DeviceSummary {
         if let Some(e) = self.events {
             parts.push(format!("{e} event{}", if e == 1 { "" } else { "s" }));
         }
+        if let Some(c) = self.checks_failed {
+            let text = format!("{c} failed the preflight");
+            parts.push(if c > 0 { style.error(&text) } else { text });
+        }
         if self.failed > 0 {
-            parts.push(style.error(&format!("{} failed", self.failed)));
+            parts.push(style.error(&format!("{} could not be checked", self.failed)));
         }
         writeln!(w, "{}", style.dim(&parts.join(", ")))
     }
