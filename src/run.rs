@@ -161,23 +161,40 @@ fn report_error(err: &mut Box<dyn Write + Send>, style: &Style, e: &Error) {
 }
 
 /// Ctrl-C (and SIGTERM on Unix) fire the cancel token once; commands then wind down and report.
-async fn watch_signals(tx: tokio::sync::watch::Sender<bool>) {
+/// The handlers are registered when this is called (not when the returned future first runs), so
+/// a signal that arrives as soon as a command has started is never missed.
+fn watch_signals(
+    tx: tokio::sync::watch::Sender<bool>,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    {
+    let handlers = {
         use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut term) = signal(SignalKind::terminate()) else {
-            let _ = tokio::signal::ctrl_c().await;
-            let _ = tx.send(true);
-            return;
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            async fn recv(s: Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            }
+            let (int, term) = handlers;
+            tokio::select! {
+                _ = recv(int) => {}
+                _ = recv(term) => {}
+            }
         }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        let _ = tx.send(true);
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    let _ = tx.send(true);
 }
