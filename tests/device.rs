@@ -659,6 +659,43 @@ every = "10ms"
 }
 
 #[test]
+fn many_concurrent_clients_are_served() {
+    // A line every 100 ms for a minute: every log client gets one however late it connects.
+    let f = Fixture::one(
+        "[[device.log]]\nat = 0\nprocess = \"callservicesd\"\npid = 112\nmessage = \"Delivering 1 VoIP payload(s) to application com.example.call\"\nrepeat = 600\nevery = \"100ms\"\n",
+    );
+    let sel = selector(&f);
+    bounded(&f, async {
+        let dev = device::select(&sel).await.unwrap();
+        // Sessions, app lists, log streams and Listen connections all at once.
+        let sessions = (0..24).map(|_| dev.values(Some("DeviceName"), None));
+        let apps = (0..8).map(|_| dev.browse_apps(device::apps::AppKind::User, None, None));
+        let logs = (0..4).map(|_| async {
+            let mut s = dev.syslog().await.unwrap();
+            s.next().await.unwrap()
+        });
+        let watchers = (0..4).map(|_| device::live::Watcher::start(&sel));
+        let (v, a, l, w) = futures_util::future::join4(
+            futures_util::future::join_all(sessions),
+            futures_util::future::join_all(apps),
+            futures_util::future::join_all(logs),
+            futures_util::future::join_all(watchers),
+        )
+        .await;
+        for r in v {
+            assert_eq!(r.unwrap().as_string(), Some("Test iPhone"));
+        }
+        for r in a {
+            assert_eq!(r.unwrap().len(), 3);
+        }
+        for line in l {
+            assert!(line.contains("Delivering 1 VoIP payload(s)"), "{line}");
+        }
+        assert!(w.iter().all(Result::is_ok));
+    });
+}
+
+#[test]
 fn library_errors_are_typed() {
     let f = Fixture::one("[device.faults]\nlocked = true\n");
     let sel = selector(&f);

@@ -151,6 +151,20 @@ async fn mux_connect(sel: &Selector) -> Result<(UsbmuxdAddr, UsbmuxdConnection),
 /// Every attachment usbmuxd reports (a phone on both cable and Wi-Fi appears twice).
 pub async fn list(sel: &Selector) -> Result<Vec<Device>, DeviceError> {
     let what = format!("read the device list from usbmuxd at {}", sel.addr);
+    // idevice's reply reader subtracts the header size without checking it: a muxer that sends
+    // a length below 16 makes it panic. Run the exchange in its own task so that becomes an error.
+    let sel2 = sel.clone();
+    let what2 = what.clone();
+    match tokio::spawn(async move { list_inner(&sel2, what2).await }).await {
+        Ok(r) => r,
+        Err(e) => Err(DeviceError::Malformed {
+            what,
+            detail: format!("the usbmuxd reply could not be decoded ({e})"),
+        }),
+    }
+}
+
+async fn list_inner(sel: &Selector, what: String) -> Result<Vec<Device>, DeviceError> {
     within(sel.timeout, &what, async {
         let (addr, mut conn) = mux_connect(sel).await?;
         let devs = conn
