@@ -367,6 +367,8 @@ fn several_devices_need_a_choice_and_all_runs_on_each() {
         (UDID2, Some("192.168.7.9"))
     );
 
+    let o = f.voipctl(&["info", "-n", "-k", "DeviceName"]);
+    assert_eq!(text(&o.stdout), "Second\n", "{}", text(&o.stderr));
     let o = f.voipctl(&["devices", "-n"]);
     let out = text(&o.stdout);
     assert!(
@@ -405,6 +407,16 @@ fn no_device_and_no_usbmuxd_say_how_to_fix_it() {
         "{}",
         text(&o.stderr)
     );
+
+    // A phone on Wi-Fi only: found with -n, and the error without it says so.
+    let f = Fixture::new(&format!(
+        "[[device]]\nudid = \"{UDID2}\"\nconnection = \"network\"\n"
+    ));
+    let o = f.voipctl(&["info", "-k", "UniqueDeviceID"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(text(&o.stderr).contains("add -n"), "{}", text(&o.stderr));
+    let o = f.voipctl(&["info", "-n", "-k", "UniqueDeviceID"]);
+    assert_eq!(text(&o.stdout), format!("{UDID2}\n"), "{}", text(&o.stderr));
 
     // Nothing listens on a port we just closed.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

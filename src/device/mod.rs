@@ -232,13 +232,21 @@ pub(crate) async fn none_error(sel: &Selector) -> DeviceError {
             list: all.iter().map(Device::describe).collect(),
         };
     }
+    let network = if sel.network {
+        "; -n only looks at devices paired over Wi-Fi (drop -n for USB)"
+    } else if list(sel)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .any(|d| matches!(d.link, Link::Network(_)))
+    {
+        "; a device is attached over Wi-Fi only: add -n to use it"
+    } else {
+        ""
+    };
     DeviceError::NoDevices {
         addr: sel.addr.clone(),
-        network: if sel.network {
-            "; -n only looks at devices paired over Wi-Fi (drop -n for USB)"
-        } else {
-            ""
-        },
+        network,
     }
 }
 
