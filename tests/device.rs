@@ -507,6 +507,47 @@ fn slow_and_malformed_replies_do_not_hang() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn sigterm_during_a_slow_device_exits_130_at_once() {
+    let f = Fixture::one("[device.faults]\nslow = \"120s\"\n");
+    let child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_voipctl"))
+            .args(["info", "--timeout", "100"])
+            .env("USBMUXD_SOCKET_ADDRESS", f.env())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let start = Instant::now();
+    while f.sim.lockdown_requests() == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "voipctl never reached lockdownd"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut child = child;
+    Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    let t = Instant::now();
+    let status = loop {
+        if let Some(s) = child.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "still running after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+}
+
 fn read_json_line(r: &mut impl BufRead) -> serde_json::Value {
     let mut l = String::new();
     r.read_line(&mut l).unwrap();

@@ -137,16 +137,23 @@ pub async fn run_check(ctx: &mut Ctx, opts: DeviceCheckOptions) -> crate::Result
         min_days: opts.min_days,
         now: SystemTime::now(),
     };
+    let cancel = ctx.cancel.clone();
     if !opts.all {
-        let d = super::select(&opts.sel).await?;
-        let attrs = installed(&d, &opts.bundle).await?;
+        let (d, attrs) = super::cmd::cancellable(&cancel, async {
+            let d = super::select(&opts.sel).await?;
+            let attrs = installed(&d, &opts.bundle).await?;
+            Ok((d, attrs))
+        })
+        .await?;
         let facts = facts_from_attributes(&d.udid, attrs);
         let label = format!("{} on {}", opts.bundle, d.udid);
         return crate::check::report(ctx, &facts, &popts, opts.strict, &label);
     }
-    let devs = super::select_all(&opts.sel).await?;
-    let results =
-        futures_util::future::join_all(devs.iter().map(|d| installed(d, &opts.bundle))).await;
+    let devs = super::cmd::cancellable(&cancel, super::select_all(&opts.sel)).await?;
+    let results = super::cmd::cancellable(&cancel, async {
+        Ok(futures_util::future::join_all(devs.iter().map(|d| installed(d, &opts.bundle))).await)
+    })
+    .await?;
     let fails = |s: Severity| s == Severity::Error || (opts.strict && s == Severity::Warning);
     let mut checks_failed = 0usize;
     let mut errors: Vec<DeviceError> = Vec::new();

@@ -52,6 +52,17 @@ pub struct AppsOptions {
     pub bundle_ids: Vec<String>,
 }
 
+/// Run device work (nothing reported yet) until it ends or the user presses Ctrl-C.
+pub(crate) async fn cancellable<T>(
+    cancel: &crate::Cancel,
+    fut: impl std::future::Future<Output = Result<T, DeviceError>>,
+) -> crate::Result<T> {
+    tokio::select! {
+        r = fut => r.map_err(Into::into),
+        _ = cancel.cancelled() => Err(crate::Error::Interrupted),
+    }
+}
+
 fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
@@ -206,20 +217,29 @@ async fn watch(
     }
 }
 
+/// The selected device, or every one with `--all`.
+pub(crate) async fn pick(sel: &Selector, all: bool) -> Result<Vec<Device>, DeviceError> {
+    if all {
+        super::select_all(sel).await
+    } else {
+        Ok(vec![super::select(sel).await?])
+    }
+}
+
 /// `voipctl info`.
 pub async fn run_info(ctx: &mut Ctx, opts: InfoOptions) -> crate::Result<Outcome> {
-    let devs = if opts.all {
-        super::select_all(&opts.sel).await?
-    } else {
-        vec![super::select(&opts.sel).await?]
-    };
+    let cancel = ctx.cancel.clone();
+    let devs = cancellable(&cancel, pick(&opts.sel, opts.all)).await?;
     let heading = devs.len() > 1 || opts.all;
-    let results = futures_util::future::join_all(devs.iter().map(|d| {
-        let key = opts.key.clone();
-        let domain = opts.domain.clone();
-        async move { d.values(key.as_deref(), domain.as_deref()).await }
-    }))
-    .await;
+    let results = cancellable(&cancel, async {
+        Ok(futures_util::future::join_all(devs.iter().map(|d| {
+            let key = opts.key.clone();
+            let domain = opts.domain.clone();
+            async move { d.values(key.as_deref(), domain.as_deref()).await }
+        }))
+        .await)
+    })
+    .await?;
     let mut failed: Vec<DeviceError> = Vec::new();
     let n = devs.len();
     for (d, r) in devs.iter().zip(results) {
@@ -273,17 +293,17 @@ pub async fn run_info(ctx: &mut Ctx, opts: InfoOptions) -> crate::Result<Outcome
 
 /// `voipctl apps`.
 pub async fn run_apps(ctx: &mut Ctx, opts: AppsOptions) -> crate::Result<Outcome> {
-    let devs = if opts.all {
-        super::select_all(&opts.sel).await?
-    } else {
-        vec![super::select(&opts.sel).await?]
-    };
+    let cancel = ctx.cancel.clone();
+    let devs = cancellable(&cancel, pick(&opts.sel, opts.all)).await?;
     let ids = (!opts.bundle_ids.is_empty()).then_some(opts.bundle_ids.as_slice());
-    let results = futures_util::future::join_all(
-        devs.iter()
-            .map(|d| d.browse_apps(opts.kind, Some(LIST_ATTRIBUTES), ids)),
-    )
-    .await;
+    let results = cancellable(&cancel, async {
+        Ok(futures_util::future::join_all(
+            devs.iter()
+                .map(|d| d.browse_apps(opts.kind, Some(LIST_ATTRIBUTES), ids)),
+        )
+        .await)
+    })
+    .await?;
     let n = devs.len();
     let mut failed: Vec<DeviceError> = Vec::new();
     let mut total = 0usize;

@@ -111,6 +111,9 @@ pub(crate) async fn serve(
             Some(Err(_)) => return Ok(()),
             Some(Ok(r)) => r,
         };
+        state
+            .lockdown_requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let name = req
             .get("Request")
             .and_then(|r| r.as_string())

@@ -146,6 +146,8 @@ pub(crate) struct SimState {
     speed: f64,
     next_port: AtomicU16,
     next_id: AtomicU32,
+    /// lockdownd requests received (tests wait on it).
+    pub(crate) lockdown_requests: std::sync::atomic::AtomicU64,
     stop: watch::Sender<bool>,
 }
 
@@ -554,6 +556,7 @@ pub async fn start_on(scenario: Scenario, listen: Listen) -> Result<Sim, SimErro
         speed,
         next_port: AtomicU16::new(49152),
         next_id: AtomicU32::new(1),
+        lockdown_requests: std::sync::atomic::AtomicU64::new(0),
         stop: watch::channel(false).0,
     });
     for i in 0..state.devices.len() {
@@ -721,6 +724,11 @@ impl Sim {
         self.index(udid)
             .map(|i| self.state.devices[i].sent_total.load(Ordering::Relaxed))
             .unwrap_or(0)
+    }
+
+    /// How many lockdownd requests the simulated phones have received so far.
+    pub fn lockdown_requests(&self) -> u64 {
+        self.state.lockdown_requests.load(Ordering::Relaxed)
     }
 
     /// How many usbmuxd `Listen` connections are open (tests wait for a watcher with it).
