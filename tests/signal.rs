@@ -273,9 +273,7 @@ struct Kamailio {
 impl Drop for Kamailio {
     fn drop(&mut self) {
         // SIGTERM lets the main process take its children down; SIGKILL is the fallback.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        sigterm(self.child.id());
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -286,6 +284,13 @@ impl Drop for Kamailio {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// SIGTERM through the shell's built-in `kill` (no procps needed, no unsafe code).
+fn sigterm(pid: u32) {
+    let _ = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {pid}")])
+        .status();
 }
 
 fn free_port() -> u16 {
@@ -660,6 +665,51 @@ fn raw_payloads_and_statistics() {
 }
 
 #[test]
+fn send_is_interrupted_by_sigterm_and_reports_junit() {
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let target = format!("udp://{}", silent.local_addr().unwrap());
+    let mut child = voipctl()
+        .args(["--json", "signal", "send", &target, "--timeout", "60s"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The request arriving at our socket means voipctl is waiting for the reply.
+    silent.set_read_timeout(Some(WAIT)).unwrap();
+    let mut buf = [0u8; 2048];
+    let (n, _) = silent.recv_from(&mut buf).unwrap();
+    assert!(buf[..n].starts_with(b"OPTIONS "));
+    sigterm(child.id());
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let last: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let s: SendSummary = pin(&last);
+    assert!(s.interrupted && s.sent == 1);
+
+    let out = run(&[
+        "--format",
+        "junit",
+        "signal",
+        "send",
+        &target,
+        "--timeout",
+        "200ms",
+    ]);
+    assert_eq!(out.status.code(), Some(5));
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        xml.contains("<testcase classname=\"signal send\" name=\"OPTIONS #1\""),
+        "{xml}"
+    );
+    assert!(xml.contains("no reply"), "{xml}");
+}
+
+#[test]
 fn send_errors_are_network_errors() {
     // Refused: nothing listens on a port we just released.
     let port = {
@@ -706,6 +756,30 @@ fn send_errors_are_network_errors() {
     assert_eq!(out.status.code(), Some(5));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("reset") || err.contains("closed"), "{err}");
+    // A hostile server streaming an endless header: the client stops at the limit.
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let t = std::thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        let _ = s.write_all(b"SIP/2.0 200 OK\r\nX-Junk: ");
+        let junk = vec![b'a'; 8192];
+        for _ in 0..64 {
+            if s.write_all(&junk).is_err() {
+                break;
+            }
+        }
+    });
+    let out = run(&[
+        "signal",
+        "send",
+        &format!("tcp://{addr}"),
+        "--timeout",
+        "5s",
+    ]);
+    t.join().unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("exceed"), "{err}");
     // Bad command lines are usage errors.
     assert_eq!(run(&["signal", "send", "ftp://x"]).status.code(), Some(2));
     assert_eq!(
@@ -970,9 +1044,7 @@ fn serve_stops_on_duration_and_sigterm() {
 
     let mut serve = Serve::start(&["--listen", "tcp://127.0.0.1:0"]);
     serve.listening("tcp");
-    let _ = Command::new("kill")
-        .args(["-TERM", &serve.child.id().to_string()])
-        .status();
+    sigterm(serve.child.id());
     let s = serve.wait_for("summary", |v| v["type"] == "summary");
     let s: ServeSummary = pin(&s);
     assert!(s.interrupted);

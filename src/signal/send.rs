@@ -163,6 +163,29 @@ impl Record for RoundRecord {
     fn kind(&self) -> &'static str {
         "round"
     }
+    fn junit(&self) -> Option<crate::report::Case> {
+        use crate::report::CaseOutcome;
+        let outcome = match self.result {
+            "ok" | "sent" => CaseOutcome::Pass,
+            "timeout" => CaseOutcome::Fail {
+                message: "no reply".into(),
+                text: format!("{} #{} got no final reply", self.request, self.seq),
+            },
+            _ => CaseOutcome::Fail {
+                message: format!(
+                    "unexpected status {}",
+                    self.status.map(|s| s.to_string()).unwrap_or_default()
+                ),
+                text: self.reason.clone().unwrap_or_default(),
+            },
+        };
+        Some(crate::report::Case {
+            class: "signal send".into(),
+            name: format!("{} #{}", self.request, self.seq),
+            time: self.rtt_ms.map(|ms| ms / 1000.0),
+            outcome,
+        })
+    }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         if style.quiet && self.result == "ok" {
             return Ok(());

@@ -340,6 +340,26 @@ impl Record for WakeRecord {
     fn kind(&self) -> &'static str {
         "wake"
     }
+    fn junit(&self) -> Option<crate::report::Case> {
+        use crate::report::CaseOutcome;
+        let outcome = match self.event {
+            "answered" => CaseOutcome::Pass,
+            "unanswered" => CaseOutcome::Fail {
+                message: "the app did not answer the wake".into(),
+                text: format!(
+                    "connection #{} ({} {})",
+                    self.conn, self.transport, self.peer
+                ),
+            },
+            _ => return None,
+        };
+        Some(crate::report::Case {
+            class: "signal serve".into(),
+            name: format!("wake {} → #{}", self.wake, self.conn),
+            time: self.answered_ms.map(|ms| ms / 1000.0),
+            outcome,
+        })
+    }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         let head = format!(
             "{} wake {} → #{}",

@@ -71,19 +71,32 @@ impl fmt::Display for Transport {
     }
 }
 
-/// Hex of `n` random bytes from the system's secure generator (aws-lc-rs).
+/// Hex of `n` unpredictable bytes for branches, tags and Call-IDs. They need uniqueness and
+/// unpredictability to off-path peers, not key-grade randomness: std's randomly keyed SipHash over
+/// a counter and the clock gives that without seeding a DRBG (aws-lc-rs seeds one per thread with
+/// CPU-jitter entropy, which cost ~40 ms of CPU per process and per server thread).
 pub fn random_token(n: usize) -> String {
-    let mut bytes = vec![0u8; n];
-    let rng = rustls::crypto::aws_lc_rs::default_provider().secure_random;
-    if rng.fill(&mut bytes).is_err() {
-        // Identifiers need uniqueness, not secrecy: fall back to the hasher's random keys.
-        use std::hash::{BuildHasher, RandomState};
-        let state = RandomState::new();
-        for (i, b) in bytes.iter_mut().enumerate() {
-            *b = state.hash_one(i) as u8;
+    use std::hash::{BuildHasher, RandomState};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let state = RandomState::new();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut out = String::with_capacity(n * 2);
+    let mut i = 0u64;
+    while out.len() < n * 2 {
+        let c = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let word = state.hash_one((c, i, nanos, std::process::id()));
+        for b in word.to_le_bytes() {
+            if out.len() < n * 2 {
+                out.push_str(&format!("{b:02x}"));
+            }
         }
+        i += 1;
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    out
 }
 
 /// A fresh RFC 3261 branch (`z9hG4bK` + 16 hex digits).

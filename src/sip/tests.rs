@@ -180,6 +180,18 @@ fn builders_set_the_identifiers() {
 }
 
 #[test]
+fn tokens_are_unique_and_sized() {
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..10_000 {
+        let t = random_token(8);
+        assert_eq!(t.len(), 16);
+        assert!(t.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(seen.insert(t));
+    }
+    assert_eq!(random_token(12).len(), 24);
+}
+
+#[test]
 fn encoder_keeps_one_true_content_length() {
     let mut m = Message::request("MESSAGE", "sip:x");
     m.push("l", "999");
