@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Device-command latency against the simulated iPhone: voipctl next to the libimobiledevice tools
 # and pymobiledevice3 doing the same job, in the same run, against the same simulator.
-#   cargo build --release && bash benches/device.sh [RUNS]
+#   cargo build --release && bash benches/device.sh [RUNS]     (VOIPCTL=path/to/voipctl to use another build)
 # Prints one line per command: mean and min wall-clock milliseconds over RUNS runs (default 20;
 # pymobiledevice3 gets 5, its Python start-up dominates).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-20}
-BIN=target/release/voipctl
+BIN=${VOIPCTL:-target/release/voipctl}
 [ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 2; }
 OUT=$(mktemp)
 "$BIN" sim pushkit-callkit --duration 3600 >"$OUT" 2>/dev/null &
