@@ -8,6 +8,7 @@
 #     the simulator sent, CPU time per line, against `idevicesyslog` on the same stream.
 #
 #   bash benches/analyze.sh [SMALL_MB] [LARGE_MB] [LIVE_SECONDS]   # defaults: 256 1024 10
+#   LIVE_ONLY=1 bash benches/analyze.sh                           # only the live part
 #
 # Needs: python3, ripgrep, GNU time, hyperfine, idevicesyslog (libimobiledevice-utils).
 set -euo pipefail
@@ -38,7 +39,8 @@ PY
 
 echo
 echo "== analyze vs rg -c vs cat (page cache warm) =="
-for mb in "$SMALL" "$LARGE"; do
+[ -n "${LIVE_ONLY:-}" ] && SMALL_LARGE="" || SMALL_LARGE="$SMALL $LARGE"
+for mb in $SMALL_LARGE; do
   LOG="$OUT/log-$mb.log"
   echo "-- $LOG ($(du -m "$LOG" | cut -f1) MiB, $(wc -l < "$LOG") lines)"
   cat "$LOG" > /dev/null
@@ -53,7 +55,7 @@ done
 
 echo
 echo "== peak RSS (GNU time, max resident) =="
-for mb in "$SMALL" "$LARGE"; do
+for mb in $SMALL_LARGE; do
   LOG="$OUT/log-$mb.log"
   v=$({ /usr/bin/time -f "%M" "$BIN" --json analyze "$LOG" >/dev/null; } 2>&1 | tail -1)
   r=$({ /usr/bin/time -f "%M" rg -c -f "$OUT/patterns.txt" "$LOG" >/dev/null; } 2>&1 | tail -1)
@@ -80,7 +82,7 @@ process = "wifid"
 pid = 61
 message = "WiFi: Processing link quality event: rssi=-58 txRate=144.0 rxRate=130.0 caf\u00e9"
 repeat = $N
-every = "$(python3 -c "print(1/$RATE)")"
+every = "$(python3 -c "print(f'{1/$RATE:.6f}')")"
 [[device.log]]
 at = "$((LIVE + 1))s"
 process = "LegacyPhone"
@@ -104,7 +106,7 @@ for src in os_trace_relay syslog_relay; do
   /usr/bin/time -f "%U %S %e" -o "$OUT/watch-$src.time" \
     "$BIN" --json watch "${extra[@]}" --duration $((LIVE + 4)) > "$OUT/watch-$src.jsonl"
   sim_stop
-  read -r u s e < "$OUT/watch-$src.time"
+  read -r u s e < <(tail -1 "$OUT/watch-$src.time")
   got=$(tail -1 "$OUT/watch-$src.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["lines"])')
   python3 - "$src" "$got" "$EXPECT" "$u" "$s" "$LIVE" <<'PY'
 import sys
@@ -118,7 +120,7 @@ sim_start
 /usr/bin/time -f "%U %S %e" -o "$OUT/idevicesyslog.time" \
   timeout -s INT $((LIVE + 4)) idevicesyslog --no-colors > "$OUT/idevicesyslog.txt" || true
 sim_stop
-read -r u s e < "$OUT/idevicesyslog.time"
+read -r u s e < <(tail -1 "$OUT/idevicesyslog.time")
 got=$(grep -c -e 'Processing link quality' -e VOIPCTL "$OUT/idevicesyslog.txt" || true)
 python3 - "$got" "$EXPECT" "$u" "$s" <<'PY'
 import sys
