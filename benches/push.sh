@@ -13,6 +13,7 @@
 # with the benchmark CA. voipctl uses --env production --ca-cert, i.e. the same host name.
 #
 # Needs: root (for unshare), python3, /usr/bin/time. Usage: bash benches/push.sh [N] [ROUNDS]
+# (SKIP_BUILD=1 reuses the release binaries and the CA that a2-bench was built with.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -24,11 +25,13 @@ export CARGO_TARGET_DIR=$ROOT/target
 if [ "${1:-}" != "--inner" ]; then
   mkdir -p "$OUT"
   python3 -c 'import aioapns' 2>/dev/null || python3 -m pip install -q aioapns==4.0
-  cargo build --release --locked --bin voipctl
-  (cd benches/apns-bench && cargo build --release --bin apns-bench-server)
-  rm -rf "$OUT/pki"
-  "$CARGO_TARGET_DIR/release/apns-bench-server" gen "$OUT/pki"
-  (cd benches/apns-bench && BENCH_CA_DER="$OUT/pki/ca.der" cargo build --release --bin a2-bench)
+  if [ -z "${SKIP_BUILD:-}" ]; then  # SKIP_BUILD=1: reuse the binaries and CA of the last run
+    cargo build --release --locked --bin voipctl
+    (cd benches/apns-bench && cargo build --release --bin apns-bench-server)
+    rm -rf "$OUT/pki"
+    "$CARGO_TARGET_DIR/release/apns-bench-server" gen "$OUT/pki"
+    (cd benches/apns-bench && BENCH_CA_DER="$OUT/pki/ca.der" cargo build --release --bin a2-bench)
+  fi
   for i in $(seq 0 $((N - 1))); do printf '%064x\n' "$i"; done > "$OUT/tokens.txt"
   exec unshare --net --mount --fork bash "$0" --inner "$N" "$R"
 fi

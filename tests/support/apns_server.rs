@@ -485,6 +485,50 @@ struct Claims {
     iat: u64,
 }
 
+/// Base64 as APNs reads JWTs: base64url without padding, and also standard base64 with padding
+/// (which the `a2` crate sends and APNs accepts).
+fn b64_lenient(s: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let t: String = s
+        .trim_end_matches('=')
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(t)
+        .ok()
+}
+
+/// Check the ES256 signature over the header and claims *as sent*, and decode both.
+fn verify_jwt(
+    jwt: &str,
+    key: &jsonwebtoken::DecodingKey,
+) -> Option<(serde_json::Map<String, serde_json::Value>, Claims)> {
+    use base64::Engine;
+    let mut parts = jwt.split('.');
+    let (h, c, sig) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let header = serde_json::from_slice(&b64_lenient(h)?).ok()?;
+    let claims = serde_json::from_slice(&b64_lenient(c)?).ok()?;
+    let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b64_lenient(sig)?);
+    let message = &jwt[..h.len() + 1 + c.len()];
+    jsonwebtoken::crypto::verify(
+        &sig,
+        message.as_bytes(),
+        key,
+        jsonwebtoken::Algorithm::ES256,
+    )
+    .ok()
+    .filter(|ok| *ok)?;
+    Some((header, claims))
+}
+
 /// APNs' checks, in APNs' order. Returns (status, reason) of a rejection.
 fn check(
     state: &State,
@@ -521,7 +565,12 @@ fn check(
         let Some(auth) = get("authorization") else {
             return Some((403, "MissingProviderToken"));
         };
-        let Some(jwt) = auth.strip_prefix("bearer ") else {
+        // The scheme is case-insensitive (a2 sends "Bearer").
+        let Some(jwt) = auth
+            .get(..7)
+            .filter(|s| s.eq_ignore_ascii_case("bearer "))
+            .map(|_| &auth[7..])
+        else {
             return Some((403, "InvalidProviderToken"));
         };
         let known = state
@@ -533,28 +582,20 @@ fn check(
             let Some(key) = &state.decoding else {
                 return Some((403, "InvalidProviderToken"));
             };
-            let Ok(header) = jsonwebtoken::decode_header(jwt) else {
+            let Some((header, claims)) = verify_jwt(jwt, key) else {
                 return Some((403, "InvalidProviderToken"));
             };
-            if header.alg != jsonwebtoken::Algorithm::ES256
-                || header.kid.as_deref() != Some(state.config.key_id.as_str())
+            if header.get("alg").and_then(|a| a.as_str()) != Some("ES256")
+                || header.get("kid").and_then(|k| k.as_str()) != Some(state.config.key_id.as_str())
+                || claims.iss != state.config.team_id
             {
-                return Some((403, "InvalidProviderToken"));
-            }
-            let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
-            v.validate_exp = false;
-            v.required_spec_claims = HashSet::new();
-            let Ok(data) = jsonwebtoken::decode::<Claims>(jwt, key, &v) else {
-                return Some((403, "InvalidProviderToken"));
-            };
-            if data.claims.iss != state.config.team_id {
                 return Some((403, "InvalidProviderToken"));
             }
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(0);
-            if data.claims.iat + 3600 < now || data.claims.iat > now + 60 {
+            if claims.iat + 3600 < now || claims.iat > now + 60 {
                 return Some((403, "ExpiredProviderToken"));
             }
             if let Ok(mut v) = state.verified.lock() {

@@ -47,7 +47,15 @@ async fn main() -> R<()> {
                         ..Default::default()
                     },
                 );
-                client.send(payload).await.is_ok()
+                match client.send(payload).await {
+                    Ok(_) => true,
+                    Err(e) => {
+                        if i == 0 {
+                            eprintln!("a2: first failure: {e:?}");
+                        }
+                        false
+                    }
+                }
             }
         })
         .buffer_unordered(c)
