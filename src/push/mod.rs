@@ -438,7 +438,7 @@ pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
     let p = prepare(ctx, &opts).map_err(Error::input)?;
     let total = p.tokens.len();
     let progress = ctx.progress(total as u64, "pushing");
-    let engine = Arc::new(p.engine);
+    let engine = &p.engine;
     let started = Instant::now();
     let mut done = vec![false; total];
     let mut summary = PushSummary {
@@ -462,18 +462,11 @@ pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
     let mut service_failures = 0usize;
     let mut first_service_error: Option<String> = None;
     let mut rejected = false;
-    let attempts: Arc<Vec<AtomicU32>> = Arc::new((0..total).map(|_| AtomicU32::new(0)).collect());
-    // Each push is its own task so that building requests and reading answers use every core;
-    // at most `concurrency` are alive at once, and dropping the stream (Ctrl-C) aborts them.
-    let mut stream = futures_util::stream::iter(p.tokens.iter().cloned().enumerate())
-        .map(|(i, t)| {
-            let engine = engine.clone();
-            let attempts = attempts.clone();
-            AbortOnDrop(tokio::spawn(async move {
-                let r = engine.push(t, &attempts[i]).await;
-                (i, r)
-            }))
-        })
+    let tokens = p.tokens.clone();
+    let attempts: Vec<AtomicU32> = (0..total).map(|_| AtomicU32::new(0)).collect();
+    let attempts = &attempts;
+    let mut stream = futures_util::stream::iter(tokens.into_iter().enumerate())
+        .map(|(i, t)| async move { (i, engine.push(t, &attempts[i]).await) })
         .buffer_unordered(opts.concurrency.max(1));
     let cancel = ctx.cancel.clone();
     let mut write_err = None;
@@ -482,11 +475,7 @@ pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
             n = stream.next() => n,
             _ = cancel.cancelled() => { summary.interrupted = true; None }
         };
-        let Some(joined) = next else { break };
-        // A push task that panicked leaves its token to the "not answered" pass below.
-        let Ok((i, (rec, kind))) = joined else {
-            continue;
-        };
+        let Some((i, (rec, kind))) = next else { break };
         done[i] = true;
         tally(&mut summary, &rec, kind);
         match kind {
@@ -572,25 +561,6 @@ pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
         }));
     }
     Ok(Outcome::from_failed(rejected))
-}
-
-/// A spawned push that is aborted when dropped (Ctrl-C drops the stream of them).
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> std::future::Future for AbortOnDrop<T> {
-    type Output = Result<T, tokio::task::JoinError>;
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        std::pin::Pin::new(&mut self.0).poll(cx)
-    }
-}
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 fn tally(s: &mut PushSummary, rec: &PushRecord, kind: Kind) {
