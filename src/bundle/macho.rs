@@ -181,7 +181,7 @@ pub struct Scanner {
     pending: Vec<Pending>,
     slices: Vec<Slice>,
     markers: BTreeSet<usize>,
-    finder: Option<AhoCorasick>,
+    finder: Option<&'static AhoCorasick>,
     tail: Vec<u8>,
     longest: usize,
     error: Option<MachoError>,
@@ -197,12 +197,7 @@ impl Default for Scanner {
 impl Scanner {
     /// A scanner at offset 0.
     pub fn new() -> Self {
-        // No marker contains another, so leftmost-first finds every one that occurs and lets
-        // aho-corasick use its SIMD prefilter.
-        let finder = AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(MARKERS)
-            .ok();
+        let finder = finder();
         Scanner {
             pos: 0,
             pending: vec![Pending {
@@ -311,7 +306,7 @@ impl Scanner {
     }
 
     fn search(&mut self, chunk: &[u8]) {
-        let Some(finder) = &self.finder else { return };
+        let Some(finder) = self.finder else { return };
         if self.markers.len() == MARKERS.len() {
             return;
         }
@@ -561,6 +556,21 @@ impl Scanner {
             }
         }
     }
+}
+
+/// Built once per process: constructing the automaton costs far more than scanning a small file.
+fn finder() -> Option<&'static AhoCorasick> {
+    static FINDER: std::sync::OnceLock<Option<AhoCorasick>> = std::sync::OnceLock::new();
+    FINDER
+        .get_or_init(|| {
+            // No marker contains another, so leftmost-first finds every one that occurs and lets
+            // aho-corasick use its SIMD prefilter.
+            AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(MARKERS)
+                .ok()
+        })
+        .as_ref()
 }
 
 fn want_name(w: &Want) -> &'static str {

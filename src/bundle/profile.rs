@@ -179,6 +179,19 @@ mod tests {
         assert!(parse(&[0x30, 0x03, 0x02, 0x01, 0x00]).is_err());
     }
 
+    #[test]
+    fn ber_profiles_fall_back_to_the_embedded_plist() -> Result<(), ProfileError> {
+        // Indefinite-length BER (0x30 0x80 …) as some signing tools write it.
+        let mut b = vec![
+            0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
+        ];
+        b.extend_from_slice(b"\xa0\x80<?xml version=\"1.0\"?><plist version=\"1.0\"><dict><key>TeamIdentifier</key><array><string>T1</string></array><key>ProvisionsAllDevices</key><true/></dict></plist>\x00\x00");
+        let p = parse(&b)?;
+        assert_eq!(p.team_ids, ["T1"]);
+        assert_eq!(p.kind(), ProfileKind::Enterprise);
+        Ok(())
+    }
+
     proptest::proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(b in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
