@@ -125,6 +125,11 @@ fn tool(name: &str) -> bool {
         .map(|s| s.success())
         .unwrap_or(false);
     if !found {
+        // In CI the peer is installed by .ci/run: a missing one is a failure, not a skip.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{name} is not installed, but CI must run this interop test (.ci/run installs it)"
+        );
         eprintln!("skipping: {name} is not installed (.ci/run installs it)");
     }
     found
