@@ -463,10 +463,15 @@ fn syslog(line: &str) -> Option<Entry<'_>> {
     let (stamp, time_text, rest) = syslog_stamp(line)?;
     let sp = rest.find(' ')?;
     let host = &rest[..sp];
-    if host.is_empty() || host.contains('[') {
+    let p = if host.contains('[') {
+        // idevicesyslog (libimobiledevice 1.3) leaves the device name out by default:
+        // `Mon dd HH:MM:SS proc(image)[pid] <Level>: msg`.
+        proc_part(rest)?
+    } else if host.is_empty() {
         return None;
-    }
-    let p = proc_part(&rest[sp + 1..])?;
+    } else {
+        proc_part(&rest[sp + 1..])?
+    };
     Some(Entry {
         format: Format::Syslog,
         time_text: Cow::Borrowed(time_text),
@@ -1178,6 +1183,21 @@ mod tests {
             "Bootstrapping com.example.voip with intent background"
         );
         assert_eq!(e.time_text, "Nov 25 17:09:56");
+    }
+
+    #[test]
+    fn idevicesyslog_line_without_the_device_name() {
+        let e = decode_line(
+            "Nov 25 19:23:28 legacyphone(CFNetwork)[412] <Notice>: VOIPCTL keepalive.begin",
+        );
+        assert_eq!(e.format, Format::Syslog);
+        assert_eq!(e.process, "legacyphone");
+        assert_eq!(e.image.as_deref(), Some("CFNetwork"));
+        assert_eq!(e.pid, Some(412));
+        assert_eq!(e.message, "VOIPCTL keepalive.begin");
+        let e = decode_line("Nov  5 09:03:01 SpringBoard[57] <Notice>: Process exited");
+        assert_eq!((e.format, e.pid), (Format::Syslog, Some(57)));
+        assert_eq!(e.process, "SpringBoard");
     }
 
     #[test]
