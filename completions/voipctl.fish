@@ -78,7 +78,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -s V -l version
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -s b -l bundle -d 'With --device: the installed app\'s bundle id' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l usbmuxd -d 'usbmuxd address: UNIX:/path, /path, host:port or [v6]:port [default: USBMUXD_SOCKET_ADDRESS, else /var/run/usbmuxd; 127.0.0.1:27015 on Windows]' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -s u -l udid -d 'The device to use (needed when several are attached)' -r
-complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l timeout -d 'Seconds allowed for each device operation' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l timeout -d 'Time allowed for each device operation (seconds, or `500ms`, `2m`…)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l distribution -d 'How the build will be distributed; decides which findings are errors' -r -f -a "appstore\t'App Store / TestFlight (the preflight case)'
 adhoc\t'Ad hoc (listed devices)'
 development\t'Development (debugger allowed, APNs sandbox)'
@@ -240,8 +240,8 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
 complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l usbmuxd -d 'usbmuxd address: UNIX:/path, /path, host:port or [v6]:port [default: USBMUXD_SOCKET_ADDRESS, else /var/run/usbmuxd; 127.0.0.1:27015 on Windows]' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -s u -l udid -d 'The device to use (needed when several are attached)' -r
-complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l timeout -d 'Seconds allowed for each device operation' -r
-complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l duration -d 'With --watch: stop after this many seconds' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l timeout -d 'Time allowed for each device operation (seconds, or `500ms`, `2m`…)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l duration -d 'With --watch: stop after this long (seconds, or `90s`, `5m`, `1h`)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'"
@@ -257,7 +257,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -s h -l help -d
 complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -s V -l version -d 'Print version'
 complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l usbmuxd -d 'usbmuxd address: UNIX:/path, /path, host:port or [v6]:port [default: USBMUXD_SOCKET_ADDRESS, else /var/run/usbmuxd; 127.0.0.1:27015 on Windows]' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand info" -s u -l udid -d 'The device to use (needed when several are attached)' -r
-complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l timeout -d 'Seconds allowed for each device operation' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l timeout -d 'Time allowed for each device operation (seconds, or `500ms`, `2m`…)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand info" -s k -l key -d 'Print one value (e.g. ProductVersion, DeviceName, UniqueDeviceID)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l domain -d 'Lockdown domain to read (e.g. com.apple.disk_usage)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
@@ -275,7 +275,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand info" -s h -l help -d 'P
 complete -c voipctl -n "__fish_voipctl_using_subcommand info" -s V -l version -d 'Print version'
 complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -l usbmuxd -d 'usbmuxd address: UNIX:/path, /path, host:port or [v6]:port [default: USBMUXD_SOCKET_ADDRESS, else /var/run/usbmuxd; 127.0.0.1:27015 on Windows]' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -s u -l udid -d 'The device to use (needed when several are attached)' -r
-complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -l timeout -d 'Seconds allowed for each device operation' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -l timeout -d 'Time allowed for each device operation (seconds, or `500ms`, `2m`…)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -l type -d 'Which apps' -r -f -a "user\t'Apps the user installed'
 system\t'Apple\'s apps'
 any\t'Both'"
@@ -296,7 +296,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -s h -l help -d 'P
 complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -s V -l version -d 'Print version'
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l listen -d 'Listen on this TCP address (port 0 picks a free port)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l unix -d 'Listen on a Unix socket at PATH instead (e.g. to stand in for /var/run/usbmuxd)' -r -F
-complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l duration -d 'Stop after this many seconds (default: run until Ctrl-C)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l duration -d 'Stop after this long: seconds, or `90s`, `5m`, `1h` (default: run until Ctrl-C)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'"
@@ -310,7 +310,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -s h -l help -d 'Pr
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -s V -l version -d 'Print version'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l usbmuxd -d 'usbmuxd address: UNIX:/path, /path, host:port or [v6]:port [default: USBMUXD_SOCKET_ADDRESS, else /var/run/usbmuxd; 127.0.0.1:27015 on Windows]' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s u -l udid -d 'The device to use (needed when several are attached)' -r
-complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l timeout -d 'Seconds allowed for each device operation' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l timeout -d 'Time allowed for each device operation (seconds, or `500ms`, `2m`…)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s b -l bundle -d 'Only events about this app (repeatable); system-wide events stay' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l process -d 'Only lines from this process (repeatable; with one -b, the app\'s own process name)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l pid -d 'Only lines from this pid (repeatable)' -r

@@ -13,6 +13,7 @@ pub mod cli;
 mod completions;
 mod context;
 pub mod device;
+pub mod duration;
 pub mod error;
 pub mod exit;
 pub mod logs;

@@ -71,9 +71,7 @@ fn parse_fail_on(s: &str) -> Result<FailOnArg, String> {
 }
 
 fn parse_keepalive(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    let v = crate::duration::arg(s)?.as_secs_f64();
     if v < 600.0 {
         return Err(
             "iOS requires a keep-alive timeout of at least 600 s (UIMinimumKeepAliveTimeout)"
@@ -84,10 +82,7 @@ fn parse_keepalive(s: &str) -> Result<f64, String> {
 }
 
 fn parse_secs(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("`{s}` is not a positive number of seconds")),
-    }
+    crate::duration::positive_arg(s).map(|d| d.as_secs_f64())
 }
 
 /// Filters, thresholds and rules shared by `analyze` and `watch`.

@@ -18,9 +18,9 @@ pub struct DeviceArgs {
     /// Use the device's network (Wi-Fi) connection instead of USB.
     #[arg(short = 'n', long)]
     pub network: bool,
-    /// Seconds allowed for each device operation.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
-    pub timeout: f64,
+    /// Time allowed for each device operation (seconds, or `500ms`, `2m`…).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::duration::positive_arg)]
+    pub timeout: Duration,
 }
 
 impl DeviceArgs {
@@ -28,16 +28,16 @@ impl DeviceArgs {
     pub fn resolve(&self) -> Result<Selector, crate::Error> {
         let addr = MuxAddr::resolve(self.usbmuxd.as_deref())
             .map_err(|e| crate::Error::Usage(format!("{e}")))?;
-        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 86_400.0) {
+        if self.timeout > Duration::from_secs(86_400) {
             return Err(crate::Error::Usage(
-                "--timeout must be a number of seconds between 0 and 86400".into(),
+                "--timeout must be at most a day (86400 s)".into(),
             ));
         }
         Ok(Selector {
             addr,
             udid: self.udid.clone(),
             network: self.network,
-            timeout: Duration::from_secs_f64(self.timeout),
+            timeout: self.timeout,
         })
     }
 }
@@ -51,27 +51,18 @@ pub struct DevicesArgs {
     /// After the list, stream attach/detach events until Ctrl-C (or --duration).
     #[arg(long)]
     pub watch: bool,
-    /// With --watch: stop after this many seconds.
-    #[arg(long, value_name = "SECS", requires = "watch")]
-    pub duration: Option<f64>,
+    /// With --watch: stop after this long (seconds, or `90s`, `5m`, `1h`).
+    #[arg(long, value_name = "DURATION", requires = "watch", value_parser = crate::duration::arg)]
+    pub duration: Option<Duration>,
 }
 
 impl DevicesArgs {
     /// Plain options for the command module.
     pub fn resolve(self) -> Result<device::DevicesOptions, crate::Error> {
-        let duration = match self.duration {
-            Some(d) if d.is_finite() && d >= 0.0 => Some(Duration::from_secs_f64(d)),
-            Some(_) => {
-                return Err(crate::Error::Usage(
-                    "--duration must be a number of seconds".into(),
-                ));
-            }
-            None => None,
-        };
         Ok(device::DevicesOptions {
             sel: self.device.resolve()?,
             watch: self.watch,
-            duration,
+            duration: self.duration,
         })
     }
 }

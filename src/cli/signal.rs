@@ -3,7 +3,6 @@
 use crate::error::Error;
 use crate::signal::{
     Expect, Listen, Payload, SendOptions, ServeOptions, SignalError, Target, WakeKind,
-    parse_duration,
 };
 use crate::sip::{Limits, Transport};
 use clap::{Args, Subcommand, ValueEnum};
@@ -80,7 +79,7 @@ pub enum MethodArg {
 }
 
 fn duration(s: &str) -> Result<Duration, String> {
-    parse_duration(s)
+    crate::duration::arg(s)
 }
 
 /// Bytes given as hex on the command line.

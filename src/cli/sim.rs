@@ -22,9 +22,9 @@ pub struct SimArgs {
     /// Listen on a Unix socket at PATH instead (e.g. to stand in for /var/run/usbmuxd).
     #[arg(long, value_name = "PATH")]
     pub unix: Option<std::path::PathBuf>,
-    /// Stop after this many seconds (default: run until Ctrl-C).
-    #[arg(long, value_name = "SECS")]
-    pub duration: Option<f64>,
+    /// Stop after this long: seconds, or `90s`, `5m`, `1h` (default: run until Ctrl-C).
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::arg)]
+    pub duration: Option<Duration>,
 }
 
 impl SimArgs {
@@ -39,19 +39,10 @@ impl SimArgs {
                 ))
             })?),
         };
-        let duration = match self.duration {
-            Some(d) if d.is_finite() && d >= 0.0 => Some(Duration::from_secs_f64(d)),
-            Some(_) => {
-                return Err(crate::Error::Usage(
-                    "--duration must be a number of seconds".into(),
-                ));
-            }
-            None => None,
-        };
         Ok(SimOptions {
             scenario: self.scenario,
             listen,
-            duration,
+            duration: self.duration,
         })
     }
 }

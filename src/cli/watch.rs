@@ -32,17 +32,11 @@ pub struct WatchArgs {
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
     /// Stop after this long: seconds, or with a unit (`90s`, `5m`, `1h`).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::positive_arg)]
     pub duration: Option<Duration>,
     /// Stop at this time: RFC 3339 (`2026-11-25T18:30:00Z`) or `HH:MM[:SS]` (UTC, the next one).
     #[arg(long, value_name = "TIME", value_parser = parse_until)]
     pub until: Option<SystemTime>,
-}
-
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    crate::sim::scenario::parse_duration(s)
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| format!("`{s}` is not a duration (e.g. 30, 90s, 5m, 1h)"))
 }
 
 fn parse_until(s: &str) -> Result<SystemTime, String> {

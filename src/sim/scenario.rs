@@ -291,24 +291,9 @@ fn one() -> u32 {
     1
 }
 
-/// Parse a duration: a number of seconds (`1.5`) or text with a unit (`250ms`, `2s`, `1.5m`,
-/// `1h`).
+/// Parse a duration (see [`crate::duration::parse`]).
 pub fn parse_duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num.parse().ok()?;
-    let scale = match unit.trim() {
-        "" | "s" | "sec" | "secs" => 1.0,
-        "ms" => 0.001,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        _ => return None,
-    };
-    let secs = n * scale;
-    (secs.is_finite() && (0.0..=1.0e7).contains(&secs)).then(|| Duration::from_secs_f64(secs))
+    crate::duration::parse(s).ok()
 }
 
 #[derive(Deserialize)]
@@ -325,7 +310,7 @@ fn to_duration<E: serde::de::Error>(r: RawDuration) -> Result<Duration, E> {
         RawDuration::Float(f) => parse_duration(&f.to_string()),
         RawDuration::Text(t) => parse_duration(&t),
     };
-    d.ok_or_else(|| E::custom("expected a duration such as 1.5, \"250ms\", \"2s\", \"1m\""))
+    d.ok_or_else(|| E::custom("expected a duration such as 1.5, \"250ms\", \"2s\", \"1m30s\""))
 }
 
 fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
