@@ -163,7 +163,12 @@ impl Pipeline {
                 std::fs::read_to_string(p).map_err(|e| LogsError::RulesFile(p.clone(), e))?;
             user.push((p.display().to_string(), text));
         }
-        let rules = RuleSet::build(&user)?;
+        Pipeline::with_rules(o, RuleSet::build(&user)?)
+    }
+
+    /// Build from the options with rules compiled beforehand (`o.rules_files` is not read): a
+    /// caller that analyses many inputs compiles the rules once and clones them.
+    pub fn with_rules(o: &CommonOptions, rules: RuleSet) -> Result<Pipeline, LogsError> {
         let mut track = o.track.clone();
         track.bundles = o.filter.bundles.clone();
         track.processes = o.filter.processes.clone();
