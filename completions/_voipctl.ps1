@@ -351,7 +351,7 @@ Register-ArgumentCompleter -Native -CommandName 'voipctl' -ScriptBlock {
             [CompletionResult]::new('--report-window', '--report-window', [CompletionResultType]::ParameterName, 'Seconds after a VoIP push within which the CallKit report must come')
             [CompletionResult]::new('--record', '--record', [CompletionResultType]::ParameterName, 'Save the raw stream to FILE (voipctl''s recording format; `voipctl analyze FILE` reads it)')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Stop after this long: seconds, or with a unit (`90s`, `5m`, `1h`)')
-            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Stop at this time: RFC 3339 (`2026-11-25T18:30:00Z`) or `HH:MM[:SS]` (UTC, the next one)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Stop at this time: `HH:MM[:SS]` (local, the next one), `HH:MM[:SS]Z` (UTC) or RFC 3339')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format (--json is short for --format json)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Use the device''s network (Wi-Fi) connection instead of USB')

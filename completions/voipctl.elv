@@ -336,7 +336,7 @@ set edit:completion:arg-completer[voipctl] = {|@words|
             cand --report-window 'Seconds after a VoIP push within which the CallKit report must come'
             cand --record 'Save the raw stream to FILE (voipctl''s recording format; `voipctl analyze FILE` reads it)'
             cand --duration 'Stop after this long: seconds, or with a unit (`90s`, `5m`, `1h`)'
-            cand --until 'Stop at this time: RFC 3339 (`2026-11-25T18:30:00Z`) or `HH:MM[:SS]` (UTC, the next one)'
+            cand --until 'Stop at this time: `HH:MM[:SS]` (local, the next one), `HH:MM[:SS]Z` (UTC) or RFC 3339'
             cand --format 'Output format (--json is short for --format json)'
             cand --color 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)'
             cand -n 'Use the device''s network (Wi-Fi) connection instead of USB'

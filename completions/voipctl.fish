@@ -331,7 +331,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l relaunch-windo
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l report-window -d 'Seconds after a VoIP push within which the CallKit report must come' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l record -d 'Save the raw stream to FILE (voipctl\'s recording format; `voipctl analyze FILE` reads it)' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l duration -d 'Stop after this long: seconds, or with a unit (`90s`, `5m`, `1h`)' -r
-complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l until -d 'Stop at this time: RFC 3339 (`2026-11-25T18:30:00Z`) or `HH:MM[:SS]` (UTC, the next one)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l until -d 'Stop at this time: `HH:MM[:SS]` (local, the next one), `HH:MM[:SS]Z` (UTC) or RFC 3339' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'"

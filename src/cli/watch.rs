@@ -34,38 +34,64 @@ pub struct WatchArgs {
     /// Stop after this long: seconds, or with a unit (`90s`, `5m`, `1h`).
     #[arg(long, value_name = "DURATION", value_parser = crate::duration::positive_arg)]
     pub duration: Option<Duration>,
-    /// Stop at this time: RFC 3339 (`2026-11-25T18:30:00Z`) or `HH:MM[:SS]` (UTC, the next one).
+    /// Stop at this time: `HH:MM[:SS]` (local, the next one), `HH:MM[:SS]Z` (UTC) or RFC 3339.
     #[arg(long, value_name = "TIME", value_parser = parse_until)]
     pub until: Option<SystemTime>,
 }
 
 fn parse_until(s: &str) -> Result<SystemTime, String> {
+    // Read the zone while the process has one thread (clap runs before the runtime starts); the
+    // time crate refuses to read it later, and then only `HH:MMZ` / RFC 3339 are accepted.
+    let now = time::OffsetDateTime::now_local().ok();
+    until(s, now, time::OffsetDateTime::now_utc()).map(SystemTime::from)
+}
+
+/// `--until`: RFC 3339, `HH:MM[:SS]` in this computer's zone (`now_local`), or `HH:MM[:SS]Z` in
+/// UTC — the next such moment after now.
+fn until(
+    s: &str,
+    now_local: Option<time::OffsetDateTime>,
+    now_utc: time::OffsetDateTime,
+) -> Result<time::OffsetDateTime, String> {
     use time::format_description::well_known::Rfc3339;
+    let s = s.trim();
     if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc3339) {
-        return Ok(SystemTime::from(t));
+        return Ok(t);
     }
-    let parts: Vec<&str> = s.split(':').collect();
-    let num = |p: &str, max: u32| p.parse::<u32>().ok().filter(|v| *v <= max);
+    let bad = || {
+        format!(
+            "`{s}` is not a time: use HH:MM[:SS] (local time), HH:MM[:SS]Z (UTC) or RFC 3339 \
+             (2026-11-25T18:30:00Z)"
+        )
+    };
+    let (clock, now) = match s.strip_suffix(['Z', 'z']) {
+        Some(c) => (c, now_utc),
+        None => (
+            s,
+            now_local.ok_or_else(|| {
+                format!(
+                    "the local time zone cannot be read here; give `{s}Z` (UTC) or an RFC 3339 \
+                     time instead"
+                )
+            })?,
+        ),
+    };
+    let num = |p: &str, max: u8| p.parse::<u8>().ok().filter(|v| *v <= max);
+    let parts: Vec<&str> = clock.split(':').collect();
     let (h, m, sec) = match parts.as_slice() {
         [h, m] => (num(h, 23), num(m, 59), Some(0)),
         [h, m, sec] => (num(h, 23), num(m, 59), num(sec, 59)),
         _ => (None, None, None),
     };
     let (Some(h), Some(m), Some(sec)) = (h, m, sec) else {
-        return Err(format!(
-            "`{s}` is not a time: use RFC 3339 (2026-11-25T18:30:00Z) or HH:MM[:SS] in UTC"
-        ));
+        return Err(bad());
     };
-    let now = time::OffsetDateTime::now_utc();
-    let today = now.replace_time(
-        time::Time::from_hms(h as u8, m as u8, sec as u8).map_err(|e| e.to_string())?,
-    );
-    let at = if today <= now {
+    let today = now.replace_time(time::Time::from_hms(h, m, sec).map_err(|_| bad())?);
+    Ok(if today <= now {
         today + time::Duration::days(1)
     } else {
         today
-    };
-    Ok(SystemTime::from(at))
+    })
 }
 
 impl WatchArgs {
@@ -80,5 +106,54 @@ impl WatchArgs {
             duration: self.duration,
             until: self.until,
         })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::until;
+    use time::macros::{datetime, offset};
+
+    #[test]
+    fn until_is_the_next_such_moment_in_the_right_zone() {
+        let utc = datetime!(2026-11-25 19:00:00 UTC);
+        let local = utc.to_offset(offset!(+1));
+        // 21:30 local (+01:00) is 20:30 UTC today.
+        assert_eq!(
+            until("21:30", Some(local), utc).unwrap(),
+            datetime!(2026-11-25 20:30:00 UTC)
+        );
+        // 19:30Z is later today in UTC; 18:00Z has passed, so tomorrow.
+        assert_eq!(
+            until("19:30Z", None, utc).unwrap(),
+            datetime!(2026-11-25 19:30:00 UTC)
+        );
+        assert_eq!(
+            until("18:00:05Z", None, utc).unwrap(),
+            datetime!(2026-11-26 18:00:05 UTC)
+        );
+        // 19:30 local (+01:00) is 18:30 UTC, already past: tomorrow.
+        assert_eq!(
+            until("19:30", Some(local), utc).unwrap(),
+            datetime!(2026-11-26 18:30:00 UTC)
+        );
+        assert_eq!(
+            until("2026-11-25T18:30:00Z", None, utc).unwrap(),
+            datetime!(2026-11-25 18:30:00 UTC)
+        );
+    }
+
+    #[test]
+    fn bad_times_are_explained() {
+        let utc = datetime!(2026-11-25 19:00:00 UTC);
+        assert!(
+            until("25:00", Some(utc), utc)
+                .unwrap_err()
+                .contains("HH:MM")
+        );
+        assert!(until("12", Some(utc), utc).is_err());
+        assert!(until("12:60Z", None, utc).is_err());
+        assert!(until("12:30", None, utc).unwrap_err().contains("12:30Z"));
     }
 }
