@@ -5,9 +5,139 @@
 //! prefilter is given, only lines that contain one of its literals are handed out, and the search
 //! runs over the whole buffer at once (as ripgrep does) instead of line by line: lines that
 //! cannot match any rule are never even split out.
+//!
+//! The whole-buffer scan is the hot loop of `analyze`. Aho-Corasick's SIMD searcher (Teddy) only
+//! takes up to 64 patterns; past that it falls back to a byte-at-a-time automaton several times
+//! slower. So [`Prefilter`] scans with a *cover* of the literals — at most 64 needles, each a
+//! substring of some literals, such that every literal contains one (see [`cover`]) — and checks
+//! each candidate line against the full literal set before handing it out. The lines handed out
+//! are exactly the lines that contain a literal.
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, MatchKind};
+use std::collections::HashMap;
 use std::io::{self, Read};
+
+/// Most needles the whole-buffer scan uses (the SIMD searcher's limit).
+pub const MAX_NEEDLES: usize = 64;
+/// Shortest needle [`cover`] makes by merging literals (shorter literals are kept as they are).
+pub const MIN_NEEDLE: usize = 5;
+
+/// The literal prefilter: which lines can match a rule.
+#[derive(Debug, Clone)]
+pub struct Prefilter {
+    /// The needles of the whole-buffer scan (a cover of the literals, at most [`MAX_NEEDLES`]
+    /// when the literals allow it).
+    scan: AhoCorasick,
+    /// Every literal, to confirm a candidate line; `None` when the scan uses the literals
+    /// themselves.
+    confirm: Option<AhoCorasick>,
+    needles: Vec<String>,
+}
+
+impl Prefilter {
+    /// A prefilter passing exactly the lines that contain one of `literals`.
+    pub fn new<S: AsRef<str>>(literals: &[S]) -> Result<Prefilter, aho_corasick::BuildError> {
+        let needles = cover(literals, MAX_NEEDLES, MIN_NEEDLE);
+        let exact = {
+            let mut lits: Vec<&str> = literals.iter().map(AsRef::as_ref).collect();
+            lits.sort_unstable();
+            lits.dedup();
+            let mut n: Vec<&str> = needles.iter().map(String::as_str).collect();
+            n.sort_unstable();
+            lits == n
+        };
+        let build = |pats: &[&str]| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(pats)
+        };
+        let scan = build(&needles.iter().map(String::as_str).collect::<Vec<_>>())?;
+        let confirm = if exact {
+            None
+        } else {
+            Some(build(
+                &literals.iter().map(AsRef::as_ref).collect::<Vec<_>>(),
+            )?)
+        };
+        Ok(Prefilter {
+            scan,
+            confirm,
+            needles,
+        })
+    }
+
+    /// Whether `hay` contains one of the literals.
+    pub fn is_match(&self, hay: &[u8]) -> bool {
+        match &self.confirm {
+            Some(c) => c.is_match(hay),
+            None => self.scan.is_match(hay),
+        }
+    }
+
+    /// Whether a line the scan found contains a literal.
+    fn confirms(&self, line: &[u8]) -> bool {
+        self.confirm.as_ref().is_none_or(|c| c.is_match(line))
+    }
+
+    /// The needles of the whole-buffer scan.
+    pub fn needles(&self) -> &[String] {
+        &self.needles
+    }
+}
+
+/// A small set of needles such that every one of `literals` contains at least one needle: a line
+/// without any needle contains no literal, so it can be skipped by a scan for the needles alone.
+///
+/// Literals containing another literal are dropped first (the shorter one finds both). While
+/// there are more than `max` needles, the longest substring (at least `min_len` bytes) shared by
+/// two or more needles replaces them: `VOIPCTL keepalive.begin` and `VOIPCTL keepalive.end`
+/// become `VOIPCTL keepalive.`. Longest first keeps the needles as specific as possible. When no
+/// shared substring is left, the result has more than `max` needles (still correct, slower).
+pub fn cover<S: AsRef<str>>(literals: &[S], max: usize, min_len: usize) -> Vec<String> {
+    let mut set: Vec<&str> = literals.iter().map(AsRef::as_ref).collect();
+    set.sort_unstable_by(|a, b| a.len().cmp(&b.len()).then(a.cmp(b)));
+    set.dedup();
+    // Shortest first: keep a literal only if no kept one is inside it.
+    let mut needles: Vec<&str> = Vec::with_capacity(set.len());
+    for l in set {
+        if !needles.iter().any(|n| l.contains(n)) {
+            needles.push(l);
+        }
+    }
+    if needles.len() > max {
+        // Every substring shared by two or more needles. Merging only removes needles (and adds
+        // one contained in all it removes), so a substring's count never grows: one pass over
+        // the candidates, longest first, re-counting each, is the greedy algorithm.
+        let mut seen: HashMap<&str, (usize, usize)> = HashMap::new();
+        for (i, n) in needles.iter().enumerate() {
+            for a in (0..n.len()).filter(|&a| n.is_char_boundary(a)) {
+                for b in (a + min_len..=n.len()).filter(|&b| n.is_char_boundary(b)) {
+                    let e = seen.entry(&n[a..b]).or_insert((0, usize::MAX));
+                    if e.1 != i {
+                        *e = (e.0 + 1, i);
+                    }
+                }
+            }
+        }
+        let mut shared: Vec<&str> = seen
+            .into_iter()
+            .filter(|(_, (count, _))| *count >= 2)
+            .map(|(s, _)| s)
+            .collect();
+        shared.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        for s in shared {
+            if needles.len() <= max {
+                break;
+            }
+            if needles.iter().filter(|n| n.contains(s)).count() >= 2 {
+                needles.retain(|n| !n.contains(s));
+                needles.push(s);
+            }
+        }
+    }
+    needles.into_iter().map(str::to_string).collect()
+}
+
 
 /// Lines longer than this are cut; the cut part is counted in [`Stats::truncated`].
 pub const MAX_LINE: usize = 1024 * 1024;
@@ -77,7 +207,7 @@ impl<R: Read> LineReader<R> {
     /// until the input ends or `f` says stop.
     pub fn for_each(
         &mut self,
-        prefilter: Option<&AhoCorasick>,
+        prefilter: Option<&Prefilter>,
         mut f: impl FnMut(Line<'_>) -> Flow,
     ) -> io::Result<()> {
         loop {
@@ -107,9 +237,7 @@ impl<R: Read> LineReader<R> {
             }
             let first_line_no = self.stats.lines;
             let region = &self.buf[start..end];
-            let n_lines = memchr::memchr_iter(b'\n', region).count() as u64
-                + u64::from(!region.ends_with(b"\n") && !region.is_empty());
-            let flow = emit_region(region, first_line_no, prefilter, &mut f);
+            let (flow, n_lines) = emit_region(region, first_line_no, prefilter, &mut f);
             self.stats.lines += n_lines;
             // A line without newline that fills the buffer is cut: skip the rest of it.
             if end == self.len && !self.buf[..end].ends_with(b"\n") && !self.eof {
@@ -145,22 +273,25 @@ impl<R: Read> LineReader<R> {
     }
 }
 
-/// Hand out the lines of `region` (complete lines) to `f`.
+/// Hand out the lines of `region` (complete lines) to `f`; also returns how many lines
+/// `region` holds.
 fn emit_region(
     region: &[u8],
     first_line_no: u64,
-    prefilter: Option<&AhoCorasick>,
+    prefilter: Option<&Prefilter>,
     f: &mut impl FnMut(Line<'_>) -> Flow,
-) -> Flow {
+) -> (Flow, u64) {
     let mut pos = 0;
-    // Line numbers are counted lazily: only for lines handed out.
+    // Lines are counted lazily: up to each line handed out, then the rest at the end, so every
+    // byte is counted once.
     let mut counted_to = 0;
     let mut line_no = first_line_no;
+    let mut flow = Flow::Continue;
     while pos < region.len() {
         let line_start = match prefilter {
             None => pos,
-            Some(ac) => match ac.find(&region[pos..]) {
-                None => return Flow::Continue,
+            Some(pre) => match pre.scan.find(&region[pos..]) {
+                None => break,
                 Some(m) => {
                     let at = pos + m.start();
                     memchr::memrchr(b'\n', &region[pos..at]).map_or(pos, |i| pos + i + 1)
@@ -169,9 +300,16 @@ fn emit_region(
         };
         let line_end =
             memchr::memchr(b'\n', &region[line_start..]).map_or(region.len(), |i| line_start + i);
+        let raw = &region[line_start..line_end];
+        if let Some(pre) = prefilter
+            && !pre.confirms(raw)
+        {
+            // A needle but no literal: not a candidate.
+            pos = line_end + 1;
+            continue;
+        }
         line_no += memchr::memchr_iter(b'\n', &region[counted_to..line_start]).count() as u64;
         counted_to = line_start;
-        let raw = &region[line_start..line_end];
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let text = String::from_utf8_lossy(raw);
         if f(Line {
@@ -179,11 +317,16 @@ fn emit_region(
             text,
         }) == Flow::Stop
         {
-            return Flow::Stop;
+            flow = Flow::Stop;
+            break;
         }
         pos = line_end + 1;
     }
-    Flow::Continue
+    let rest = &region[counted_to..];
+    let n_lines = line_no - first_line_no
+        + memchr::memchr_iter(b'\n', rest).count() as u64
+        + u64::from(!rest.is_empty() && !rest.ends_with(b"\n"));
+    (flow, n_lines)
 }
 
 #[cfg(test)]
@@ -191,7 +334,7 @@ fn emit_region(
 mod tests {
     use super::*;
 
-    fn collect(input: &[u8], pre: Option<&AhoCorasick>) -> (Vec<(u64, String)>, Stats) {
+    fn collect(input: &[u8], pre: Option<&Prefilter>) -> (Vec<(u64, String)>, Stats) {
         let mut r = LineReader::new(input);
         let mut out = Vec::new();
         r.for_each(pre, |l| {
@@ -220,7 +363,7 @@ mod tests {
 
     #[test]
     fn prefilter_hands_out_only_candidates_with_right_numbers() {
-        let ac = AhoCorasick::new(["needle"]).unwrap();
+        let ac = Prefilter::new(&["needle"]).unwrap();
         let (lines, stats) = collect(b"x\nhay needle\ny\nz needle needle\nno", Some(&ac));
         assert_eq!(
             lines,
@@ -247,7 +390,7 @@ mod tests {
             input.extend_from_slice(format!("line {n} needle\n").as_bytes());
             n += 1;
         }
-        let ac = AhoCorasick::new(["needle"]).unwrap();
+        let ac = Prefilter::new(&["needle"]).unwrap();
         let (lines, stats) = collect(&input, Some(&ac));
         assert_eq!(lines.len(), n);
         assert_eq!(stats.lines, n as u64);
@@ -257,13 +400,98 @@ mod tests {
         }
     }
 
+    #[test]
+    fn cover_merges_shared_substrings_longest_first() {
+        let lits = [
+            "VOIPCTL keepalive.begin",
+            "VOIPCTL keepalive.end",
+            "VOIPCTL socket.wake",
+            "abc",
+            "xxabcxx",
+            "abc",
+        ];
+        // Containment and duplicates only: no merging needed.
+        let mut c = cover(&lits, 10, 5);
+        c.sort();
+        assert_eq!(
+            c,
+            [
+                "VOIPCTL keepalive.begin",
+                "VOIPCTL keepalive.end",
+                "VOIPCTL socket.wake",
+                "abc"
+            ]
+        );
+        let mut c = cover(&lits, 3, 5);
+        c.sort();
+        assert_eq!(c, ["VOIPCTL keepalive.", "VOIPCTL socket.wake", "abc"]);
+        let mut c = cover(&lits, 2, 5);
+        c.sort();
+        assert_eq!(c, ["VOIPCTL ", "abc"]);
+        // Nothing shared of the minimum length: more needles than asked, still a cover.
+        assert_eq!(cover(&["abcdef", "uvwxyz"], 1, 5).len(), 2);
+        // Multi-byte characters are never cut.
+        let c = cover(&["caf\u{e9} au lait", "caf\u{e9} noir"], 1, 4);
+        assert_eq!(c, ["caf\u{e9} "]);
+    }
+
+    #[test]
+    fn prefilter_confirms_candidates_against_every_literal() {
+        let lits: Vec<String> = (0..100).map(|i| format!("common prefix {i:03} end")).collect();
+        let pre = Prefilter::new(&lits).unwrap();
+        assert!(pre.needles().len() <= MAX_NEEDLES, "{:?}", pre.needles());
+        let input = "a common prefix 999 end\nb common prefix 042 end\nc common prefix\n";
+        let (lines, stats) = collect(input.as_bytes(), Some(&pre));
+        assert_eq!(lines, vec![(2, "b common prefix 042 end".into())]);
+        assert_eq!(stats.lines, 3);
+    }
+
+    proptest::proptest! {
+        // Each case builds automata over ~80 literals: fewer cases keep the debug-build test fast.
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Every literal contains a needle, so a line without needles has no literal.
+        #[test]
+        fn cover_covers_every_literal(
+            lits in proptest::collection::vec("[ab\u{e9} ]{3,12}", 1..40),
+            max in 1usize..20,
+            min_len in 1usize..6,
+        ) {
+            let c = cover(&lits, max, min_len);
+            for l in &lits {
+                proptest::prop_assert!(c.iter().any(|n| l.contains(n.as_str())), "{l:?} not covered by {c:?}");
+            }
+            for n in &c {
+                proptest::prop_assert!(lits.contains(n) || n.len() >= min_len);
+            }
+        }
+
+        /// With merged needles, the prefilter hands out exactly the lines containing a literal.
+        #[test]
+        fn merged_prefilter_equals_literal_filter(
+            lits in proptest::collection::vec("[abc]{6,9}", 70..90),
+            lines in proptest::collection::vec("[abc\r]{0,24}", 0..60),
+        ) {
+            let input = lines.join("\n");
+            let pre = Prefilter::new(&lits).unwrap();
+            let (all, s1) = collect(input.as_bytes(), None);
+            let (got, s2) = collect(input.as_bytes(), Some(&pre));
+            let expect: Vec<_> = all
+                .into_iter()
+                .filter(|(_, l)| lits.iter().any(|x| l.contains(x.as_str())))
+                .collect();
+            proptest::prop_assert_eq!(got, expect);
+            proptest::prop_assert_eq!(s1, s2);
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn prefiltered_lines_equal_filtered_all_lines(
             lines in proptest::collection::vec("[a-c\r]{0,12}", 0..40)
         ) {
             let input = lines.join("\n");
-            let ac = AhoCorasick::new(["ab", "cc"]).unwrap();
+            let ac = Prefilter::new(&["ab", "cc"]).unwrap();
             let (all, s1) = collect(input.as_bytes(), None);
             let (pre, s2) = collect(input.as_bytes(), Some(&ac));
             let expect: Vec<_> = all.into_iter().filter(|(_, l)| l.contains("ab") || l.contains("cc")).collect();

@@ -185,7 +185,7 @@ impl Pipeline {
     }
 
     /// The literal prefilter, unless every line must be looked at (`--lines`).
-    pub fn prefilter(&self) -> Option<&aho_corasick::AhoCorasick> {
+    pub fn prefilter(&self) -> Option<&lines::Prefilter> {
         (!self.show_lines).then(|| self.rules.prefilter())
     }
 
@@ -214,7 +214,7 @@ impl Pipeline {
     /// Whether a line with this text can produce anything (`false`: skip it, as `analyze`'s
     /// prefilter does).
     pub fn wants(&self, text: &str) -> bool {
-        self.show_lines || self.rules.prefilter().is_match(text)
+        self.show_lines || self.rules.prefilter().is_match(text.as_bytes())
     }
 
     /// Feed one entry that came decoded (os_trace_relay): `--match`/`--exclude` apply to its

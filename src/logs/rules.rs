@@ -3,10 +3,13 @@
 //!
 //! Every rule names fixed literals that any matching line contains. All literals of all rules go
 //! into one Aho-Corasick automaton, so a line is only run through the regexes of the rules whose
-//! literals it contains, and [`super::lines::LineReader`] can skip lines that contain none without
-//! even splitting them out. That is what makes `analyze` about as fast as a literal search.
+//! literals it contains, and into the [`Prefilter`], so [`super::lines::LineReader`] can skip
+//! lines that contain none without even splitting them out (scanning for at most 64 needles
+//! derived from the literals, which keeps Aho-Corasick on its SIMD searcher). That is what makes
+//! `analyze` about as fast as a literal search.
 
 use super::decode::Entry;
+use super::lines::Prefilter;
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -304,8 +307,8 @@ pub fn fill_template(t: &str, fields: &BTreeMap<String, String>) -> String {
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    /// Every literal of every rule (leftmost-first: for locating candidate lines).
-    prefilter: AhoCorasick,
+    /// Every literal of every rule: for locating candidate lines.
+    prefilter: Prefilter,
     /// The same literals for overlapping search (which rules a line may match).
     overlapping: AhoCorasick,
     /// Literal index → rule index.
@@ -340,10 +343,8 @@ impl RuleSet {
                 literal_rule.push(i);
             }
         }
-        let prefilter = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(&literals)
-            .map_err(|e| RulesError::Prefilter(e.to_string()))?;
+        let prefilter =
+            Prefilter::new(&literals).map_err(|e| RulesError::Prefilter(e.to_string()))?;
         let overlapping = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .build(&literals)
@@ -361,8 +362,8 @@ impl RuleSet {
         &self.rules
     }
 
-    /// The automaton of every rule literal: a line that contains none matches no rule.
-    pub fn prefilter(&self) -> &AhoCorasick {
+    /// The prefilter of every rule literal: a line that contains none matches no rule.
+    pub fn prefilter(&self) -> &Prefilter {
         &self.prefilter
     }
 
@@ -497,6 +498,25 @@ mod tests {
         // Every rule's own literals must be able to reach its regex.
         for r in rs.rules() {
             assert!(!r.literals.is_empty(), "{}", r.id);
+        }
+    }
+
+    #[test]
+    fn builtin_prefilter_scans_simd_sized_needles_and_passes_every_literal() {
+        let rs = RuleSet::builtin().unwrap();
+        let pre = rs.prefilter();
+        assert!(
+            pre.needles().len() <= crate::logs::lines::MAX_NEEDLES,
+            "{} needles: {:?}",
+            pre.needles().len(),
+            pre.needles()
+        );
+        for r in rs.rules() {
+            for l in &r.literals {
+                let line = format!("Nov 25 17:09:56 iPhone x[1] <Notice>: .. {l} ..");
+                assert!(pre.is_match(line.as_bytes()), "{}: {l}", r.id);
+                assert!(pre.needles().iter().any(|n| l.contains(n.as_str())), "{l}");
+            }
         }
     }
 
