@@ -31,12 +31,23 @@ impl std::fmt::Debug for Streams {
 }
 
 impl Streams {
-    /// The real stdout (buffered; flushed by the reporter) and stderr.
+    /// The real stdout and stderr. stdout is line-buffered on a terminal; into a pipe or a file
+    /// it is block-buffered (one write per line made `analyze` pay a syscall per event), so live
+    /// commands flush after each batch of records (`Reporter::flush`) and `finish` flushes.
     pub fn stdio() -> Self {
+        let out_tty = std::io::stdout().is_terminal();
+        let out: Box<dyn Write + Send> = if out_tty {
+            Box::new(std::io::LineWriter::new(std::io::stdout()))
+        } else {
+            Box::new(std::io::BufWriter::with_capacity(
+                64 * 1024,
+                std::io::stdout(),
+            ))
+        };
         Streams {
-            out_tty: std::io::stdout().is_terminal(),
+            out_tty,
             err_tty: std::io::stderr().is_terminal(),
-            out: Box::new(std::io::LineWriter::new(std::io::stdout())),
+            out,
             err: Box::new(std::io::stderr()),
         }
     }
@@ -110,6 +121,8 @@ where
             e.code()
         }
     };
+    // Records emitted before an error stay in the buffer until here (stdout not a terminal).
+    let _ = ctx.reporter.flush();
     let _ = ctx.diag.flush();
     // Commands may leave background tasks (servers, readers); do not wait for them.
     runtime.shutdown_background();

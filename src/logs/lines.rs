@@ -138,7 +138,6 @@ pub fn cover<S: AsRef<str>>(literals: &[S], max: usize, min_len: usize) -> Vec<S
     needles.into_iter().map(str::to_string).collect()
 }
 
-
 /// Lines longer than this are cut; the cut part is counted in [`Stats::truncated`].
 pub const MAX_LINE: usize = 1024 * 1024;
 const CHUNK: usize = MAX_LINE;
@@ -437,7 +436,9 @@ mod tests {
 
     #[test]
     fn prefilter_confirms_candidates_against_every_literal() {
-        let lits: Vec<String> = (0..100).map(|i| format!("common prefix {i:03} end")).collect();
+        let lits: Vec<String> = (0..100)
+            .map(|i| format!("common prefix {i:03} end"))
+            .collect();
         let pre = Prefilter::new(&lits).unwrap();
         assert!(pre.needles().len() <= MAX_NEEDLES, "{:?}", pre.needles());
         let input = "a common prefix 999 end\nb common prefix 042 end\nc common prefix\n";
