@@ -9,6 +9,7 @@
 
 pub mod bundle;
 pub mod check;
+pub mod crash;
 pub mod cli;
 mod completions;
 mod context;

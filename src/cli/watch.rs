@@ -37,6 +37,11 @@ pub struct WatchArgs {
     /// Stop at this time: `HH:MM[:SS]` (local, the next one), `HH:MM[:SS]Z` (UTC) or RFC 3339.
     #[arg(long, value_name = "TIME", value_parser = parse_until)]
     pub until: Option<SystemTime>,
+    /// Do not fetch crash reports from the phone when a watched app dies (by default the
+    /// newest report of the process is read from com.apple.crashreportcopymobile and its
+    /// termination reason/code put in the timeline).
+    #[arg(long)]
+    pub no_crash_reports: bool,
 }
 
 fn parse_until(s: &str) -> Result<SystemTime, String> {
@@ -105,6 +110,7 @@ impl WatchArgs {
             record: self.record,
             duration: self.duration,
             until: self.until,
+            crash_reports: !self.no_crash_reports,
         })
     }
 }

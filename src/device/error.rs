@@ -140,6 +140,16 @@ pub enum DeviceError {
         #[source]
         source: IdeviceError,
     },
+    /// An AFC service (the crash-report directory) refused an operation.
+    #[error("{what}: the iPhone answered AFC error {code} ({name})")]
+    Afc {
+        /// What we were doing.
+        what: String,
+        /// The AFC error code.
+        code: u64,
+        /// Its meaning.
+        name: &'static str,
+    },
     /// A reply that does not have the shape we need.
     #[error("{what}: unexpected reply from the device ({detail})")]
     Malformed {

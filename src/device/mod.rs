@@ -8,9 +8,11 @@
 //! `watch` needs disconnect detection that idevice leaves to the caller.
 
 mod addr;
+pub mod afc;
 pub mod apps;
 mod check;
 mod cmd;
+pub mod crash;
 mod error;
 pub mod live;
 pub mod ostrace;

@@ -15,6 +15,7 @@ pub mod rules;
 pub mod track;
 
 mod analyze;
+mod crashes;
 mod watch;
 
 pub use analyze::{AnalyzeOptions, Input, run_analyze};
@@ -269,6 +270,22 @@ impl Pipeline {
         self.events += 1;
         self.tracker
             .gap(stamp, self.last_line, time_text, family, summary)
+    }
+
+    /// Deaths of tracked apps since the last call (for crash-report look-ups).
+    pub fn take_deaths(&mut self) -> Vec<track::Death> {
+        self.tracker.take_deaths()
+    }
+
+    /// A crash report found for `death`: the timeline event (the report is attached to the exit
+    /// in the summary).
+    pub fn crash_report(
+        &mut self,
+        death: &track::Death,
+        report: crate::crash::CrashReport,
+    ) -> Event {
+        self.events += 1;
+        self.tracker.crash_report(death, report)
     }
 
     /// End of input: the last conclusions and the summary.

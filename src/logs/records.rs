@@ -381,6 +381,24 @@ impl Record for Summary {
                 )?;
             }
         }
+        for a in &self.apps {
+            for x in &a.exits {
+                if let Some(c) = &x.crash {
+                    writeln!(
+                        w,
+                        "  {} {} {} — {}{}",
+                        style.warn("crash:"),
+                        short(&terminal(&a.app), 28),
+                        terminal(&x.time),
+                        terminal(&short(&c.headline(), 160)),
+                        c.file
+                            .as_deref()
+                            .map(|f| format!(" ({})", terminal(f)))
+                            .unwrap_or_default()
+                    )?;
+                }
+            }
+        }
         let flagged: Vec<&CheckRecord> = self
             .checks
             .iter()

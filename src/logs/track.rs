@@ -223,13 +223,38 @@ pub struct ExitInfo {
     pub signal: Option<i64>,
     /// Reason text (voluntary, a termination namespace…).
     pub reason: Option<String>,
-    /// iOS relaunches a legacy VoIP app after a non-zero exit; not after exit 0.
+    /// iOS relaunches a legacy VoIP-socket app after a non-zero exit (not after exit 0); a
+    /// PushKit app is not relaunched after an exit: the next VoIP push launches it.
     pub relaunch_expected: Option<bool>,
     /// Seconds until the next launch, if it came.
     pub relaunched_after_s: Option<f64>,
-    /// `background` or `foreground`, if relaunched.
+    /// `background` or `foreground`, if launched again.
     pub relaunched_into: Option<String>,
+    /// The crash report fetched from the phone for this death (`watch`), or given to `analyze`
+    /// with `--crash-report`.
+    pub crash: Option<crate::crash::CrashReport>,
     #[serde(skip)]
+    t: Option<f64>,
+}
+
+/// A death of a tracked app (an exit with a signal or a non-zero status, a kill): what `watch`
+/// looks for a crash report of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Death {
+    /// The app.
+    pub app: String,
+    /// The pid that died, when known.
+    pub pid: Option<u32>,
+    /// Process names seen for the app (crash reports are named after the process).
+    pub processes: Vec<String>,
+    /// When (Unix seconds on the phone's clock), when the log's stamps say it.
+    pub unix: Option<f64>,
+    /// The timestamp text of the line.
+    pub time: String,
+    /// The line (sequence number) of the death.
+    pub line: u64,
+    /// What killed it: `exit`, `signal`, `callkit-kill`, `watchdog`, `jetsam`.
+    pub kind: &'static str,
     t: Option<f64>,
 }
 
@@ -333,6 +358,14 @@ struct App {
     handler_over: u64,
     exits: Vec<ExitInfo>,
     awaiting_relaunch: Option<usize>,
+    /// The last exit, until the next launch.
+    exit_open: Option<usize>,
+    /// Seen PushKit/CallKit activity (pushes, delegate, reports, kills, bans).
+    pushkit: bool,
+    /// Seen legacy VoIP-socket activity (socket wakes, keep-alive handler).
+    legacy: bool,
+    /// When the last death was recorded (one death, several daemons' lines).
+    last_death: Option<f64>,
     pushes: Vec<Push>,
     report_latency: Vec<f64>,
     wake_latency: Vec<f64>,
@@ -380,6 +413,7 @@ pub struct Tracker {
     /// Events not tied to an app (bans lifted, disconnects…).
     global_checks: BTreeMap<Check, u64>,
     last_push_app: Option<String>,
+    deaths: Vec<Death>,
 }
 
 /// Turns log stamps into one monotonic-ish seconds scale (syslog stamps have no year; Console
@@ -489,6 +523,7 @@ impl Tracker {
             clock: Clock::default(),
             global_checks: BTreeMap::new(),
             last_push_app: None,
+            deaths: Vec::new(),
         }
     }
 
@@ -646,8 +681,45 @@ impl Tracker {
         if matches!(family, Family::PushApns | Family::PushCallservicesd) {
             self.last_push_app = Some(name.to_string());
         }
+        let unix = t.filter(|_| self.clock.scale == Some(Scale::Unix));
+        let processes: Vec<String> = self
+            .process_app
+            .iter()
+            .filter(|(_, b)| b.as_str() == name)
+            .map(|(p, _)| p.clone())
+            .collect();
         let app = self.apps.entry(name.to_string()).or_default();
         *app.events.entry(family.name().to_string()).or_default() += 1;
+        match family {
+            Family::PushApns
+            | Family::PushCallservicesd
+            | Family::PushDelegate
+            | Family::CallkitReport
+            | Family::CallkitReportFailed
+            | Family::CallkitKill
+            | Family::Ban => {
+                app.pushkit = true;
+                // An app seen exiting before its first push turns out to be a PushKit app: it
+                // is not relaunched after the exit, the push launches it.
+                if !app.legacy
+                    && let Some(i) = app.awaiting_relaunch.take()
+                    && let Some(x) = app.exits.get_mut(i)
+                {
+                    x.relaunch_expected = Some(false);
+                }
+            }
+            Family::SocketWake
+            | Family::Keepalive
+            | Family::KeepaliveEnd
+            | Family::LegacyVoipUnsupported => app.legacy = true,
+            _ => {}
+        }
+        let pushkit_only = app.pushkit && !app.legacy;
+        let dead_pid = ev
+            .pid
+            .filter(|_| !SYSTEM_PROCESSES.contains(&ev.process.as_str()))
+            .or_else(|| parse_num(hit.field("pid")).and_then(|p| u32::try_from(p).ok()))
+            .or_else(|| app.pids.last().copied());
         if let Some(pid) = ev
             .pid
             .filter(|_| !SYSTEM_PROCESSES.contains(&ev.process.as_str()))
@@ -739,7 +811,8 @@ impl Tracker {
                     "user" => format!("{note} by the user"),
                     _ => format!("{note} by the system (reboot, background fetch…)"),
                 };
-                if let Some(i) = app.awaiting_relaunch.take()
+                app.awaiting_relaunch = None;
+                if let Some(i) = app.exit_open.take()
                     && let Some(x) = app.exits.get_mut(i)
                 {
                     let after = x.t.map(|xt| round3(now - xt));
@@ -908,6 +981,12 @@ impl Tracker {
                 app.last_kill = Some(now);
                 app.kills += 1;
                 ev.check = Some(Check::CallkitKill);
+                end_wake_by_death(name, app, now, &cfg, ev, out);
+                if let Some(d) =
+                    record_death(name, app, now, unix, ev, "callkit-kill", dead_pid, &processes)
+                {
+                    self.deaths.push(d);
+                }
                 if let Some(p) = app.pushes.iter_mut().rev().find(|p| !p.closed) {
                     p.closed = true;
                     *app.checks.entry(Check::PushNotReported).or_default() += 1;
@@ -940,11 +1019,20 @@ impl Tracker {
                     last.status = last.status.or(status);
                     last.signal = last.signal.or(signal);
                     ev.note = Some("same exit as above".into());
+                    let abnormal = last.signal.is_some();
+                    let kind = if last.signal.is_some() { "signal" } else { "exit" };
                     if last.relaunch_expected.is_none() {
-                        last.relaunch_expected = expected(last.status, last.signal);
+                        last.relaunch_expected =
+                            expected(pushkit_only, last.status, last.signal);
                         if last.relaunch_expected == Some(true) {
                             app.awaiting_relaunch = Some(app.exits.len() - 1);
                         }
+                    }
+                    if abnormal
+                        && let Some(d) =
+                            record_death(name, app, now, unix, ev, kind, dead_pid, &processes)
+                    {
+                        self.deaths.push(d);
                     }
                     return;
                 }
@@ -953,7 +1041,7 @@ impl Tracker {
                     .as_deref()
                     .filter(|r| r.contains("voluntar"))
                     .map(|_| 0));
-                let relaunch_expected = expected(status, signal);
+                let relaunch_expected = expected(pushkit_only, status, signal);
                 app.exits.push(ExitInfo {
                     time: ev.time.clone(),
                     status,
@@ -962,28 +1050,51 @@ impl Tracker {
                     relaunch_expected,
                     relaunched_after_s: None,
                     relaunched_into: None,
+                    crash: None,
                     t,
                 });
                 app.awaiting_relaunch =
                     (relaunch_expected == Some(true)).then(|| app.exits.len() - 1);
-                if let Some(since) = app.awake_since.take() {
-                    app.wakes.push(now - since);
-                }
+                app.exit_open = Some(app.exits.len() - 1);
+                end_wake_by_death(name, app, now, &cfg, ev, out);
                 app.handler_open = None;
                 app.last_launch = None;
                 ev.note = Some(match relaunch_expected {
                     Some(true) => {
                         "non-zero exit: iOS should relaunch a VoIP app in the background".into()
                     }
+                    Some(false) if pushkit_only => {
+                        "PushKit app: iOS does not relaunch it after an exit; the next VoIP push launches it".into()
+                    }
                     Some(false) => "exit status 0: iOS does not relaunch the app".into(),
                     None => "exit status unknown".into(),
                 });
+                // Only a signal leaves a crash report (`exit(1)` does not).
+                let abnormal = signal.is_some();
+                let kind = if signal.is_some() { "signal" } else { "exit" };
+                if abnormal
+                    && let Some(d) =
+                        record_death(name, app, now, unix, ev, kind, dead_pid, &processes)
+                {
+                    self.deaths.push(d);
+                }
                 if status.is_some_and(|s| s != 0) || signal.is_some() {
                     ev.severity = ev.severity.max(Severity::Warn);
                 }
             }
-            Family::Watchdog => ev.check = Some(Check::Watchdog),
-            Family::Jetsam => ev.check = Some(Check::Jetsam),
+            Family::Watchdog | Family::Jetsam => {
+                let (check, kind) = if family == Family::Watchdog {
+                    (Check::Watchdog, "watchdog")
+                } else {
+                    (Check::Jetsam, "jetsam")
+                };
+                ev.check = Some(check);
+                end_wake_by_death(name, app, now, &cfg, ev, out);
+                if let Some(d) = record_death(name, app, now, unix, ev, kind, dead_pid, &processes)
+                {
+                    self.deaths.push(d);
+                }
+            }
             Family::BgtimeExpired => {
                 if hit.rule.severity == Severity::Error {
                     ev.check = Some(Check::BgtimeExpired);
@@ -1030,6 +1141,82 @@ impl Tracker {
             }
         }
         out
+    }
+
+    /// Deaths of tracked apps noted since the last call (`watch` fetches their crash reports).
+    pub fn take_deaths(&mut self) -> Vec<Death> {
+        std::mem::take(&mut self.deaths)
+    }
+
+    /// The crash report of `death`: attached to that exit (the app summary's `exits[].crash`)
+    /// and returned as a timeline event at the death's line.
+    pub fn crash_report(&mut self, death: &Death, report: crate::crash::CrashReport) -> Event {
+        let offset = self.clock.offset(death.t);
+        let pushkit_only;
+        {
+            let app = self.apps.entry(death.app.clone()).or_default();
+            pushkit_only = app.pushkit && !app.legacy;
+            *app.events.entry(Family::CrashReport.name().to_string()).or_default() += 1;
+            let near = |x: &ExitInfo| match (x.t, death.t) {
+                (Some(a), Some(b)) => (a - b).abs() < SAME,
+                _ => false,
+            };
+            match app.exits.iter().rposition(near) {
+                Some(i) => app.exits[i].crash = Some(report.clone()),
+                None => app.exits.push(ExitInfo {
+                    time: death.time.clone(),
+                    status: None,
+                    signal: report.signal.as_deref().and_then(signal_number),
+                    reason: Some(format!("killed ({})", death.kind)),
+                    relaunch_expected: pushkit_only.then_some(false),
+                    relaunched_after_s: None,
+                    relaunched_into: None,
+                    crash: Some(report.clone()),
+                    t: death.t,
+                }),
+            }
+        }
+        let mut fields = BTreeMap::new();
+        let mut put = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                fields.insert(k.to_string(), v.clone());
+            }
+        };
+        put("file", &report.file);
+        put("bug_type", &report.bug_type);
+        put("exception_type", &report.exception_type);
+        put("signal", &report.signal);
+        put("termination_namespace", &report.termination_namespace);
+        put("termination_code", &report.termination_code);
+        put("termination_reason", &report.termination_reason);
+        put("exception_reason", &report.exception_reason);
+        let severity = if report.signal.is_some() || report.termination_code.is_some() {
+            Severity::Error
+        } else {
+            Severity::Warn
+        };
+        Event {
+            time: death.time.clone(),
+            offset_s: offset,
+            line: death.line,
+            rule: "voipctl.crash-report".into(),
+            family: Family::CrashReport,
+            severity,
+            app: Some(death.app.clone()),
+            process: "voipctl".into(),
+            pid: report.pid.or(death.pid),
+            summary: format!(
+                "crash report {}: {}",
+                report.file.as_deref().unwrap_or("(unnamed)"),
+                report.headline()
+            ),
+            fields,
+            duration_s: None,
+            latency_s: None,
+            check: None,
+            note: report.code_meaning.clone(),
+            message: String::new(),
+        }
     }
 
     /// A gap in a live stream (the phone went away and maybe came back).
@@ -1209,12 +1396,80 @@ fn close_unreported(app: &mut App, now: f64, cfg: &TrackConfig) -> u64 {
     missed
 }
 
-fn expected(status: Option<i64>, signal: Option<i64>) -> Option<bool> {
+/// Whether iOS relaunches the app after this exit: a legacy VoIP-socket app after a non-zero
+/// exit or a signal; a PushKit app never (the next VoIP push launches it).
+fn expected(pushkit_only: bool, status: Option<i64>, signal: Option<i64>) -> Option<bool> {
+    if pushkit_only {
+        return Some(false);
+    }
     match (status, signal) {
         (_, Some(_)) => Some(true),
         (Some(s), None) => Some(s != 0),
         (None, None) => None,
     }
+}
+
+/// A wake that ends in an exit or a kill instead of a suspend: measured, and flagged when it
+/// went over the budget (iOS killing an app that overran its wake is the usual story).
+fn end_wake_by_death(
+    name: &str,
+    app: &mut App,
+    now: f64,
+    cfg: &TrackConfig,
+    ev: &Event,
+    out: &mut Vec<Event>,
+) {
+    let Some(since) = app.awake_since.take() else {
+        return;
+    };
+    let d = now - since;
+    app.wakes.push(d);
+    if d > cfg.wake_budget {
+        app.wakes_over += 1;
+        *app.checks.entry(Check::WakeOverBudget).or_default() += 1;
+        let mut c = conclusion(
+            name,
+            &ev.time,
+            ev.offset_s,
+            ev.line,
+            Family::Suspend,
+            Check::WakeOverBudget,
+            format!(
+                "awake {d:.1} s, over the {:.0} s budget, and the wake ended in an exit or kill, not a suspend",
+                cfg.wake_budget
+            ),
+        );
+        c.duration_s = Some(round3(d));
+        out.push(c);
+    }
+}
+
+/// Note a death (one per [`SAME`] window; a later line of the same death fills in the pid).
+#[allow(clippy::too_many_arguments)]
+fn record_death(
+    name: &str,
+    app: &mut App,
+    now: f64,
+    unix: Option<f64>,
+    ev: &Event,
+    kind: &'static str,
+    pid: Option<u32>,
+    processes: &[String],
+) -> Option<Death> {
+    if app.last_death.is_some_and(|d| now - d < SAME) {
+        return None;
+    }
+    app.last_death = Some(now);
+    Some(Death {
+        app: name.to_string(),
+        pid,
+        processes: processes.to_vec(),
+        unix,
+        time: ev.time.clone(),
+        line: ev.line,
+        kind,
+        t: Some(now),
+    })
 }
 
 fn exit_code(hit: &Hit<'_>) -> (Option<i64>, Option<i64>) {

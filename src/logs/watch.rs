@@ -8,6 +8,7 @@
 //! last conclusions, the summary, and a flushed `--record` file.
 
 use super::analyze::{emit, finish};
+use super::crashes::{Fetched, Fetcher};
 use super::decode::{Entry, Format, Level, RecordingLine, Stamp, format_unix};
 use super::records::{Gap, SummaryMeta};
 use super::rules::Family;
@@ -39,6 +40,8 @@ pub struct WatchOptions {
     pub duration: Option<Duration>,
     /// Stop at this time.
     pub until: Option<SystemTime>,
+    /// Fetch the crash report of a watched app that dies (`--no-crash-reports` turns it off).
+    pub crash_reports: bool,
 }
 
 fn now_unix() -> f64 {
@@ -76,6 +79,98 @@ impl Source {
                 Ok(e) => Ok(Item::Entry(e)),
                 Err(_) => Ok(Item::Undecodable),
             },
+        }
+    }
+}
+
+type ItemResult = Result<Item, DeviceError>;
+
+/// The stream read in its own task: the main loop waits on a channel (cancel-safe), so crash
+/// reports and signals can be handled between entries without ever interrupting a read.
+struct Reader {
+    rx: tokio::sync::mpsc::Receiver<ItemResult>,
+    task: tokio::task::JoinHandle<()>,
+    udid: String,
+}
+
+impl Reader {
+    fn spawn(mut source: Source, udid: &str) -> Reader {
+        let (tx, rx) = tokio::sync::mpsc::channel(4096);
+        let task = tokio::spawn(async move {
+            loop {
+                let r = source.next().await;
+                let end = r.is_err();
+                if tx.send(r).await.is_err() || end {
+                    break;
+                }
+            }
+        });
+        Reader {
+            rx,
+            task,
+            udid: udid.to_string(),
+        }
+    }
+
+    async fn next(&mut self) -> ItemResult {
+        match self.rx.recv().await {
+            Some(r) => r,
+            None => Err(DeviceError::Disconnected {
+                what: "read the device log".into(),
+                udid: self.udid.clone(),
+            }),
+        }
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn fetched(f: &mut Option<Fetcher>) -> Fetched {
+    match f {
+        Some(f) => match f.rx.recv().await {
+            Some(x) => x,
+            None => std::future::pending().await,
+        },
+        None => std::future::pending().await,
+    }
+}
+
+/// Put a look-up's result in the timeline (or say why there is none).
+fn on_fetched(
+    ctx: &mut Ctx,
+    live: &mut Live,
+    fetcher: &mut Option<Fetcher>,
+    f: Fetched,
+) -> crate::Result<()> {
+    if let Some(x) = fetcher.as_mut() {
+        x.done(&f);
+    }
+    match f {
+        Fetched::Found(death, found) => {
+            let ev = live.pipeline.crash_report(&death, found.report);
+            ctx.reporter.emit(&ev)?;
+            ctx.reporter.flush()?;
+        }
+        Fetched::NotFound(death) => ctx.note(&format!(
+            "no crash report of {} appeared on the phone for the {} at {}",
+            death.app, death.kind, death.time
+        )),
+        Fetched::Unavailable(why) => ctx.note(&format!(
+            "crash reports cannot be read from the phone, so the timeline has none (watching goes on): {why}"
+        )),
+    }
+    Ok(())
+}
+
+/// Queue a crash-report look-up for every death the last entries showed.
+fn request_deaths(live: &mut Live, fetcher: &mut Option<Fetcher>) {
+    for d in live.pipeline.take_deaths() {
+        if let Some(f) = fetcher.as_mut() {
+            f.request(d);
         }
     }
 }
@@ -261,6 +356,11 @@ impl Live {
     }
 }
 
+/// How long the end of `watch` waits for crash-report look-ups in flight.
+const CRASH_WAIT: Duration = Duration::from_secs(15);
+/// The same after Ctrl-C/SIGTERM.
+const CRASH_WAIT_INTERRUPTED: Duration = Duration::from_secs(3);
+
 /// Why the loop ended.
 enum End {
     Cancelled,
@@ -277,12 +377,17 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
         [one] => Some(*one),
         _ => None,
     };
-    let mut source = open(&dev, opts.syslog_relay, pid, ctx).await?;
-    ctx.note(&format!("watching {udid} through {}", source.name()));
+    let source = open(&dev, opts.syslog_relay, pid, ctx).await?;
+    let source_name = source.name();
+    ctx.note(&format!("watching {udid} through {source_name}"));
     let recorder = match &opts.record {
-        Some(p) => Some(Recorder::create(p, &udid, source.name()).map_err(Error::input)?),
+        Some(p) => Some(Recorder::create(p, &udid, source_name).map_err(Error::input)?),
         None => None,
     };
+    let mut reader = Reader::spawn(source, &udid);
+    let mut fetcher = opts
+        .crash_reports
+        .then(|| Fetcher::start(&opts.sel, &udid));
     let mut live = Live {
         pipeline,
         recorder,
@@ -326,7 +431,11 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
             biased;
             () = cancel.cancelled() => break End::Cancelled,
             () = &mut sleep_deadline => break End::Deadline,
-            r = source.next() => r,
+            f = fetched(&mut fetcher) => {
+                on_fetched(ctx, &mut live, &mut fetcher, f)?;
+                continue;
+            }
+            r = reader.next() => r,
         };
         if last_tick.elapsed() >= Duration::from_secs(1) {
             progress.inc(last_tick.elapsed().as_secs());
@@ -338,6 +447,7 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
                 if !outs.is_empty() {
                     emit(ctx, outs)?;
                     ctx.reporter.flush()?;
+                    request_deaths(&mut live, &mut fetcher);
                 }
             }
             Err(e) if e.is_disconnect() => {
@@ -374,7 +484,7 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
                     };
                     match reopened {
                         Ok(s) => {
-                            source = s;
+                            reader = Reader::spawn(s, &udid);
                             connected = true;
                             break;
                         }
@@ -424,17 +534,41 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
         // stream has been quiet for 100 ms (at most 2 s).
         let stop = Instant::now() + Duration::from_secs(2);
         while Instant::now() < stop {
-            match tokio::time::timeout(Duration::from_millis(100), source.next()).await {
+            match tokio::time::timeout(Duration::from_millis(100), reader.next()).await {
                 Ok(Ok(item)) => {
                     let outs = live.take(item)?;
                     if !outs.is_empty() {
                         emit(ctx, outs)?;
+                        request_deaths(&mut live, &mut fetcher);
                     }
                 }
                 _ => break,
             }
         }
     }
+    drop(reader);
+    // Crash reports being looked up belong in the summary: wait for them a little (longer at a
+    // planned end than after Ctrl-C).
+    let limit = Instant::now()
+        + if matches!(end, End::Cancelled) {
+            CRASH_WAIT_INTERRUPTED
+        } else {
+            CRASH_WAIT
+        };
+    while fetcher.as_ref().is_some_and(|f| f.in_flight() > 0) {
+        let Some(left) = limit.checked_duration_since(Instant::now()) else {
+            ctx.note("stopped before every crash report was looked up");
+            break;
+        };
+        match tokio::time::timeout(left, fetched(&mut fetcher)).await {
+            Ok(f) => on_fetched(ctx, &mut live, &mut fetcher, f)?,
+            Err(_) => {
+                ctx.note("stopped before every crash report was looked up");
+                break;
+            }
+        }
+    }
+    drop(fetcher);
     if let Some(r) = live.recorder.as_mut() {
         r.flush().map_err(Error::input)?;
     }

@@ -10,6 +10,7 @@
 //! scenario, or at run time from [`Sim::detach`] / [`Sim::attach`].
 
 mod cmd;
+mod crash;
 pub use cmd::{BUILTIN, DEFAULT_UDID};
 mod lockdownd;
 mod mux;
@@ -104,6 +105,8 @@ pub(crate) struct SimDevice {
     sent: Mutex<Vec<SentEntry>>,
     /// How many log entries were written to clients in all.
     sent_total: std::sync::atomic::AtomicU64,
+    /// Crash-report names removed by clients (RemovePath).
+    pub(crate) crash_removed: Mutex<std::collections::HashSet<String>>,
 }
 
 /// How many written log entries [`Sim::sent`] keeps.
@@ -255,6 +258,7 @@ impl SimDevice {
             ports: Mutex::new(HashMap::new()),
             sent: Mutex::new(Vec::new()),
             sent_total: std::sync::atomic::AtomicU64::new(0),
+            crash_removed: Mutex::new(std::collections::HashSet::new()),
             spec,
         }
     }
@@ -315,6 +319,11 @@ impl SimDevice {
     /// Allocate a port for `service` (StartService).
     pub(crate) fn open_service(&self, state: &SimState, name: &str) -> Option<u16> {
         let service = Service::from_name(name)?;
+        if self.spec.faults.no_crash_reports
+            && matches!(service, Service::CrashMover | Service::CrashCopy)
+        {
+            return None;
+        }
         let port = state.next_port.fetch_add(1, Ordering::Relaxed);
         let port = if port < 49152 {
             49152 + (port % 16000)
@@ -478,6 +487,22 @@ impl SimState {
                 false
             }
         })
+    }
+
+    /// The scenario clock, if it runs.
+    pub(crate) fn clock_if_started(&self) -> Option<Clock> {
+        let e = *self.epoch.borrow();
+        e.map(|(instant, wall)| Clock {
+            instant,
+            wall,
+            speed: self.speed,
+        })
+    }
+
+    /// The phone's time at scenario time 0 (now if the clock has not started).
+    pub(crate) fn started_at(&self) -> std::time::SystemTime {
+        self.clock_if_started()
+            .map_or_else(std::time::SystemTime::now, |c| c.wall)
     }
 
     async fn epoch_started(&self) -> Clock {

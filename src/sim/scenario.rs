@@ -117,6 +117,78 @@ pub struct DeviceSpec {
     /// The log timeline.
     #[serde(default, rename = "log")]
     pub log: Vec<LogSpec>,
+    /// Crash reports that appear in the crash-report directory (served over AFC by
+    /// `com.apple.crashreportcopymobile`) at their time on the scenario clock.
+    #[serde(default, rename = "crash")]
+    pub crashes: Vec<CrashSpec>,
+}
+
+/// The most crash reports a device may have.
+pub const MAX_CRASHES: usize = 10_000;
+
+/// How a crash report file is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CrashFileFormat {
+    /// iOS 15+: `.ips`, a JSON header line and a JSON body.
+    #[default]
+    Ips,
+    /// Legacy `.crash` text (iOS 14 and earlier, Xcode exports).
+    Crash,
+}
+
+/// A crash report of the timeline: when the app dies, the report appears.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrashSpec {
+    /// When the report appears (on the scenario clock), usually just after the exit lines.
+    #[serde(deserialize_with = "duration")]
+    pub at: Duration,
+    /// Process name (the file is named after it: `ExampleCall-2025-11-25-100020.ips`).
+    pub process: String,
+    /// Bundle ID.
+    #[serde(default)]
+    pub bundle_id: Option<String>,
+    /// Pid that died.
+    #[serde(default = "default_pid")]
+    pub pid: u32,
+    /// `.ips` (default) or `.crash`.
+    #[serde(default)]
+    pub format: CrashFileFormat,
+    /// Mach exception type.
+    #[serde(default = "default_exception")]
+    pub exception_type: String,
+    /// Signal name (`SIGKILL`, `SIGABRT`, `SIGSEGV`).
+    #[serde(default)]
+    pub signal: Option<String>,
+    /// Exception codes text.
+    #[serde(default)]
+    pub exception_codes: Option<String>,
+    /// The uncaught exception message (`*** Terminating app due to uncaught exception …`).
+    #[serde(default)]
+    pub exception_reason: Option<String>,
+    /// Termination namespace (`SIGNAL`, `FRONTBOARD`, `RUNNINGBOARD`, `SPRINGBOARD`).
+    #[serde(default)]
+    pub termination_namespace: Option<String>,
+    /// Termination code (TOML accepts hex: `0x8badf00d`).
+    #[serde(default)]
+    pub termination_code: Option<u64>,
+    /// Termination indicator (`Abort trap: 6`).
+    #[serde(default)]
+    pub termination_indicator: Option<String>,
+    /// Termination reasons.
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    /// File name instead of the generated one.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The whole file, verbatim, instead of a generated report (malformed-report tests).
+    #[serde(default)]
+    pub content: Option<String>,
+}
+
+fn default_exception() -> String {
+    "EXC_CRASH".into()
 }
 
 fn one_f64() -> f64 {
@@ -188,6 +260,9 @@ pub struct Faults {
     /// Cable pulls.
     #[serde(default)]
     pub detach: Vec<Detach>,
+    /// The crash-report services are not offered (StartService answers InvalidService).
+    #[serde(default)]
+    pub no_crash_reports: bool,
 }
 
 /// A detach, and optionally the re-attach.
@@ -359,6 +434,7 @@ impl Scenario {
                 faults: Faults::default(),
                 apps: Vec::new(),
                 log: Vec::new(),
+                crashes: Vec::new(),
             }],
         }
     }
@@ -411,6 +487,34 @@ impl Scenario {
                     return bad(format!("log process {:?} must be one word", l.process));
                 }
                 total = total.saturating_add(l.repeat as usize);
+            }
+            if d.crashes.len() > MAX_CRASHES {
+                return bad(format!(
+                    "device {} has {} crash reports; the limit is {MAX_CRASHES}",
+                    d.udid,
+                    d.crashes.len()
+                ));
+            }
+            for c in &d.crashes {
+                let name_ok = |n: &str| {
+                    !n.is_empty()
+                        && n.len() <= 255
+                        && !n.contains(['/', '\0', '\n'])
+                        && n != "."
+                        && n != ".."
+                };
+                if !name_ok(&c.process) || c.name.as_deref().is_some_and(|n| !name_ok(n)) {
+                    return bad(format!(
+                        "crash report of {:?} needs a process and file name without '/' (1–255 characters)",
+                        c.process
+                    ));
+                }
+                if c.content.as_ref().is_some_and(|t| t.len() > 4 * 1024 * 1024) {
+                    return bad(format!(
+                        "crash report content of {:?} is over 4 MiB",
+                        c.process
+                    ));
+                }
             }
             for det in &d.faults.detach {
                 if let Some(r) = det.reattach

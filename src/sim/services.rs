@@ -17,6 +17,7 @@ pub(crate) enum Service {
     OsTrace,
     InstallationProxy,
     CrashMover,
+    CrashCopy,
 }
 
 impl Service {
@@ -26,6 +27,7 @@ impl Service {
             "com.apple.os_trace_relay" => Service::OsTrace,
             "com.apple.mobile.installation_proxy" => Service::InstallationProxy,
             "com.apple.crashreportmover" => Service::CrashMover,
+            "com.apple.crashreportcopymobile" => Service::CrashCopy,
             _ => return None,
         })
     }
@@ -41,11 +43,8 @@ pub(crate) async fn serve(
         Service::Syslog => syslog(state, dev, io).await,
         Service::OsTrace => os_trace(state, dev, io).await,
         Service::InstallationProxy => installation_proxy(state, dev, io).await,
-        Service::CrashMover => {
-            let mut io = io;
-            io.write_all(b"ping").await?;
-            io.flush().await
-        }
+        Service::CrashMover => super::crash::mover(io).await,
+        Service::CrashCopy => super::crash::serve(state, dev, io).await,
     }
 }
 

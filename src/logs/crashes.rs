@@ -1,0 +1,138 @@
+//! Crash reports for `watch`: when the tracker sees a watched app die, a background task asks
+//! the phone for the newest crash report of that process written at or after the death, and
+//! hands it back to be put in the timeline. It runs beside the log stream, never in its way:
+//! requests are queued without waiting, look-ups are debounced (the several lines of one death
+//! make one look-up) and retried while iOS is still writing the report.
+
+use super::track::Death;
+use crate::device::crash::{CrashQuery, FoundReport, find_crash};
+use crate::device::{self, DeviceError, Selector};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// What a look-up came to.
+#[derive(Debug)]
+pub(crate) enum Fetched {
+    /// The report of this death.
+    Found(Death, Box<FoundReport>),
+    /// No report appeared for this death within the retries.
+    NotFound(Death),
+    /// The phone's crash reports cannot be read (locked, not offered…): said once, and no more
+    /// look-ups are made.
+    Unavailable(String),
+}
+
+/// Waits before each attempt of a look-up (iOS writes the report a moment after the process
+/// died; on a phone it can take several seconds).
+const ATTEMPTS: [Duration; 4] = [
+    Duration::from_millis(800),
+    Duration::from_secs(2),
+    Duration::from_secs(4),
+    Duration::from_secs(8),
+];
+
+/// The look-up task and its two channels.
+#[derive(Debug)]
+pub(crate) struct Fetcher {
+    tx: mpsc::UnboundedSender<Death>,
+    /// Results.
+    pub(crate) rx: mpsc::UnboundedReceiver<Fetched>,
+    in_flight: usize,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Fetcher {
+    /// Start the task for the phone `udid` behind `sel`.
+    pub(crate) fn start(sel: &Selector, udid: &str) -> Fetcher {
+        let (tx, mut requests) = mpsc::unbounded_channel::<Death>();
+        let (out, rx) = mpsc::unbounded_channel();
+        let mut sel = sel.clone();
+        sel.udid = Some(udid.to_string());
+        let task = tokio::spawn(async move {
+            let mut found: Vec<String> = Vec::new();
+            let mut disabled = false;
+            while let Some(death) = requests.recv().await {
+                if disabled {
+                    let _ = out.send(Fetched::NotFound(death));
+                    continue;
+                }
+                let mut q = CrashQuery {
+                    processes: death.processes.clone(),
+                    bundle: Some(death.app.clone()).filter(|a| a.contains('.')),
+                    pid: death.pid,
+                    since: death.unix,
+                    skip: Vec::new(),
+                };
+                if let Some(last) = death.app.rsplit('.').next()
+                    && !q.processes.iter().any(|p| p.eq_ignore_ascii_case(last))
+                {
+                    q.processes.push(last.to_string());
+                }
+                let mut result = None;
+                for wait in ATTEMPTS {
+                    tokio::time::sleep(wait).await;
+                    q.skip.clone_from(&found);
+                    match look(&sel, &q).await {
+                        Ok(Some(f)) => {
+                            result = Some(f);
+                            break;
+                        }
+                        Ok(None) => {}
+                        Err(e) if e.is_disconnect() => {}
+                        Err(e) => {
+                            disabled = true;
+                            let _ = out.send(Fetched::Unavailable(e.to_string()));
+                            break;
+                        }
+                    }
+                }
+                let msg = match result {
+                    Some(f) => {
+                        found.push(f.name.clone());
+                        Fetched::Found(death, Box::new(f))
+                    }
+                    None => Fetched::NotFound(death),
+                };
+                if out.send(msg).is_err() {
+                    break;
+                }
+            }
+        });
+        Fetcher {
+            tx,
+            rx,
+            in_flight: 0,
+            task,
+        }
+    }
+
+    /// Queue a look-up (never waits).
+    pub(crate) fn request(&mut self, d: Death) {
+        if self.tx.send(d).is_ok() {
+            self.in_flight += 1;
+        }
+    }
+
+    /// A result arrived.
+    pub(crate) fn done(&mut self, f: &Fetched) {
+        if !matches!(f, Fetched::Unavailable(_)) {
+            self.in_flight = self.in_flight.saturating_sub(1);
+        }
+    }
+
+    /// Look-ups not answered yet.
+    pub(crate) fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+}
+
+impl Drop for Fetcher {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn look(sel: &Selector, q: &CrashQuery) -> Result<Option<FoundReport>, DeviceError> {
+    let dev = device::select(sel).await?;
+    find_crash(&dev, q).await
+}
