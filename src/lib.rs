@@ -9,10 +9,10 @@
 
 pub mod bundle;
 pub mod check;
-pub mod crash;
 pub mod cli;
 mod completions;
 mod context;
+pub mod crash;
 pub mod device;
 pub mod duration;
 pub mod error;

@@ -1101,3 +1101,250 @@ fn pymobiledevice3_works_against_the_sim() {
         serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o.stdout)));
     assert_eq!(v["com.example.call"]["UIBackgroundModes"][1], "voip");
 }
+
+// ---- crash reports: com.apple.crashreportmover + com.apple.crashreportcopymobile (AFC) -----------
+
+/// A phone with two crash reports from the start (clock = launch): an iOS 15+ `.ips` of a
+/// CallKit-enforcement kill and a legacy `.crash` of a SIGSEGV.
+fn crash_phone(faults: &str) -> Fixture {
+    Fixture::new(&format!(
+        r#"
+clock = "launch"
+[[device]]
+udid = "{UDID}"
+{faults}
+[[device.crash]]
+at = "0s"
+process = "ExampleCall"
+bundle_id = "com.example.call"
+pid = 601
+signal = "SIGKILL"
+termination_namespace = "FRONTBOARD"
+termination_code = 0xbaadca11
+reasons = ["<RBSTerminateContext| domain:10 code:0xBAADCA11 explanation:application<com.example.call>:601 killed because it failed to report an incoming call>"]
+[[device.crash]]
+at = "0s"
+process = "LegacyPhone"
+bundle_id = "com.example.legacyphone"
+pid = 412
+format = "crash"
+exception_type = "EXC_BAD_ACCESS"
+signal = "SIGSEGV"
+exception_codes = "KERN_INVALID_ADDRESS at 0x0000000000000010"
+termination_namespace = "SIGNAL"
+termination_code = 11
+termination_indicator = "Segmentation fault: 11"
+"#
+    ))
+}
+
+fn parse_report(path: &std::path::Path) -> voipctl::crash::CrashReport {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let name = path.file_name().and_then(|n| n.to_str());
+    voipctl::crash::parse(&bytes, name).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn reports_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn crash_report_library_lists_reads_and_finds_the_report() {
+    use voipctl::device::afc::{op, status};
+    use voipctl::device::crash::{CrashQuery, find_crash};
+    let f = crash_phone("");
+    bounded(&f, async {
+        let dev = device::select(&selector(&f)).await.unwrap();
+        dev.flush_crash_reports().await.unwrap();
+        let mut dir = dev.crash_reports().await.unwrap();
+        let names = dir.list("/").await.unwrap();
+        assert_eq!(names.len(), 3, "{names:?}");
+        assert!(names.contains(&"Retired".to_string()));
+        let ips = names.iter().find(|n| n.ends_with(".ips")).unwrap().clone();
+        assert!(ips.starts_with("ExampleCall-"), "{ips}");
+        let info = dir.info(&format!("/{ips}")).await.unwrap();
+        assert!(!info.is_dir && info.size > 500, "{info:?}");
+        assert!(dir.info("/Retired").await.unwrap().is_dir);
+        let bytes = dir.read(&format!("/{ips}"), 1 << 20).await.unwrap();
+        assert_eq!(bytes.len() as u64, info.size);
+        // Errors come back as AFC status codes, and the connection goes on.
+        match dir.info("/nope.ips").await {
+            Err(DeviceError::Afc { code, .. }) => assert_eq!(code, status::OBJECT_NOT_FOUND),
+            other => panic!("{other:?}"),
+        }
+        match dir.request(0x30, &[], op::DATA).await {
+            Err(DeviceError::Afc { code, .. }) => assert_eq!(code, status::OP_NOT_SUPPORTED),
+            other => panic!("{other:?}"),
+        }
+        match dir.request(op::MAKE_DIR, b"/x", op::STATUS).await {
+            Err(DeviceError::Afc { code, .. }) => assert_eq!(code, status::PERM_DENIED),
+            other => panic!("{other:?}"),
+        }
+        let mut open = 2u64.to_le_bytes().to_vec();
+        open.extend_from_slice(format!("/{ips}").as_bytes());
+        match dir.request(op::FILE_OPEN, &open, op::FILE_OPEN_RES).await {
+            Err(DeviceError::Afc { code, .. }) => assert_eq!(code, status::PERM_DENIED),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(dir.list("/Retired").await.unwrap(), Vec::<String>::new());
+        // The look-up watch makes: by process name and pid.
+        let q = CrashQuery {
+            processes: vec!["ExampleCall".into()],
+            bundle: Some("com.example.call".into()),
+            pid: Some(601),
+            ..CrashQuery::default()
+        };
+        let found = find_crash(&dev, &q).await.unwrap().unwrap();
+        assert_eq!(found.name, ips);
+        assert_eq!(found.report.termination_code.as_deref(), Some("0xbaadca11"));
+        assert_eq!(
+            found.report.termination_namespace.as_deref(),
+            Some("FRONTBOARD")
+        );
+        let q = CrashQuery {
+            processes: vec!["LegacyPhone".into()],
+            ..CrashQuery::default()
+        };
+        let found = find_crash(&dev, &q).await.unwrap().unwrap();
+        assert_eq!(found.report.signal.as_deref(), Some("SIGSEGV"));
+        assert_eq!(
+            found.report.termination_reason.as_deref(),
+            Some("Segmentation fault: 11")
+        );
+        // Another pid, or a report older than the death: not it.
+        let q = CrashQuery {
+            processes: vec!["ExampleCall".into()],
+            pid: Some(999),
+            ..CrashQuery::default()
+        };
+        assert!(find_crash(&dev, &q).await.unwrap().is_none());
+        let q = CrashQuery {
+            processes: vec!["ExampleCall".into()],
+            since: Some(found.mtime + 3600.0),
+            ..CrashQuery::default()
+        };
+        assert!(find_crash(&dev, &q).await.unwrap().is_none());
+    });
+    // A phone without the services: a typed error, not a hang.
+    let f = crash_phone("[device.faults]\nno_crash_reports = true");
+    bounded(&f, async {
+        let dev = device::select(&selector(&f)).await.unwrap();
+        match dev.flush_crash_reports().await {
+            Err(DeviceError::InvalidService { service, .. }) => {
+                assert!(service.contains("crashreportmover"), "{service}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            dev.crash_reports().await,
+            Err(DeviceError::InvalidService { .. })
+        ));
+    });
+}
+
+#[test]
+fn idevicecrashreport_copies_the_simulated_reports() {
+    if !tool("idevicecrashreport") {
+        return;
+    }
+    let f = crash_phone("");
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    // -k: copy, keep them on the phone.
+    let o = tool_output(&f, "idevicecrashreport", &["-u", UDID, "-k", dir]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    assert!(text(&o.stdout).contains("Copy: "), "{}", text(&o.stdout));
+    assert!(out.path().join("Retired").is_dir());
+    let files = reports_in(out.path());
+    assert_eq!(files.len(), 2, "{files:?}");
+    let ips = parse_report(&files[0]);
+    assert_eq!(ips.process.as_deref(), Some("ExampleCall"));
+    assert_eq!(ips.bug_type.as_deref(), Some("309"));
+    assert_eq!(ips.termination_code.as_deref(), Some("0xbaadca11"));
+    let legacy = parse_report(&files[1]);
+    assert_eq!(legacy.signal.as_deref(), Some("SIGSEGV"));
+    // Kept: a second run copies them again.
+    let again = tempfile::tempdir().unwrap();
+    let o = tool_output(
+        &f,
+        "idevicecrashreport",
+        &["-u", UDID, "-k", again.path().to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(reports_in(again.path()).len(), 2);
+    // Without -k the reports are moved: removed from the phone.
+    let moved = tempfile::tempdir().unwrap();
+    let o = tool_output(
+        &f,
+        "idevicecrashreport",
+        &["-u", UDID, moved.path().to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("Move: "), "{}", text(&o.stdout));
+    assert_eq!(reports_in(moved.path()).len(), 2);
+    let empty = tempfile::tempdir().unwrap();
+    let o = tool_output(
+        &f,
+        "idevicecrashreport",
+        &["-u", UDID, "-k", empty.path().to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(reports_in(empty.path()).is_empty());
+}
+
+#[test]
+fn pymobiledevice3_lists_and_pulls_the_simulated_reports() {
+    if !tool("pymobiledevice3") {
+        return;
+    }
+    let f = crash_phone("");
+    let o = tool_output(&f, "pymobiledevice3", &["crash", "ls", "--udid", UDID]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let ls = text(&o.stdout);
+    assert!(ls.lines().any(|l| l == "/Retired"), "{ls}");
+    assert!(
+        ls.lines()
+            .any(|l| l.starts_with("/ExampleCall-") && l.ends_with(".ips")),
+        "{ls}"
+    );
+    assert!(
+        ls.lines()
+            .any(|l| l.starts_with("/LegacyPhone-") && l.ends_with(".crash")),
+        "{ls}"
+    );
+    let o = tool_output(&f, "pymobiledevice3", &["crash", "flush", "--udid", UDID]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = tempfile::tempdir().unwrap();
+    let o = tool_output(
+        &f,
+        "pymobiledevice3",
+        &[
+            "crash",
+            "pull",
+            "--udid",
+            UDID,
+            out.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let files = reports_in(out.path());
+    assert_eq!(files.len(), 2, "{files:?}");
+    let ips = parse_report(&files[0]);
+    assert_eq!(ips.pid, Some(601));
+    assert_eq!(ips.termination_namespace.as_deref(), Some("FRONTBOARD"));
+    let legacy = parse_report(&files[1]);
+    assert_eq!(legacy.process.as_deref(), Some("LegacyPhone"));
+    assert_eq!(legacy.pid, Some(412));
+}

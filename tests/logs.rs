@@ -134,6 +134,29 @@ struct ExitJson {
     relaunch_expected: Option<bool>,
     relaunched_after_s: Option<f64>,
     relaunched_into: Option<String>,
+    crash: Option<CrashJson>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct CrashJson {
+    file: Option<String>,
+    format: String,
+    bug_type: Option<String>,
+    process: Option<String>,
+    bundle_id: Option<String>,
+    pid: Option<u32>,
+    time: Option<String>,
+    os_version: Option<String>,
+    exception_type: Option<String>,
+    signal: Option<String>,
+    exception_codes: Option<String>,
+    exception_reason: Option<String>,
+    termination_namespace: Option<String>,
+    termination_code: Option<String>,
+    termination_reason: Option<String>,
+    code_meaning: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -583,6 +606,27 @@ mod live {
             );
         }
 
+        /// Wait (up to 60 s) until `n` stdout lines contain `needle`.
+        pub fn wait_count(&mut self, needle: &str, n: usize) {
+            let limit = Instant::now() + Duration::from_secs(60);
+            while self.seen.iter().filter(|l| l.contains(needle)).count() < n {
+                let Some(left) = limit.checked_duration_since(Instant::now()) else {
+                    break;
+                };
+                match self.lines.recv_timeout(left) {
+                    Ok(l) => self.seen.push(l),
+                    Err(_) => break,
+                }
+            }
+            if self.seen.iter().filter(|l| l.contains(needle)).count() < n {
+                let _ = self.child.kill();
+                panic!(
+                    "fewer than {n} lines with {needle:?} within 60 s; got:\n{}",
+                    self.seen.join("\n")
+                );
+            }
+        }
+
         pub fn signal(&self, sig: &str) {
             let st = Command::new("kill")
                 .args([sig, &self.child.id().to_string()])
@@ -687,10 +731,39 @@ fn watch_pushkit_scenario_then_sigterm_prints_summary_and_flushes_record() {
         ],
     );
     w.wait_for("\"family\":\"ban-lifted\"");
+    // Both kills leave a crash report on the phone: watch fetches each and puts it in the
+    // timeline.
+    w.wait_count("\"family\":\"crash-report\"", 2);
     w.signal("-TERM");
     let (lines, err, code) = w.finish();
     assert_eq!(code, Some(130), "{err}");
     let p = parse_json_lines(&lines.join("\n"));
+    let crashes: Vec<&EventJson> = p
+        .events
+        .iter()
+        .filter(|e| e.family == "crash-report")
+        .collect();
+    assert_eq!(crashes.len(), 2, "{crashes:?}");
+    for (c, pid) in crashes.iter().zip([601, 644]) {
+        assert_eq!(c.rule, "voipctl.crash-report");
+        assert_eq!(c.app.as_deref(), Some("com.example.call"));
+        assert_eq!(c.pid, Some(pid));
+        assert_eq!(c.fields.get("signal").map(String::as_str), Some("SIGABRT"));
+        assert_eq!(
+            c.fields.get("termination_namespace").map(String::as_str),
+            Some("SIGNAL")
+        );
+        assert_eq!(
+            c.fields.get("termination_code").map(String::as_str),
+            Some("6")
+        );
+        assert!(
+            c.fields["exception_reason"].contains("never posted an incoming call"),
+            "{c:?}"
+        );
+        assert!(c.fields["file"].starts_with("ExampleCall-") && c.fields["file"].ends_with(".ips"));
+    }
+    assert!(!err.contains("crash reports cannot be read"), "{err}");
     assert!(p.summary.interrupted);
     assert_eq!(p.summary.source, format!("device {}", f.udid()));
     assert!(p.summary.formats.get("os-trace").copied().unwrap_or(0) > 0);
@@ -706,6 +779,22 @@ fn watch_pushkit_scenario_then_sigterm_prints_summary_and_flushes_record() {
     assert_eq!(app.pushes.bans, 1);
     assert!(!app.pushes.banned, "the ban was lifted at the end");
     assert_eq!(app.launches.by_reason.get("voip-push"), Some(&2));
+    // A PushKit app is not relaunched after an exit (the next push launches it): no
+    // no-relaunch check, and each exit carries its crash report.
+    assert_eq!(app.exits.len(), 2, "{:?}", app.exits);
+    for x in &app.exits {
+        assert_eq!(x.signal, Some(6));
+        assert_eq!(x.relaunch_expected, Some(false));
+        let c = x
+            .crash
+            .as_ref()
+            .unwrap_or_else(|| panic!("no crash on {x:?}"));
+        assert_eq!(c.format, "ips-json");
+        assert_eq!(c.exception_type.as_deref(), Some("EXC_CRASH"));
+        assert_eq!(c.termination_reason.as_deref(), Some("Abort trap: 6"));
+    }
+    assert_eq!(app.exits[1].relaunched_after_s, None);
+    assert!(!app.checks.contains_key("no-relaunch"), "{:?}", app.checks);
     assert_eq!(p.summary.recording.as_deref(), rec.to_str());
     // Everything the simulator sent is in the recording, in order, and the file is complete.
     let (entries, _) = live::recorded(&rec);
@@ -745,6 +834,8 @@ fn watch_legacy_scenario_over_syslog_relay_and_ctrl_c() {
     // The user kill at 25:00 is the last recognised line of the story.
     w.wait_for("exited voluntarily");
     w.wait_for("termination reported by launchd (0, 0, 0)");
+    // The watchdog kill's crash report, fetched from the phone.
+    w.wait_for("\"family\":\"crash-report\"");
     w.signal("-INT");
     let (lines, err, code) = w.finish();
     assert_eq!(code, Some(130), "{err}");
@@ -752,9 +843,9 @@ fn watch_legacy_scenario_over_syslog_relay_and_ctrl_c() {
     assert!(p.summary.formats.get("syslog").copied().unwrap_or(0) > 0);
     let app = &p.summary.apps[0];
     assert_eq!(app.app, "com.example.legacyphone");
-    assert_eq!(app.launches.total, 2);
-    assert_eq!(app.launches.background, 2);
-    assert_eq!(app.launches.by_reason.get("relaunch"), Some(&1));
+    assert_eq!(app.launches.total, 3);
+    assert_eq!(app.launches.background, 3);
+    assert_eq!(app.launches.by_reason.get("relaunch"), Some(&2));
     assert_eq!(app.keepalive.runs, 2);
     assert_eq!(app.keepalive.interval_s.mean, Some(600.0));
     assert_eq!(app.keepalive.late, 0);
@@ -765,10 +856,42 @@ fn watch_legacy_scenario_over_syslog_relay_and_ctrl_c() {
         matches!(handler, Some(s) if s == 2.0 || s == 3.0),
         "{handler:?}"
     );
-    assert_eq!(app.events.get("socket-wake"), Some(&2));
-    assert_eq!(app.exits.len(), 2);
+    assert_eq!(app.events.get("socket-wake"), Some(&3));
+    assert_eq!(app.exits.len(), 3);
     assert_eq!(app.exits[0].status, Some(1));
     assert_eq!(app.exits[0].relaunch_expected, Some(true));
+    // exit(1) leaves no crash report; the watchdog kill (SIGKILL) does.
+    assert!(app.exits[0].crash.is_none());
+    let kill = &app.exits[1];
+    assert_eq!(kill.signal, Some(9));
+    assert_eq!(kill.relaunch_expected, Some(true));
+    assert_eq!(kill.relaunched_into.as_deref(), Some("background"));
+    let c = kill.crash.as_ref().unwrap_or_else(|| panic!("{kill:?}"));
+    assert_eq!(c.termination_namespace.as_deref(), Some("FRONTBOARD"));
+    assert_eq!(c.termination_code.as_deref(), Some("0x8badf00d"));
+    assert_eq!(c.signal.as_deref(), Some("SIGKILL"));
+    assert_eq!(c.pid, Some(530));
+    assert!(
+        c.code_meaning
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("watchdog")
+    );
+    assert_eq!(app.checks.get("watchdog"), Some(&1));
+    let ev = p
+        .events
+        .iter()
+        .find(|e| e.family == "crash-report")
+        .unwrap_or_else(|| panic!("no crash-report event"));
+    assert_eq!(ev.fields["termination_code"], "0x8badf00d");
+    assert!(ev.summary.contains("0x8badf00d"), "{}", ev.summary);
+    // The hung wake (11.2 s) ended in the kill, not a suspend: flagged.
+    let over = p
+        .events
+        .iter()
+        .find(|e| e.check.as_deref() == Some("wake-over-budget"))
+        .unwrap_or_else(|| panic!("no wake-over-budget event"));
+    assert!(over.duration_s.is_some_and(|d| d > 10.0), "{over:?}");
     // Relaunched 1.8 s after the exit; whole-second stamps make that 1 or 2 s.
     let after = app.exits[0].relaunched_after_s;
     assert!(
@@ -776,10 +899,10 @@ fn watch_legacy_scenario_over_syslog_relay_and_ctrl_c() {
         "{after:?}"
     );
     assert_eq!(app.exits[0].relaunched_into.as_deref(), Some("background"));
-    assert_eq!(app.exits[1].status, Some(0));
-    assert_eq!(app.exits[1].relaunch_expected, Some(false));
+    assert_eq!(app.exits[2].status, Some(0));
+    assert_eq!(app.exits[2].relaunch_expected, Some(false));
     assert!(app.wakes.count >= 5, "{:?}", app.wakes);
-    assert_eq!(app.wakes.over_budget, 0);
+    assert_eq!(app.wakes.over_budget, 1);
 }
 
 fn detach_scenario(udid: &str, reattach: bool) -> voipctl::sim::Scenario {
@@ -904,4 +1027,50 @@ fn watch_exit_on_disconnect_reports_then_exits_4() {
     assert_eq!(p.summary.gaps.len(), 1);
     assert!(p.summary.gaps[0].to.is_none());
     assert!(!p.summary.interrupted);
+}
+
+#[test]
+fn watch_without_the_crash_service_says_so_once_and_goes_on() {
+    let mut sc = live::scenario("pushkit-callkit.toml");
+    sc.devices[0].faults.no_crash_reports = true;
+    let f = live::Fixture::new(sc, Some(20.0));
+    let mut w = live::Watch::start(&f, &["--json", "watch", "-b", "com.example.call"]);
+    w.wait_for("\"family\":\"ban-lifted\"");
+    w.signal("-TERM");
+    let (lines, err, code) = w.finish();
+    assert_eq!(code, Some(130), "{err}");
+    assert_eq!(
+        err.matches("crash reports cannot be read").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("InvalidService"), "{err}");
+    let p = parse_json_lines(&lines.join("\n"));
+    assert!(p.events.iter().all(|e| e.family != "crash-report"));
+    let app = &p.summary.apps[0];
+    assert_eq!(app.pushes.callkit_kills, 2);
+    assert!(app.exits.iter().all(|x| x.crash.is_none()));
+}
+
+#[test]
+fn watch_no_crash_reports_does_not_look() {
+    let f = live::Fixture::new(live::scenario("pushkit-callkit.toml"), Some(40.0));
+    let mut w = live::Watch::start(
+        &f,
+        &[
+            "--json",
+            "watch",
+            "-b",
+            "com.example.call",
+            "--no-crash-reports",
+        ],
+    );
+    w.wait_for("\"family\":\"ban-lifted\"");
+    w.signal("-TERM");
+    let (lines, err, code) = w.finish();
+    assert_eq!(code, Some(130), "{err}");
+    assert!(!err.contains("crash report"), "{err}");
+    let p = parse_json_lines(&lines.join("\n"));
+    assert!(p.events.iter().all(|e| e.family != "crash-report"));
+    assert_eq!(p.summary.apps[0].exits.len(), 2);
 }

@@ -292,7 +292,12 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let p = encode(op::FILE_OPEN, 7, &[1, 0, 0, 0, 0, 0, 0, 0, b'/', b'a'], b"xyz");
+        let p = encode(
+            op::FILE_OPEN,
+            7,
+            &[1, 0, 0, 0, 0, 0, 0, 0, b'/', b'a'],
+            b"xyz",
+        );
         let (pk, used) = split_packet(&p, MAX_PACKET).unwrap().unwrap();
         assert_eq!(used, p.len());
         assert_eq!(pk.header.packet_num, 7);

@@ -93,6 +93,18 @@ impl Device {
 }
 
 impl CrashReports {
+    /// One AFC operation: the reply of kind `expect` (`op::DATA`, `op::FILE_OPEN_RES`,
+    /// `op::STATUS`), or [`DeviceError::Afc`] with the phone's error code.
+    pub async fn request(
+        &mut self,
+        operation: u64,
+        args: &[u8],
+        expect: u64,
+    ) -> Result<Packet, DeviceError> {
+        let what = format!("use the crash-report directory on {}", self.udid);
+        self.op(&what, operation, args, expect).await
+    }
+
     async fn op(
         &mut self,
         what: &str,
@@ -108,7 +120,10 @@ impl CrashReports {
         let io = |e| DeviceError::from_idevice(e, &udid, what);
         within(self.timeout, what, async {
             idevice.send_raw(&bytes).await.map_err(io)?;
-            let head = idevice.read_raw(afc::HEADER_LEN as usize).await.map_err(io)?;
+            let head = idevice
+                .read_raw(afc::HEADER_LEN as usize)
+                .await
+                .map_err(io)?;
             let mut hb = [0u8; 40];
             hb.copy_from_slice(&head);
             let header =
@@ -162,7 +177,9 @@ impl CrashReports {
     /// The names in a directory (without `.` and `..`).
     pub async fn list(&mut self, dir: &str) -> Result<Vec<String>, DeviceError> {
         let what = format!("list the crash reports on {}", self.udid);
-        let p = self.op(&what, op::READ_DIR, dir.as_bytes(), op::DATA).await?;
+        let p = self
+            .op(&what, op::READ_DIR, dir.as_bytes(), op::DATA)
+            .await?;
         let mut data = p.args;
         data.extend_from_slice(&p.payload);
         Ok(afc::strings(&data)
@@ -173,7 +190,10 @@ impl CrashReports {
 
     /// Size, time and kind of a path.
     pub async fn info(&mut self, path: &str) -> Result<ReportFile, DeviceError> {
-        let what = format!("read the attributes of crash report {path} on {}", self.udid);
+        let what = format!(
+            "read the attributes of crash report {path} on {}",
+            self.udid
+        );
         let p = self
             .op(&what, op::GET_FILE_INFO, path.as_bytes(), op::DATA)
             .await?;
@@ -195,7 +215,9 @@ impl CrashReports {
         let what = format!("read crash report {path} on {}", self.udid);
         let mut args = 1u64.to_le_bytes().to_vec(); // O_RDONLY
         args.extend_from_slice(path.as_bytes());
-        let p = self.op(&what, op::FILE_OPEN, &args, op::FILE_OPEN_RES).await?;
+        let p = self
+            .op(&what, op::FILE_OPEN, &args, op::FILE_OPEN_RES)
+            .await?;
         let handle = p.first_u64().ok_or_else(|| DeviceError::Malformed {
             what: what.clone(),
             detail: "no handle in the open reply".into(),

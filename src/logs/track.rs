@@ -982,9 +982,16 @@ impl Tracker {
                 app.kills += 1;
                 ev.check = Some(Check::CallkitKill);
                 end_wake_by_death(name, app, now, &cfg, ev, out);
-                if let Some(d) =
-                    record_death(name, app, now, unix, ev, "callkit-kill", dead_pid, &processes)
-                {
+                if let Some(d) = record_death(
+                    name,
+                    app,
+                    now,
+                    unix,
+                    ev,
+                    "callkit-kill",
+                    dead_pid,
+                    &processes,
+                ) {
                     self.deaths.push(d);
                 }
                 if let Some(p) = app.pushes.iter_mut().rev().find(|p| !p.closed) {
@@ -1020,10 +1027,13 @@ impl Tracker {
                     last.signal = last.signal.or(signal);
                     ev.note = Some("same exit as above".into());
                     let abnormal = last.signal.is_some();
-                    let kind = if last.signal.is_some() { "signal" } else { "exit" };
+                    let kind = if last.signal.is_some() {
+                        "signal"
+                    } else {
+                        "exit"
+                    };
                     if last.relaunch_expected.is_none() {
-                        last.relaunch_expected =
-                            expected(pushkit_only, last.status, last.signal);
+                        last.relaunch_expected = expected(pushkit_only, last.status, last.signal);
                         if last.relaunch_expected == Some(true) {
                             app.awaiting_relaunch = Some(app.exits.len() - 1);
                         }
@@ -1156,7 +1166,9 @@ impl Tracker {
         {
             let app = self.apps.entry(death.app.clone()).or_default();
             pushkit_only = app.pushkit && !app.legacy;
-            *app.events.entry(Family::CrashReport.name().to_string()).or_default() += 1;
+            *app.events
+                .entry(Family::CrashReport.name().to_string())
+                .or_default() += 1;
             let near = |x: &ExitInfo| match (x.t, death.t) {
                 (Some(a), Some(b)) => (a - b).abs() < SAME,
                 _ => false,

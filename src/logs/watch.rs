@@ -159,7 +159,7 @@ fn on_fetched(
             "no crash report of {} appeared on the phone for the {} at {}",
             death.app, death.kind, death.time
         )),
-        Fetched::Unavailable(why) => ctx.note(&format!(
+        Fetched::Unavailable(why) => ctx.warn(&format!(
             "crash reports cannot be read from the phone, so the timeline has none (watching goes on): {why}"
         )),
     }
@@ -385,9 +385,7 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
         None => None,
     };
     let mut reader = Reader::spawn(source, &udid);
-    let mut fetcher = opts
-        .crash_reports
-        .then(|| Fetcher::start(&opts.sel, &udid));
+    let mut fetcher = opts.crash_reports.then(|| Fetcher::start(&opts.sel, &udid));
     let mut live = Live {
         pipeline,
         recorder,

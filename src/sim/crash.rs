@@ -25,9 +25,7 @@ pub(crate) struct CrashFile {
 }
 
 fn utc(t: SystemTime) -> time::OffsetDateTime {
-    let d = t
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
+    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
     time::OffsetDateTime::from_unix_timestamp(i64::try_from(d.as_secs()).unwrap_or(0))
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
         + time::Duration::nanoseconds(i64::from(d.subsec_nanos()))
@@ -263,7 +261,10 @@ fn crash_text(dev: &DeviceSpec, i: usize, c: &CrashSpec, at: SystemTime) -> Vec<
         s.push_str(&format!("{:<21}{v}\n", format!("{k}:")));
     };
     line("Date/Time", &report_time(at, 4));
-    line("OS Version", &format!("iPhone OS {} ({})", dev.ios, dev.build));
+    line(
+        "OS Version",
+        &format!("iPhone OS {} ({})", dev.ios, dev.build),
+    );
     line("Report Version", "104");
     s.push('\n');
     let exc = match &c.signal {
@@ -287,10 +288,7 @@ fn crash_text(dev: &DeviceSpec, i: usize, c: &CrashSpec, at: SystemTime) -> Vec<
     let mut desc: Vec<String> = c.termination_indicator.iter().cloned().collect();
     desc.extend(c.reasons.iter().cloned());
     if !desc.is_empty() {
-        s.push_str(&format!(
-            "Termination Description: {}\n",
-            desc.join(" | ")
-        ));
+        s.push_str(&format!("Termination Description: {}\n", desc.join(" | ")));
     }
     if let Some(r) = &c.exception_reason {
         s.push_str(&format!("\nApplication Specific Information:\n{r}\n\n"));

@@ -509,7 +509,10 @@ impl Scenario {
                         c.process
                     ));
                 }
-                if c.content.as_ref().is_some_and(|t| t.len() > 4 * 1024 * 1024) {
+                if c.content
+                    .as_ref()
+                    .is_some_and(|t| t.len() > 4 * 1024 * 1024)
+                {
                     return bad(format!(
                         "crash report content of {:?} is over 4 MiB",
                         c.process
