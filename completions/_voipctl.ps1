@@ -359,6 +359,7 @@ Register-ArgumentCompleter -Native -CommandName 'voipctl' -ScriptBlock {
             [CompletionResult]::new('--lines', '--lines', [CompletionResultType]::ParameterName, 'Also print every line that passes the filters, not only recognised events')
             [CompletionResult]::new('--syslog-relay', '--syslog-relay', [CompletionResultType]::ParameterName, 'Read com.apple.syslog_relay even where os_trace_relay is available')
             [CompletionResult]::new('--exit-on-disconnect', '--exit-on-disconnect', [CompletionResultType]::ParameterName, 'Stop when the phone goes away (summary, then exit 4) instead of waiting for it')
+            [CompletionResult]::new('--no-crash-reports', '--no-crash-reports', [CompletionResultType]::ParameterName, 'Do not fetch crash reports from the phone when a watched app dies (by default the newest report of the process is read from com.apple.crashreportcopymobile and its termination reason/code put in the timeline)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'JSON Lines on stdout: one typed record per line, ending with a `summary` record')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail (explanations, protocol notes); repeat for more')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail (explanations, protocol notes); repeat for more')

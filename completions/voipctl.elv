@@ -344,6 +344,7 @@ set edit:completion:arg-completer[voipctl] = {|@words|
             cand --lines 'Also print every line that passes the filters, not only recognised events'
             cand --syslog-relay 'Read com.apple.syslog_relay even where os_trace_relay is available'
             cand --exit-on-disconnect 'Stop when the phone goes away (summary, then exit 4) instead of waiting for it'
+            cand --no-crash-reports 'Do not fetch crash reports from the phone when a watched app dies (by default the newest report of the process is read from com.apple.crashreportcopymobile and its termination reason/code put in the timeline)'
             cand --json 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
             cand -v 'More detail (explanations, protocol notes); repeat for more'
             cand --verbose 'More detail (explanations, protocol notes); repeat for more'

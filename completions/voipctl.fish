@@ -342,6 +342,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s n -l network -
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l lines -d 'Also print every line that passes the filters, not only recognised events'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l syslog-relay -d 'Read com.apple.syslog_relay even where os_trace_relay is available'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l exit-on-disconnect -d 'Stop when the phone goes away (summary, then exit 4) instead of waiting for it'
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l no-crash-reports -d 'Do not fetch crash reports from the phone when a watched app dies (by default the newest report of the process is read from com.apple.crashreportcopymobile and its termination reason/code put in the timeline)'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l json -d 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s v -l verbose -d 'More detail (explanations, protocol notes); repeat for more'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s q -l quiet -d 'Only failures and the summary; no progress bars'
