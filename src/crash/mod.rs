@@ -240,7 +240,10 @@ pub fn parse(bytes: &[u8], file: Option<&str>) -> Result<CrashReport, CrashError
                 // what the header says, and the fields a text scan of the body finds.
                 let mut r = CrashReport::empty(CrashFormat::IpsText, file);
                 apply_header(&mut r, &h);
-                apply_text(&mut r, body);
+                let seen = apply_text(&mut r, body);
+                if !seen && r.bug_type.is_none() {
+                    return Err(CrashError::NotACrashReport);
+                }
                 if body.starts_with('{') {
                     apply_json_fragments(&mut r, body);
                 }
