@@ -128,6 +128,7 @@ struct KeepaliveJson {
 #[allow(dead_code)]
 struct ExitJson {
     time: String,
+    pid: Option<u32>,
     status: Option<i64>,
     signal: Option<i64>,
     reason: Option<String>,
@@ -1073,4 +1074,67 @@ fn watch_no_crash_reports_does_not_look() {
     let p = parse_json_lines(&lines.join("\n"));
     assert!(p.events.iter().all(|e| e.family != "crash-report"));
     assert_eq!(p.summary.apps[0].exits.len(), 2);
+}
+
+#[test]
+fn analyze_puts_a_crash_report_next_to_the_exit_it_explains() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("device.log");
+    std::fs::write(
+        &log,
+        "Nov 25 10:00:00 iPhone SpringBoard(FrontBoard)[57] <Notice>: Bootstrapping com.example.legacyphone with intent background\n\
+         Nov 25 10:00:01 iPhone LegacyPhone[412] <Notice>: VOIPCTL launch state=background\n\
+         Nov 25 10:00:02 iPhone LegacyPhone[412] <Notice>: VOIPCTL socket.wake\n\
+         Nov 25 10:05:00 iPhone runningboardd[33] <Notice>: [app<com.example.legacyphone>:412] termination reported by launchd (2, 11, 11)\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let crash = dir.path().join("LegacyPhone-2025-11-25-100500.crash");
+    std::fs::write(
+        &crash,
+        "Incident Identifier: 6D3C1A2B-0000-4000-8000-000000000412\n\
+         Process:             LegacyPhone [412]\n\
+         Identifier:          com.example.legacyphone\n\
+         Date/Time:           2025-11-25 10:05:00.1200 +0000\n\
+         OS Version:          iPhone OS 15.8.2 (19H384)\n\n\
+         Exception Type:  EXC_BAD_ACCESS (SIGSEGV)\n\
+         Exception Codes: KERN_INVALID_ADDRESS at 0x0000000000000010\n\
+         Termination Reason: SIGNAL 11 Segmentation fault: 11\n\
+         Triggered by Thread:  0\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = voipctl(&[
+        "--json",
+        "analyze",
+        log.to_str().unwrap_or_default(),
+        "--crash-report",
+        crash.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let p = parse_json_lines(&text(&out.stdout));
+    let ev = p
+        .events
+        .iter()
+        .find(|e| e.family == "crash-report")
+        .unwrap_or_else(|| panic!("no crash-report event"));
+    assert_eq!(ev.line, 4, "attached to the exit line");
+    assert_eq!(ev.app.as_deref(), Some("com.example.legacyphone"));
+    assert_eq!(ev.fields["signal"], "SIGSEGV");
+    assert_eq!(ev.fields["termination_code"], "11");
+    let x = &p.summary.apps[0].exits[0];
+    assert_eq!(x.pid, Some(412));
+    assert_eq!(x.signal, Some(11));
+    let c = x.crash.as_ref().unwrap_or_else(|| panic!("{x:?}"));
+    assert_eq!(c.format, "crash-text");
+    assert_eq!(c.exception_type.as_deref(), Some("EXC_BAD_ACCESS"));
+    assert_eq!(c.termination_reason.as_deref(), Some("Segmentation fault: 11"));
+    assert_eq!(c.file.as_deref(), Some("LegacyPhone-2025-11-25-100500.crash"));
+    // Not a crash report: an input error (exit 3) naming the file.
+    let out = voipctl(&[
+        "analyze",
+        log.to_str().unwrap_or_default(),
+        "--crash-report",
+        log.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("as a crash report"), "{}", text(&out.stderr));
 }

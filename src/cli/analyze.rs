@@ -23,6 +23,10 @@ pub struct AnalyzeArgs {
     /// Filters, thresholds, rules.
     #[command(flatten)]
     pub log: LogArgs,
+    /// A crash report (`.ips` or `.crash`, e.g. from `idevicecrashreport` or Xcode) to put in
+    /// the timeline next to the exit it explains; repeatable.
+    #[arg(long = "crash-report", value_name = "FILE")]
+    pub crash_reports: Vec<PathBuf>,
 }
 
 /// `--level` values.
@@ -188,6 +192,7 @@ impl AnalyzeArgs {
         AnalyzeOptions {
             input,
             common: self.log.resolve(),
+            crash_reports: self.crash_reports,
         }
     }
 }

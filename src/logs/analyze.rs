@@ -24,6 +24,8 @@ pub struct AnalyzeOptions {
     pub input: Input,
     /// Filters, thresholds, rules, output.
     pub common: CommonOptions,
+    /// Crash reports (`.ips`, `.crash`) to put in the timeline next to the exits they explain.
+    pub crash_reports: Vec<PathBuf>,
 }
 
 /// Emit what the pipeline produced for one line.
@@ -63,6 +65,7 @@ pub(crate) fn finish(
 /// Run `voipctl analyze`.
 pub async fn run_analyze(ctx: &mut Ctx, opts: AnalyzeOptions) -> crate::Result<Outcome> {
     let mut pipeline = Pipeline::new(&opts.common).map_err(Error::input)?;
+    let crashes = super::crashes::read_reports(&opts.crash_reports).map_err(Error::input)?;
     let (reader, source): (Box<dyn Read + Send>, String) = match &opts.input {
         Input::Stdin => (Box::new(std::io::stdin()), "-".into()),
         Input::File(p) => (
@@ -100,6 +103,15 @@ pub async fn run_analyze(ctx: &mut Ctx, opts: AnalyzeOptions) -> crate::Result<O
         Input::Stdin => Error::input(LogsError::Stdin(e)),
         Input::File(p) => Error::input(LogsError::Read(p.clone(), e)),
     })?;
+    for r in crashes {
+        let file = r.file.clone().unwrap_or_default();
+        match pipeline.attach_crash(r) {
+            Some(ev) => ctx.reporter.emit(&ev)?,
+            None => ctx.warn(&format!(
+                "crash report {file} is not of an app in this log (check -b and the report's process)"
+            )),
+        }
+    }
     let stats = reader.stats();
     let meta = SummaryMeta {
         source,

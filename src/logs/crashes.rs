@@ -132,6 +132,26 @@ impl Drop for Fetcher {
     }
 }
 
+/// Read and parse `analyze --crash-report` files (the file name is kept in the report).
+pub(crate) fn read_reports(
+    paths: &[std::path::PathBuf],
+) -> Result<Vec<crate::crash::CrashReport>, super::LogsError> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    for p in paths {
+        let f = std::fs::File::open(p).map_err(|e| super::LogsError::CrashFile(p.clone(), e))?;
+        let mut bytes = Vec::new();
+        f.take(crate::crash::MAX_REPORT as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| super::LogsError::CrashFile(p.clone(), e))?;
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+        let r = crate::crash::parse(&bytes, name.as_deref())
+            .map_err(|e| super::LogsError::CrashReport(p.clone(), e))?;
+        out.push(r);
+    }
+    Ok(out)
+}
+
 async fn look(sel: &Selector, q: &CrashQuery) -> Result<Option<FoundReport>, DeviceError> {
     let dev = device::select(sel).await?;
     find_crash(&dev, q).await

@@ -47,6 +47,12 @@ pub enum LogsError {
     /// A `--match`/`--exclude` regex is malformed.
     #[error("could not compile --{0} regex")]
     Regex(&'static str, #[source] regex::Error),
+    /// A `--crash-report` file cannot be read.
+    #[error("could not read crash report {}", .0.display())]
+    CrashFile(PathBuf, #[source] std::io::Error),
+    /// A `--crash-report` file is not a crash report.
+    #[error("could not use {} as a crash report", .0.display())]
+    CrashReport(PathBuf, #[source] crate::crash::CrashError),
     /// `--record` cannot be written.
     #[error("could not write the recording {}", .0.display())]
     Record(PathBuf, #[source] std::io::Error),
@@ -286,6 +292,16 @@ impl Pipeline {
     ) -> Event {
         self.events += 1;
         self.tracker.crash_report(death, report)
+    }
+
+    /// A crash report given with the log (`analyze --crash-report`): its timeline event,
+    /// attached to the exit it explains; `None` when it is of no app in the log.
+    pub fn attach_crash(&mut self, report: crate::crash::CrashReport) -> Option<Event> {
+        let ev = self.tracker.attach_crash(report);
+        if ev.is_some() {
+            self.events += 1;
+        }
+        ev
     }
 
     /// End of input: the last conclusions and the summary.

@@ -217,6 +217,8 @@ pub struct Launches {
 pub struct ExitInfo {
     /// When (log text).
     pub time: String,
+    /// The pid that exited, when known.
+    pub pid: Option<u32>,
     /// Exit status, when known.
     pub status: Option<i64>,
     /// Signal number, when known.
@@ -235,6 +237,8 @@ pub struct ExitInfo {
     pub crash: Option<crate::crash::CrashReport>,
     #[serde(skip)]
     t: Option<f64>,
+    #[serde(skip)]
+    line: u64,
 }
 
 /// A death of a tracked app (an exit with a signal or a non-zero status, a kill): what `watch`
@@ -1025,6 +1029,7 @@ impl Tracker {
                 {
                     last.status = last.status.or(status);
                     last.signal = last.signal.or(signal);
+                    last.pid = last.pid.or(dead_pid);
                     ev.note = Some("same exit as above".into());
                     let abnormal = last.signal.is_some();
                     let kind = if last.signal.is_some() {
@@ -1054,6 +1059,7 @@ impl Tracker {
                 let relaunch_expected = expected(pushkit_only, status, signal);
                 app.exits.push(ExitInfo {
                     time: ev.time.clone(),
+                    pid: dead_pid,
                     status,
                     signal,
                     reason,
@@ -1062,6 +1068,7 @@ impl Tracker {
                     relaunched_into: None,
                     crash: None,
                     t,
+                    line: ev.line,
                 });
                 app.awaiting_relaunch =
                     (relaunch_expected == Some(true)).then(|| app.exits.len() - 1);
@@ -1177,6 +1184,7 @@ impl Tracker {
                 Some(i) => app.exits[i].crash = Some(report.clone()),
                 None => app.exits.push(ExitInfo {
                     time: death.time.clone(),
+                    pid: death.pid,
                     status: None,
                     signal: report.signal.as_deref().and_then(signal_number),
                     reason: Some(format!("killed ({})", death.kind)),
@@ -1185,6 +1193,7 @@ impl Tracker {
                     relaunched_into: None,
                     crash: Some(report.clone()),
                     t: death.t,
+                    line: death.line,
                 }),
             }
         }
@@ -1229,6 +1238,82 @@ impl Tracker {
             note: report.code_meaning.clone(),
             message: String::new(),
         }
+    }
+
+    /// A crash report given with the log (`analyze --crash-report`): attached to the app's
+    /// exit it belongs to — same pid, else the nearest exit in time (when the log has full
+    /// dates), else the last exit with a signal — and returned as a timeline event. `None` when
+    /// the report is of no app in the log.
+    pub fn attach_crash(&mut self, report: crate::crash::CrashReport) -> Option<Event> {
+        let process = report.process.clone().unwrap_or_default();
+        let app = report
+            .bundle_id
+            .clone()
+            .filter(|b| self.apps.contains_key(b))
+            .or_else(|| self.process_app.get(&process).cloned())
+            .or_else(|| {
+                self.apps
+                    .keys()
+                    .find(|b| !process.is_empty() && last_component_matches(b, &process))
+                    .cloned()
+            })
+            .or_else(|| {
+                report
+                    .bundle_id
+                    .clone()
+                    .filter(|b| self.cfg.bundles.iter().any(|x| x == b))
+            })?;
+        if !self.wanted(&app) {
+            return None;
+        }
+        let unix_log = self.clock.scale == Some(Scale::Unix);
+        let when = report.unix_time();
+        let processes = if process.is_empty() {
+            Vec::new()
+        } else {
+            vec![process]
+        };
+        let exits = self.apps.get(&app).map(|a| a.exits.as_slice()).unwrap_or(&[]);
+        let by_pid = report
+            .pid
+            .and_then(|pid| exits.iter().rposition(|x| x.pid == Some(pid)));
+        let by_time = || {
+            let w = when.filter(|_| unix_log)?;
+            exits
+                .iter()
+                .enumerate()
+                .filter_map(|(i, x)| Some((i, (x.t? - w).abs())))
+                .filter(|(_, d)| *d < 120.0)
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(i, _)| i)
+        };
+        let by_signal = || exits.iter().rposition(|x| x.signal.is_some());
+        let death = match by_pid.or_else(by_time).or_else(by_signal) {
+            Some(i) => {
+                let x = &exits[i];
+                Death {
+                    app: app.clone(),
+                    pid: x.pid.or(report.pid),
+                    processes,
+                    unix: x.t.filter(|_| unix_log),
+                    time: x.time.clone(),
+                    line: x.line,
+                    kind: if x.signal.is_some() { "signal" } else { "exit" },
+                    t: x.t,
+                }
+            }
+            None => Death {
+                app: app.clone(),
+                pid: report.pid,
+                processes,
+                unix: when,
+                time: report.time.clone().unwrap_or_default(),
+                line: 0,
+                kind: "crash",
+                t: when.filter(|_| unix_log),
+            },
+        };
+        Some(self.crash_report(&death, report))
     }
 
     /// A gap in a live stream (the phone went away and maybe came back).
