@@ -81,7 +81,7 @@ _voipctl() {
             return 0
             ;;
         voipctl__subcmd__analyze)
-            opts="-b -v -q -h -V --bundle --process --pid --match --exclude --level --lines --rules --fail-on --wake-budget --keepalive-timeout --handler-budget --relaunch-window --report-window --json --format --color --verbose --quiet --help --version"
+            opts="-b -v -q -h -V --bundle --process --pid --match --exclude --level --lines --rules --fail-on --wake-budget --keepalive-timeout --handler-budget --relaunch-window --report-window --crash-report --json --format --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -140,6 +140,10 @@ _voipctl() {
                     return 0
                     ;;
                 --report-window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crash-report)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

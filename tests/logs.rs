@@ -1126,8 +1126,14 @@ fn analyze_puts_a_crash_report_next_to_the_exit_it_explains() {
     let c = x.crash.as_ref().unwrap_or_else(|| panic!("{x:?}"));
     assert_eq!(c.format, "crash-text");
     assert_eq!(c.exception_type.as_deref(), Some("EXC_BAD_ACCESS"));
-    assert_eq!(c.termination_reason.as_deref(), Some("Segmentation fault: 11"));
-    assert_eq!(c.file.as_deref(), Some("LegacyPhone-2025-11-25-100500.crash"));
+    assert_eq!(
+        c.termination_reason.as_deref(),
+        Some("Segmentation fault: 11")
+    );
+    assert_eq!(
+        c.file.as_deref(),
+        Some("LegacyPhone-2025-11-25-100500.crash")
+    );
     // Not a crash report: an input error (exit 3) naming the file.
     let out = voipctl(&[
         "analyze",
@@ -1136,5 +1142,9 @@ fn analyze_puts_a_crash_report_next_to_the_exit_it_explains() {
         log.to_str().unwrap_or_default(),
     ]);
     assert_eq!(out.status.code(), Some(3));
-    assert!(text(&out.stderr).contains("as a crash report"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("as a crash report"),
+        "{}",
+        text(&out.stderr)
+    );
 }

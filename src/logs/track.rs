@@ -1273,7 +1273,11 @@ impl Tracker {
         } else {
             vec![process]
         };
-        let exits = self.apps.get(&app).map(|a| a.exits.as_slice()).unwrap_or(&[]);
+        let exits = self
+            .apps
+            .get(&app)
+            .map(|a| a.exits.as_slice())
+            .unwrap_or(&[]);
         let by_pid = report
             .pid
             .and_then(|pid| exits.iter().rposition(|x| x.pid == Some(pid)));
@@ -1621,5 +1625,64 @@ fn conclusion(
         check: Some(check),
         note: None,
         message: String::new(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use crate::logs::records::SummaryMeta;
+    use crate::logs::{CommonOptions, Pipeline};
+
+    fn run(lines: &[&str]) -> crate::logs::records::Summary {
+        let mut p = Pipeline::new(&CommonOptions::default()).unwrap();
+        for (i, l) in lines.iter().enumerate() {
+            let _ = p.line(l, i as u64 + 1);
+        }
+        p.finish(SummaryMeta::default(), &[]).1
+    }
+
+    const PUSH: &str = "Nov 25 10:00:30 iPhone apsd[98] <Notice>: <APSCourier: 0x1>: Received message for enabled topic 'com.example.call.voip' onInterface: NonCellular with payload '{}' with priority 10 for device token: NO";
+
+    #[test]
+    fn a_pushkit_app_is_not_expected_to_relaunch() {
+        // The exit comes before the app's first push: once the push (within the relaunch
+        // window) shows it is a PushKit app, the expectation is withdrawn and no-relaunch is
+        // not raised.
+        let s = run(&[
+            "Nov 25 10:00:00 iPhone SpringBoard(FrontBoard)[57] <Notice>: Bootstrapping com.example.call with intent background",
+            "Nov 25 10:00:05 iPhone runningboardd[33] <Notice>: [app<com.example.call>:601] termination reported by launchd (2, 9, 9)",
+            PUSH,
+            "Nov 25 10:05:00 iPhone SpringBoard[57] <Notice>: Screen did turn off",
+        ]);
+        let app = &s.apps[0];
+        assert_eq!(app.exits[0].signal, Some(9));
+        assert_eq!(app.exits[0].pid, Some(601));
+        assert_eq!(app.exits[0].relaunch_expected, Some(false));
+        assert!(!app.checks.contains_key("no-relaunch"), "{:?}", app.checks);
+        // After a push, the exit itself says so.
+        let s = run(&[
+            PUSH,
+            "Nov 25 10:00:31 iPhone runningboardd[33] <Notice>: [app<com.example.call>:601] termination reported by launchd (2, 9, 9)",
+            "Nov 25 10:05:00 iPhone SpringBoard[57] <Notice>: Screen did turn off",
+        ]);
+        assert_eq!(s.apps[0].exits[0].relaunch_expected, Some(false));
+        assert!(!s.apps[0].checks.contains_key("no-relaunch"));
+    }
+
+    #[test]
+    fn a_legacy_app_is_and_an_over_budget_wake_ending_in_a_kill_is_flagged() {
+        let s = run(&[
+            "Nov 25 10:00:00 iPhone runningboardd[33] <Notice>: [app<com.example.legacy>:412] Unsuspending task.",
+            "Nov 25 10:00:00 iPhone Legacy[412] <Notice>: VOIPCTL socket.wake",
+            "Nov 25 10:00:12 iPhone runningboardd[33] <Notice>: [app<com.example.legacy>:412] termination reported by launchd (2, 9, 9)",
+            "Nov 25 10:05:00 iPhone SpringBoard[57] <Notice>: Screen did turn off",
+        ]);
+        let app = &s.apps[0];
+        assert_eq!(app.exits[0].relaunch_expected, Some(true));
+        assert_eq!(app.checks.get("no-relaunch"), Some(&1));
+        assert_eq!(app.wakes.over_budget, 1);
+        assert_eq!(app.checks.get("wake-over-budget"), Some(&1));
+        assert_eq!(app.wakes.duration_s.max, Some(12.0));
     }
 }
