@@ -1032,8 +1032,21 @@ fn watch_exit_on_disconnect_reports_then_exits_4() {
 
 #[test]
 fn watch_without_the_crash_service_says_so_once_and_goes_on() {
+    watch_with_unreadable_crash_reports(false, "InvalidService");
+}
+
+#[test]
+fn watch_with_crash_reports_refused_by_a_locked_phone_goes_on() {
+    watch_with_unreadable_crash_reports(true, "locked");
+}
+
+fn watch_with_unreadable_crash_reports(locked: bool, why: &str) {
     let mut sc = live::scenario("pushkit-callkit.toml");
-    sc.devices[0].faults.no_crash_reports = true;
+    if locked {
+        sc.devices[0].faults.crash_reports_locked = true;
+    } else {
+        sc.devices[0].faults.no_crash_reports = true;
+    }
     let f = live::Fixture::new(sc, Some(20.0));
     let mut w = live::Watch::start(&f, &["--json", "watch", "-b", "com.example.call"]);
     w.wait_for("\"family\":\"ban-lifted\"");
@@ -1045,7 +1058,7 @@ fn watch_without_the_crash_service_says_so_once_and_goes_on() {
         1,
         "{err}"
     );
-    assert!(err.contains("InvalidService"), "{err}");
+    assert!(err.contains(why), "{err}");
     let p = parse_json_lines(&lines.join("\n"));
     assert!(p.events.iter().all(|e| e.family != "crash-report"));
     let app = &p.summary.apps[0];

@@ -234,7 +234,9 @@ pub(crate) async fn serve(
                 let service = req.get("Service").and_then(|s| s.as_string()).unwrap_or("");
                 let d = if session.is_none() {
                     error(&name, "SessionInactive")
-                } else if faults.locked {
+                } else if faults.locked
+                    || (faults.crash_reports_locked && service.starts_with("com.apple.crashreport"))
+                {
                     error(&name, "PasswordProtected")
                 } else {
                     match device.open_service(&state, service) {

@@ -263,6 +263,10 @@ pub struct Faults {
     /// The crash-report services are not offered (StartService answers InvalidService).
     #[serde(default)]
     pub no_crash_reports: bool,
+    /// Starting the crash-report services is refused as on a phone locked since the session
+    /// began (StartService answers PasswordProtected); the logs still flow.
+    #[serde(default)]
+    pub crash_reports_locked: bool,
 }
 
 /// A detach, and optionally the re-attach.
