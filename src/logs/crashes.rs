@@ -17,9 +17,10 @@ pub(crate) enum Fetched {
     Found(Death, Box<FoundReport>),
     /// No report appeared for this death within the retries.
     NotFound(Death),
-    /// The phone's crash reports cannot be read (locked, not offered…): said once, and no more
-    /// look-ups are made.
-    Unavailable(String),
+    /// The phone's crash reports cannot be read (not offered, locked, not trusted): said once;
+    /// look-ups go on for later deaths (the phone may be unlocked by then) unless the service is
+    /// not offered at all.
+    Unavailable(Death, String),
 }
 
 /// Waits before each attempt of a look-up (iOS writes the report a moment after the process
@@ -51,6 +52,7 @@ impl Fetcher {
         let task = tokio::spawn(async move {
             let mut found: Vec<String> = Vec::new();
             let mut disabled = false;
+            let mut warned = false;
             while let Some(death) = requests.recv().await {
                 if disabled {
                     let _ = out.send(Fetched::NotFound(death));
@@ -69,6 +71,7 @@ impl Fetcher {
                     q.processes.push(last.to_string());
                 }
                 let mut result = None;
+                let mut refused = None;
                 for wait in ATTEMPTS {
                     tokio::time::sleep(wait).await;
                     q.skip.clone_from(&found);
@@ -78,20 +81,25 @@ impl Fetcher {
                             break;
                         }
                         Ok(None) => {}
-                        Err(e) if e.is_disconnect() => {}
-                        Err(e) => {
-                            disabled = true;
-                            let _ = out.send(Fetched::Unavailable(e.to_string()));
+                        Err(e) if refuses(&e) => {
+                            disabled = matches!(e, DeviceError::InvalidService { .. });
+                            refused = Some(e.to_string());
                             break;
                         }
+                        // Unplugged, busy, a report that vanished: try again.
+                        Err(_) => {}
                     }
                 }
-                let msg = match result {
-                    Some(f) => {
+                let msg = match (result, refused) {
+                    (Some(f), _) => {
                         found.push(f.name.clone());
                         Fetched::Found(death, Box::new(f))
                     }
-                    None => Fetched::NotFound(death),
+                    (None, Some(why)) if !warned => {
+                        warned = true;
+                        Fetched::Unavailable(death, why)
+                    }
+                    (None, _) => Fetched::NotFound(death),
                 };
                 if out.send(msg).is_err() {
                     break;
@@ -114,10 +122,8 @@ impl Fetcher {
     }
 
     /// A result arrived.
-    pub(crate) fn done(&mut self, f: &Fetched) {
-        if !matches!(f, Fetched::Unavailable(_)) {
-            self.in_flight = self.in_flight.saturating_sub(1);
-        }
+    pub(crate) fn done(&mut self, _f: &Fetched) {
+        self.in_flight = self.in_flight.saturating_sub(1);
     }
 
     /// Look-ups not answered yet.
@@ -150,6 +156,19 @@ pub(crate) fn read_reports(
         out.push(r);
     }
     Ok(out)
+}
+
+/// The phone will not give its crash reports (as opposed to "not yet" or "went away").
+fn refuses(e: &DeviceError) -> bool {
+    matches!(
+        e,
+        DeviceError::InvalidService { .. }
+            | DeviceError::Locked { .. }
+            | DeviceError::TrustPending { .. }
+            | DeviceError::TrustDenied { .. }
+            | DeviceError::InvalidHostId { .. }
+            | DeviceError::NotPaired { .. }
+    )
 }
 
 async fn look(sel: &Selector, q: &CrashQuery) -> Result<Option<FoundReport>, DeviceError> {

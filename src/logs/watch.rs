@@ -159,16 +159,25 @@ fn on_fetched(
             "no crash report of {} appeared on the phone for the {} at {}",
             death.app, death.kind, death.time
         )),
-        Fetched::Unavailable(why) => ctx.warn(&format!(
-            "crash reports cannot be read from the phone, so the timeline has none (watching goes on): {why}"
+        Fetched::Unavailable(death, why) => ctx.warn(&format!(
+            "crash reports cannot be read from the phone (looking for the report of the {} of {} at {}), so the timeline may have none; watching goes on: {why}",
+            death.kind, death.app, death.time
         )),
     }
     Ok(())
 }
 
+/// syslog_relay stamps carry no time zone (they are read as UTC): a death's time from them can
+/// be off by the phone's UTC offset, so the "written after the death" bound is widened by the
+/// largest one (the pid match still picks the report).
+const SYSLOG_ZONE_SLACK: f64 = 14.0 * 3600.0;
+
 /// Queue a crash-report look-up for every death the last entries showed.
 fn request_deaths(live: &mut Live, fetcher: &mut Option<Fetcher>) {
-    for d in live.pipeline.take_deaths() {
+    for mut d in live.pipeline.take_deaths() {
+        if live.syslog {
+            d.unix = d.unix.map(|u| u - SYSLOG_ZONE_SLACK);
+        }
         if let Some(f) = fetcher.as_mut() {
             f.request(d);
         }
@@ -280,6 +289,8 @@ fn entry_of(e: &OsTraceEntry) -> Entry<'_> {
 /// The state that survives reconnects: the analysis, the recording, the counters.
 struct Live {
     pipeline: Pipeline,
+    /// The stream is syslog_relay (stamps without a zone).
+    syslog: bool,
     recorder: Option<Recorder>,
     seq: u64,
     lines: u64,
@@ -388,6 +399,7 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
     let mut fetcher = opts.crash_reports.then(|| Fetcher::start(&opts.sel, &udid));
     let mut live = Live {
         pipeline,
+        syslog: source_name == "syslog_relay",
         recorder,
         seq: 0,
         lines: 0,
@@ -482,6 +494,7 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
                     };
                     match reopened {
                         Ok(s) => {
+                            live.syslog = s.name() == "syslog_relay";
                             reader = Reader::spawn(s, &udid);
                             connected = true;
                             break;
