@@ -1217,6 +1217,21 @@ fn crash_report_library_lists_reads_and_finds_the_report() {
             found.report.termination_reason.as_deref(),
             Some("Segmentation fault: 11")
         );
+        // The log never showed the executable's name: the newest reports, by bundle ID.
+        let q = CrashQuery {
+            processes: vec!["call".into()],
+            bundle: Some("com.example.call".into()),
+            pid: Some(601),
+            ..CrashQuery::default()
+        };
+        let by_bundle = find_crash(&dev, &q).await.unwrap().unwrap();
+        assert_eq!(by_bundle.name, ips);
+        let q = CrashQuery {
+            processes: vec!["call".into()],
+            bundle: Some("com.example.other".into()),
+            ..CrashQuery::default()
+        };
+        assert!(find_crash(&dev, &q).await.unwrap().is_none());
         // Another pid, or a report older than the death: not it.
         let q = CrashQuery {
             processes: vec!["ExampleCall".into()],

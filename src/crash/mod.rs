@@ -605,6 +605,27 @@ pub fn name_matches(file: &str, process: &str) -> bool {
         .is_some_and(|rest| rest.starts_with('-') || rest.starts_with('.') || rest.starts_with('_'))
 }
 
+/// The date in a report's file name (`Proc-2025-11-25-100020.ips` → `2025-11-25-100020`), for
+/// ordering reports of any process by age; `None` when the name is not a report's or has no date.
+pub fn name_date(file: &str) -> Option<String> {
+    let base = file.rsplit('/').next().unwrap_or(file);
+    let lower = base.to_ascii_lowercase();
+    let stem = [".ips.synced", ".crash.synced", ".ips", ".crash"]
+        .iter()
+        .find_map(|e| lower.strip_suffix(e))?;
+    let b = stem.as_bytes();
+    // The last 17 bytes: YYYY-MM-DD-HHMMSS.
+    if b.len() < 17 {
+        return None;
+    }
+    let d = &b[b.len() - 17..];
+    let shape = d.iter().enumerate().all(|(i, c)| match i {
+        4 | 7 | 10 => *c == b'-',
+        _ => c.is_ascii_digit(),
+    });
+    shape.then(|| String::from_utf8_lossy(d).into_owned())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -747,6 +768,21 @@ mod tests {
         assert!(!name_matches("ExampleCallKit-2025.ips", "ExampleCall"));
         assert!(!name_matches("ExampleCall-2025.txt", "ExampleCall"));
         assert!(!name_matches("JetsamEvent-2025.ips", ""));
+    }
+
+    #[test]
+    fn name_dates() {
+        assert_eq!(
+            name_date("/ExampleCall-2025-11-25-100020.ips").as_deref(),
+            Some("2025-11-25-100020")
+        );
+        assert_eq!(
+            name_date("A-2024-01-02-030405.crash.synced").as_deref(),
+            Some("2024-01-02-030405")
+        );
+        assert_eq!(name_date("Retired"), None);
+        assert_eq!(name_date("x.ips"), None);
+        assert_eq!(name_date("ExampleCall-2025-11-25-10002x.ips"), None);
     }
 
     #[test]

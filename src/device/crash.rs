@@ -287,6 +287,8 @@ const SINCE_SLACK: f64 = 60.0;
 const MAX_PULLS: usize = 5;
 /// How many candidates are stat'ed at most.
 const MAX_STATS: usize = 64;
+/// How many of the newest reports are looked at when none is named after the process.
+const FALLBACK_STATS: usize = 8;
 
 impl CrashQuery {
     fn accepts(&self, mtime: f64, r: &CrashReport) -> bool {
@@ -313,13 +315,31 @@ pub async fn find_crash(dev: &Device, q: &CrashQuery) -> Result<Option<FoundRepo
     }
     let mut dir = dev.crash_reports().await?;
     let names = dir.list("/").await?;
-    let mut candidates = Vec::new();
-    for n in names
-        .into_iter()
+    let mut by_name: Vec<String> = names
+        .iter()
         .filter(|n| q.processes.iter().any(|p| crash::name_matches(n, p)))
         .filter(|n| !q.skip.contains(n))
         .take(MAX_STATS)
-    {
+        .cloned()
+        .collect();
+    // No report named after a known process (the executable's name differs from what the log
+    // showed): the newest reports by the date in their names, accepted only with the bundle ID.
+    let fallback = by_name.is_empty() && q.bundle.is_some();
+    if fallback {
+        let mut dated: Vec<(String, &String)> = names
+            .iter()
+            .filter(|n| !q.skip.contains(n))
+            .filter_map(|n| crash::name_date(n).map(|d| (d, n)))
+            .collect();
+        dated.sort_by(|a, b| b.0.cmp(&a.0));
+        by_name = dated
+            .into_iter()
+            .take(FALLBACK_STATS)
+            .map(|(_, n)| n.clone())
+            .collect();
+    }
+    let mut candidates = Vec::new();
+    for n in by_name {
         let f = dir.info(&format!("/{n}")).await?;
         if !f.is_dir {
             candidates.push((n, f));
@@ -334,6 +354,9 @@ pub async fn find_crash(dev: &Device, q: &CrashQuery) -> Result<Option<FoundRepo
         let Ok(report) = crash::parse(&bytes, Some(&name)) else {
             continue;
         };
+        if fallback && report.bundle_id != q.bundle {
+            continue;
+        }
         if q.accepts(f.mtime, &report) {
             return Ok(Some(FoundReport {
                 name,
