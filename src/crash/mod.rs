@@ -825,6 +825,10 @@ mod tests {
         #[test]
         fn times_never_panic(s in "\\PC{0,40}") {
             let _ = parse_report_time(&s);
+            if let Some(d) = name_date(&s) {
+                proptest::prop_assert_eq!(d.len(), 17);
+            }
+            let _ = name_matches(&s, "ExampleCall");
         }
     }
 }
