@@ -561,10 +561,11 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
     // Crash reports being looked up belong in the summary: wait for them a little (longer at a
     // planned end than after Ctrl-C).
     let limit = Instant::now()
-        + if matches!(end, End::Cancelled) {
-            CRASH_WAIT_INTERRUPTED
-        } else {
-            CRASH_WAIT
+        + match end {
+            End::Cancelled => CRASH_WAIT_INTERRUPTED,
+            End::Deadline => CRASH_WAIT,
+            // The phone is gone: nothing more can be read from it.
+            End::Disconnected(_) => Duration::ZERO,
         };
     while fetcher.as_ref().is_some_and(|f| f.in_flight() > 0) {
         let Some(left) = limit.checked_duration_since(Instant::now()) else {
