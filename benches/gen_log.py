@@ -4,7 +4,8 @@
 A realistic mix: ~99% noise from the usual daemons (Wi-Fi, location, kernel, SpringBoard, the
 app's own chatter, vis(3)-escaped bytes), ~1% VoIP lines of every recognised family (launches,
 suspend/resume, keep-alive markers, apsd/callservicesd pushes, CallKit reports and kills, exits).
-A 16 MiB block is built once and written until the requested size is reached.
+Processes keep their pid (the apps get a new one after an exit). A 16 MiB block is built once
+and written until the requested size is reached.
 
     python3 benches/gen_log.py OUT.log SIZE_MB
 """
@@ -39,6 +40,8 @@ def block(seed=7, target=16 << 20):
         ("runningboardd", "[app<com.example.legacyphone>:412] termination reported by launchd (1, 1, 1)"),
     ]
     levels = ["Notice", "Notice", "Notice", "Info", "Debug", "Error"]
+    # A process keeps its pid (as on a phone); the apps get a new one after they exit.
+    pids = {}
     out = []
     size = 0
     sec = 0
@@ -55,7 +58,13 @@ def block(seed=7, target=16 << 20):
             proc, tmpl = noise[r.randrange(len(noise))]
             msg = tmpl.format(n=r.randrange(1_000_000_000), a=r.randrange(100))
             lvl = levels[r.randrange(len(levels))]
-        line = "%s iPhone %s[%d] <%s>: %s\n" % (t, proc, 30 + r.randrange(900), lvl, msg)
+        name = proc.split("(")[0]
+        if name not in pids:
+            pids[name] = 30 + r.randrange(900)
+        if "exited abnormally" in msg:
+            for app in ("LegacyPhone", "ExampleCall"):
+                pids.pop(app, None)
+        line = "%s iPhone %s[%d] <%s>: %s\n" % (t, proc, pids[name], lvl, msg)
         out.append(line)
         size += len(line)
     return "".join(out).encode()

@@ -32,6 +32,8 @@ pub struct Prefilter {
     /// themselves.
     confirm: Option<AhoCorasick>,
     needles: Vec<String>,
+    /// Per needle: it is a literal itself (a line containing it needs no confirmation).
+    is_literal: Vec<bool>,
 }
 
 impl Prefilter {
@@ -52,6 +54,10 @@ impl Prefilter {
                 .build(pats)
         };
         let scan = build(&needles.iter().map(String::as_str).collect::<Vec<_>>())?;
+        let is_literal = needles
+            .iter()
+            .map(|n| literals.iter().any(|l| l.as_ref() == n))
+            .collect();
         let confirm = if exact {
             None
         } else {
@@ -63,6 +69,7 @@ impl Prefilter {
             scan,
             confirm,
             needles,
+            is_literal,
         })
     }
 
@@ -74,9 +81,13 @@ impl Prefilter {
         }
     }
 
-    /// Whether a line the scan found contains a literal.
-    fn confirms(&self, line: &[u8]) -> bool {
-        self.confirm.as_ref().is_none_or(|c| c.is_match(line))
+    /// Whether a line in which the scan found `needle` contains a literal.
+    fn confirms(&self, needle: aho_corasick::PatternID, line: &[u8]) -> bool {
+        self.is_literal
+            .get(needle.as_usize())
+            .copied()
+            .unwrap_or(false)
+            || self.confirm.as_ref().is_none_or(|c| c.is_match(line))
     }
 
     /// The needles of the whole-buffer scan.
@@ -287,21 +298,23 @@ fn emit_region(
     let mut line_no = first_line_no;
     let mut flow = Flow::Continue;
     while pos < region.len() {
-        let line_start = match prefilter {
-            None => pos,
+        let (line_start, needle) = match prefilter {
+            None => (pos, None),
             Some(pre) => match pre.scan.find(&region[pos..]) {
                 None => break,
                 Some(m) => {
                     let at = pos + m.start();
-                    memchr::memrchr(b'\n', &region[pos..at]).map_or(pos, |i| pos + i + 1)
+                    let start =
+                        memchr::memrchr(b'\n', &region[pos..at]).map_or(pos, |i| pos + i + 1);
+                    (start, Some(m.pattern()))
                 }
             },
         };
         let line_end =
             memchr::memchr(b'\n', &region[line_start..]).map_or(region.len(), |i| line_start + i);
         let raw = &region[line_start..line_end];
-        if let Some(pre) = prefilter
-            && !pre.confirms(raw)
+        if let (Some(pre), Some(needle)) = (prefilter, needle)
+            && !pre.confirms(needle, raw)
         {
             // A needle but no literal: not a candidate.
             pos = line_end + 1;
