@@ -54,12 +54,30 @@ for mb in $SMALL_LARGE; do
 done
 
 echo
-echo "== peak RSS (GNU time, max resident) =="
+echo "== CPU time (user+sys, GNU time, ${RUNS:-5} runs each, alternating) and peak RSS =="
+# On a shared machine wall time depends on the neighbours; CPU time is the fairer comparison.
 for mb in $SMALL_LARGE; do
   LOG="$OUT/log-$mb.log"
-  v=$({ /usr/bin/time -f "%M" "$BIN" --json analyze "$LOG" >/dev/null; } 2>&1 | tail -1)
-  r=$({ /usr/bin/time -f "%M" rg -c -f "$OUT/patterns.txt" "$LOG" >/dev/null; } 2>&1 | tail -1)
-  echo "$mb MiB: voipctl analyze ${v} KiB, rg -c ${r} KiB"
+  : > "$OUT/cpu-$mb.txt"
+  for _ in $(seq "${RUNS:-5}"); do
+    { /usr/bin/time -f "voipctl %U %S %M" "$BIN" --json analyze "$LOG" >/dev/null; } 2>>"$OUT/cpu-$mb.txt"
+    { /usr/bin/time -f "rg %U %S %M" rg -c -f "$OUT/patterns.txt" "$LOG" >/dev/null; } 2>>"$OUT/cpu-$mb.txt"
+    { /usr/bin/time -f "cat %U %S %M" cat "$LOG" >/dev/null; } 2>>"$OUT/cpu-$mb.txt"
+  done
+  python3 - "$mb" "$OUT/cpu-$mb.txt" <<'PY'
+import statistics, sys
+mb, path = sys.argv[1], sys.argv[2]
+runs = {}
+for line in open(path):
+    p = line.split()
+    if len(p) == 4 and p[0] in ("voipctl", "rg", "cat"):
+        runs.setdefault(p[0], []).append((float(p[1]) + float(p[2]), int(p[3])))
+for tool in ("voipctl", "rg", "cat"):
+    cpu = [c for c, _ in runs.get(tool, [])]
+    rss = max((m for _, m in runs.get(tool, [])), default=0)
+    if cpu:
+        print(f"{mb} MiB {tool:8}: CPU min {min(cpu):.2f} s, median {statistics.median(cpu):.2f} s; peak RSS {rss / 1024:.1f} MiB")
+PY
 done
 
 echo
