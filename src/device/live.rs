@@ -224,7 +224,7 @@ impl Watcher {
         let what = format!("listen for devices on usbmuxd at {}", sel.addr);
         within(sel.timeout, &what, async {
             let addr = sel.addr.to_idevice()?;
-            let mut socket = addr.to_socket().await.map_err(|e| match e {
+            let mut socket = super::mux::socket(&addr).await.map_err(|e| match e {
                 idevice::IdeviceError::Socket(io) => DeviceError::NoUsbmuxd {
                     addr: sel.addr.clone(),
                     source: io,

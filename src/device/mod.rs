@@ -15,6 +15,7 @@ mod cmd;
 pub mod crash;
 mod error;
 pub mod live;
+pub(crate) mod mux;
 pub mod ostrace;
 mod records;
 pub mod values;
@@ -29,7 +30,6 @@ pub use records::DeviceRecord;
 use idevice::IdeviceService;
 use idevice::lockdown::LockdownClient;
 use idevice::pairing_file::PairingFile;
-use idevice::provider::UsbmuxdProvider;
 use idevice::usbmuxd::{Connection, UsbmuxdAddr, UsbmuxdConnection, UsbmuxdDevice};
 use std::future::Future;
 use std::net::IpAddr;
@@ -137,7 +137,7 @@ pub(crate) async fn within<T>(
 
 async fn mux_connect(sel: &Selector) -> Result<(UsbmuxdAddr, UsbmuxdConnection), DeviceError> {
     let addr = sel.addr.to_idevice()?;
-    let socket = addr.to_socket().await.map_err(|e| match e {
+    let socket = mux::socket(&addr).await.map_err(|e| match e {
         idevice::IdeviceError::Socket(io) => DeviceError::NoUsbmuxd {
             addr: sel.addr.clone(),
             source: io,
@@ -283,11 +283,11 @@ impl Device {
         self.timeout
     }
 
-    pub(crate) fn provider(&self) -> UsbmuxdProvider {
-        UsbmuxdProvider {
+    pub(crate) fn provider(&self) -> mux::Provider {
+        mux::Provider {
             addr: self.addr.clone(),
             tag: self.device_id,
-            udid: self.serial.clone(),
+            serial: self.serial.clone(),
             device_id: self.device_id,
             label: LABEL.to_string(),
         }
@@ -302,9 +302,7 @@ impl Device {
     pub async fn pair_record(&self) -> Result<PairingFile, DeviceError> {
         let what = format!("read the pairing record of {} from usbmuxd", self.udid);
         within(self.timeout, &what, async {
-            let mut conn = self
-                .addr
-                .connect(self.device_id)
+            let mut conn = mux::connect(&self.addr, self.device_id)
                 .await
                 .map_err(self.err(&what))?;
             conn.get_pair_record(&self.serial)
