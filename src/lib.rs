@@ -18,6 +18,7 @@ pub mod duration;
 pub mod error;
 pub mod exit;
 pub mod logs;
+pub mod net;
 pub mod preflight;
 pub mod push;
 pub mod report;

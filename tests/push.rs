@@ -61,6 +61,7 @@ struct SummaryLine {
     retried: usize,
     reasons: BTreeMap<String, usize>,
     goaway: BTreeMap<String, usize>,
+    connections: usize,
     elapsed_ms: f64,
     pushes_per_second: f64,
     interrupted: bool,
@@ -388,6 +389,44 @@ async fn permanent_goaway_reason_is_shown_and_not_retried() {
         "{other:?}"
     );
     assert_eq!(fx.server.stats.requests.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_goaway_between_pushes_reconnects_and_is_reported() {
+    // The server answers the first push, then sends GOAWAY(IdleTimeout) and closes, while the
+    // client has nothing in flight (pushes go one at a time).
+    let fx = token_fixture(Config {
+        goaway_when_idle: Some((1, "IdleTimeout".into())),
+        ..Config::default()
+    })
+    .await;
+    let (a, b, c) = (tok(1), tok(2), tok(3));
+    let r = voipctl(fx.token_args(&["--bundle", BUNDLE, "--concurrency", "1", &a, &b, &c])).await;
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let pushes = r.pushes();
+    assert_eq!(pushes.len(), 3);
+    assert!(pushes.iter().all(|p| p.ok), "{}", r.stdout);
+    assert_eq!(fx.server.stats.connections.load(Ordering::SeqCst), 2);
+    let s = r.summary();
+    assert_eq!(s.connections, 2, "the reconnect is counted");
+    // Either the next push raced the GOAWAY (its reason is on that push and in the summary),
+    // or the connection was gone before it (reqwest hides that GOAWAY: a note says what
+    // happened).
+    let seen = pushes
+        .iter()
+        .filter(|p| p.goaway.as_deref() == Some("IdleTimeout"))
+        .count();
+    if seen > 0 {
+        assert_eq!(s.goaway.get("IdleTimeout"), Some(&seen));
+    } else {
+        assert!(
+            r.stderr
+                .contains("closed the connection while no push was in flight"),
+            "{}\n{}",
+            r.stdout,
+            r.stderr
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

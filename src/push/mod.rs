@@ -423,7 +423,7 @@ fn prepare(ctx: &mut Ctx, opts: &Options) -> Result<Prepared, PushError> {
         Auth::Token(_) => "token",
         Auth::Certificate => "certificate",
     };
-    let apns = Apns::new(http, base, auth, headers, payload, opts.timeout);
+    let apns = Apns::new(http, base, auth, headers, payload, opts.timeout)?;
     Ok(Prepared {
         engine: Engine::new(apns, opts.retry),
         tokens,
@@ -455,6 +455,7 @@ pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
         retried: 0,
         reasons: BTreeMap::new(),
         goaway: BTreeMap::new(),
+        connections: 0,
         elapsed_ms: 0.0,
         pushes_per_second: 0.0,
         interrupted: false,
@@ -543,6 +544,16 @@ pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     summary.elapsed_ms = elapsed * 1000.0;
+    summary.connections = engine.apns().connections();
+    let lost = summary.connections.saturating_sub(1);
+    if lost > engine.transport_failures() {
+        // reqwest reconnects by itself, and keeps a GOAWAY that hit no request to itself.
+        ctx.warn(&format!(
+            "APNs closed the connection while no push was in flight ({} of {} reconnects): a graceful GOAWAY (e.g. IdleTimeout or Shutdown) or an idle close, whose reason voipctl cannot see; the pushes after it went over a new connection",
+            lost - engine.transport_failures(),
+            lost
+        ));
+    }
     let answered = summary.total - summary.not_sent;
     summary.pushes_per_second = if elapsed > 0.0 {
         answered as f64 / elapsed

@@ -176,6 +176,9 @@ pub struct PushSummary {
     pub reasons: BTreeMap<String, usize>,
     /// GOAWAY reasons seen, with counts.
     pub goaway: BTreeMap<String, usize>,
+    /// Connections opened to APNs (1 when the first lasted the whole run; more after a GOAWAY,
+    /// a reset or an idle close, even one no push was in flight to see).
+    pub connections: usize,
     /// Wall time of the sending, in milliseconds.
     pub elapsed_ms: f64,
     /// Pushes answered per second.
@@ -225,6 +228,13 @@ impl Record for PushSummary {
         }
         if self.retried > 0 {
             writeln!(w, "  {} pushes needed a retry", self.retried)?;
+        }
+        if self.connections > 1 {
+            writeln!(
+                w,
+                "  APNs closed the connection {} times; voipctl reconnected",
+                self.connections - 1
+            )?;
         }
         if self.interrupted {
             writeln!(w, "  interrupted: {} pushes were not sent", self.not_sent)?;

@@ -7,7 +7,7 @@
 use super::client::{Apns, Reply, TransportKind};
 use super::reason::{self, lookup};
 use super::record::PushRecord;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::RwLock;
 
@@ -53,6 +53,10 @@ pub struct Engine {
     policy: RetryPolicy,
     gate: RwLock<()>,
     needs_probe: AtomicBool,
+    /// Connections opened when the last probe succeeded: a new one needs a probe again.
+    probed_on: AtomicUsize,
+    /// Transport failures seen (each may have cost the connection).
+    transport_failures: AtomicUsize,
     abort: std::sync::Mutex<Option<String>>,
     jitter: AtomicU64,
 }
@@ -83,6 +87,8 @@ impl Engine {
             policy,
             gate: RwLock::new(()),
             needs_probe: AtomicBool::new(true),
+            probed_on: AtomicUsize::new(0),
+            transport_failures: AtomicUsize::new(0),
             abort: std::sync::Mutex::new(None),
             jitter: AtomicU64::new(seed),
         }
@@ -91,6 +97,11 @@ impl Engine {
     /// The sender.
     pub fn apns(&self) -> &Apns {
         &self.apns
+    }
+
+    /// Replies that were transport failures (GOAWAY, resets, connect failures…), retries included.
+    pub fn transport_failures(&self) -> usize {
+        self.transport_failures.load(Ordering::Relaxed)
     }
 
     fn aborted(&self) -> Option<String> {
@@ -131,7 +142,12 @@ impl Engine {
                 if let Reply::Answer { status, .. } = &r
                     && (*status == 200 || *status < 403 || *status == 410)
                 {
+                    self.probed_on
+                        .store(self.apns.connections(), Ordering::Relaxed);
                     self.needs_probe.store(false, Ordering::Release);
+                }
+                if matches!(r, Reply::Transport(_)) {
+                    self.transport_failures.fetch_add(1, Ordering::Relaxed);
                 }
                 self.note_fatal(&r);
                 drop(w);
@@ -145,6 +161,11 @@ impl Engine {
         }
         let r = self.apns.send(token).await;
         if matches!(r, Reply::Transport(_)) {
+            self.transport_failures.fetch_add(1, Ordering::Relaxed);
+            self.needs_probe.store(true, Ordering::Release);
+        } else if self.apns.connections() != self.probed_on.load(Ordering::Relaxed) {
+            // reqwest reconnected by itself (the old connection went away with no request
+            // in flight): the first request on the new one goes alone again.
             self.needs_probe.store(true, Ordering::Release);
         }
         self.note_fatal(&r);

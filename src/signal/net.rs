@@ -265,29 +265,18 @@ pub(crate) fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, Si
 
 /// TLS client configuration: the platform's trust store, or only the CAs in `ca` when given.
 pub(crate) fn client_tls(ca: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, SignalError> {
-    let tls = |e: rustls::Error| SignalError::TlsSetup(e.to_string());
-    let builder = rustls::ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(tls)?;
-    let config = match ca {
-        Some(path) => {
-            let mut roots = rustls::RootCertStore::empty();
-            for c in read_certs(path)? {
-                roots.add(c).map_err(|e| SignalError::Cert {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
-                })?;
-            }
-            builder.with_root_certificates(roots).with_no_client_auth()
-        }
-        None => {
-            use rustls_platform_verifier::BuilderVerifierExt;
-            builder
-                .with_platform_verifier()
-                .map_err(tls)?
-                .with_no_client_auth()
-        }
+    use crate::net::tls::{ClientTlsError, client_config};
+    let roots = match ca {
+        Some(path) => read_certs(path)?,
+        None => Vec::new(),
     };
+    let config = client_config(&roots, None, &[]).map_err(|e| match (e, ca) {
+        (ClientTlsError::Ca(e), Some(path)) => SignalError::Cert {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        },
+        (e, _) => SignalError::TlsSetup(e.to_string()),
+    })?;
     Ok(Arc::new(config))
 }
 

@@ -77,6 +77,10 @@ pub struct Config {
     pub record: bool,
     /// Send apns-unique-id (as the sandbox does).
     pub unique_id: bool,
+    /// On the first connection, once this many answers have been written, send GOAWAY
+    /// (NO_ERROR, last stream = the last one answered, `{"reason":…}`) and close: a graceful
+    /// GOAWAY that hits no request in flight when the client sends one at a time.
+    pub goaway_when_idle: Option<(usize, String)>,
 }
 
 impl Default for Config {
@@ -92,6 +96,7 @@ impl Default for Config {
             default: Behaviour::Ok,
             record: true,
             unique_id: true,
+            goaway_when_idle: None,
         }
     }
 }
@@ -389,7 +394,7 @@ pub async fn start(
                 let Ok(tls) = acceptor.accept(tcp).await else {
                     return;
                 };
-                state.stats.connections.fetch_add(1, Ordering::SeqCst);
+                let before = state.stats.connections.fetch_add(1, Ordering::SeqCst);
                 let inject: Arc<Mutex<Option<Vec<u8>>>> = Arc::new(Mutex::new(None));
                 let io = hyper_util::rt::TokioIo::new(Injector {
                     inner: tls,
@@ -398,6 +403,13 @@ pub async fn start(
                     header: Vec::new(),
                     remaining: 0,
                     dead: false,
+                    when_idle: state
+                        .config
+                        .goaway_when_idle
+                        .clone()
+                        .filter(|_| before == 0),
+                    answered: 0,
+                    last_stream: 0,
                 });
                 let svc = hyper::service::service_fn(move |req| {
                     let state = state.clone();
@@ -442,6 +454,11 @@ fn reply(status: u16, reason: Option<&str>, apns_id: &str, unique: Option<String
 }
 
 fn goaway_frame(reason: &str) -> Vec<u8> {
+    goaway_frame_after(0, reason)
+}
+
+/// GOAWAY (NO_ERROR) saying streams up to `last` were processed, with `{"reason":…}`.
+fn goaway_frame_after(last: u32, reason: &str) -> Vec<u8> {
     let debug = format!(r#"{{"reason":"{reason}"}}"#);
     let len = 8 + debug.len();
     let mut f = vec![
@@ -455,7 +472,7 @@ fn goaway_frame(reason: &str) -> Vec<u8> {
         0,
         0,
     ];
-    f.extend([0, 0, 0, 0]); // last stream id 0: nothing was processed
+    f.extend(last.to_be_bytes()); // last stream processed (0: none)
     f.extend([0, 0, 0, 0]); // NO_ERROR
     f.extend(debug.as_bytes());
     f
@@ -778,6 +795,11 @@ struct Injector<S> {
     header: Vec<u8>,
     remaining: usize,
     dead: bool,
+    /// Graceful GOAWAY once this many answers are out (see `Config::goaway_when_idle`).
+    when_idle: Option<(usize, String)>,
+    /// Streams the server has ended (HEADERS or DATA with END_STREAM).
+    answered: usize,
+    last_stream: u32,
 }
 
 impl<S> Injector<S> {
@@ -793,9 +815,15 @@ impl<S> Injector<S> {
                 self.header.extend_from_slice(&data[..n]);
                 data = &data[n..];
                 if self.header.len() == 9 {
-                    self.remaining = ((self.header[0] as usize) << 16)
-                        | ((self.header[1] as usize) << 8)
-                        | self.header[2] as usize;
+                    let h = &self.header;
+                    self.remaining =
+                        ((h[0] as usize) << 16) | ((h[1] as usize) << 8) | h[2] as usize;
+                    // DATA or HEADERS with END_STREAM: an answer is complete.
+                    if h[3] <= 1 && h[4] & 1 == 1 {
+                        self.answered += 1;
+                        self.last_stream =
+                            u32::from_be_bytes([h[5], h[6], h[7], h[8]]) & 0x7fff_ffff;
+                    }
                     self.header.clear();
                 }
             }
@@ -854,6 +882,16 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Injector<S> {
         match Pin::new(&mut this.inner).poll_write(cx, buf) {
             Poll::Ready(Ok(n)) => {
                 this.track(&buf[..n]);
+                if this.at_boundary()
+                    && this
+                        .when_idle
+                        .as_ref()
+                        .is_some_and(|(n, _)| this.answered >= *n)
+                    && let Some((_, reason)) = this.when_idle.take()
+                {
+                    // Written on the next flush, right after the answers.
+                    this.pending = goaway_frame_after(this.last_stream, &reason);
+                }
                 Poll::Ready(Ok(n))
             }
             other => other,
@@ -861,10 +899,29 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Injector<S> {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        if self.dead {
+        let this = &mut *self;
+        if this.dead {
             return Poll::Ready(Ok(()));
         }
-        Pin::new(&mut self.inner).poll_flush(cx)
+        if !this.pending.is_empty() {
+            if let Poll::Ready(Err(e)) = Pin::new(&mut this.inner).poll_flush(cx) {
+                return Poll::Ready(Err(e));
+            }
+            while !this.pending.is_empty() {
+                match Pin::new(&mut this.inner).poll_write(cx, &this.pending) {
+                    Poll::Ready(Ok(n)) => {
+                        this.pending.drain(..n);
+                    }
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            let _ = Pin::new(&mut this.inner).poll_flush(cx);
+            let _ = Pin::new(&mut this.inner).poll_shutdown(cx);
+            this.dead = true;
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut this.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {

@@ -1,0 +1,3 @@
+//! Networking pieces shared by commands that talk to servers (`push`, `signal`).
+
+pub mod tls;
