@@ -837,6 +837,8 @@ fn watch_legacy_scenario_over_syslog_relay_and_ctrl_c() {
     w.wait_for("termination reported by launchd (0, 0, 0)");
     // The watchdog kill's crash report, fetched from the phone.
     w.wait_for("\"family\":\"crash-report\"");
+    // The jetsam kill's entry in the system-wide JetsamEvent report.
+    w.wait_for("per-process-limit (412 MiB)");
     w.signal("-INT");
     let (lines, err, code) = w.finish();
     assert_eq!(code, Some(130), "{err}");
@@ -844,9 +846,9 @@ fn watch_legacy_scenario_over_syslog_relay_and_ctrl_c() {
     assert!(p.summary.formats.get("syslog").copied().unwrap_or(0) > 0);
     let app = &p.summary.apps[0];
     assert_eq!(app.app, "com.example.legacyphone");
-    assert_eq!(app.launches.total, 3);
-    assert_eq!(app.launches.background, 3);
-    assert_eq!(app.launches.by_reason.get("relaunch"), Some(&2));
+    assert_eq!(app.launches.total, 4);
+    assert_eq!(app.launches.background, 4);
+    assert_eq!(app.launches.by_reason.get("relaunch"), Some(&3));
     assert_eq!(app.keepalive.runs, 2);
     assert_eq!(app.keepalive.interval_s.mean, Some(600.0));
     assert_eq!(app.keepalive.late, 0);
@@ -858,7 +860,7 @@ fn watch_legacy_scenario_over_syslog_relay_and_ctrl_c() {
         "{handler:?}"
     );
     assert_eq!(app.events.get("socket-wake"), Some(&3));
-    assert_eq!(app.exits.len(), 3);
+    assert_eq!(app.exits.len(), 4);
     assert_eq!(app.exits[0].status, Some(1));
     assert_eq!(app.exits[0].relaunch_expected, Some(true));
     // exit(1) leaves no crash report; the watchdog kill (SIGKILL) does.
@@ -900,8 +902,35 @@ fn watch_legacy_scenario_over_syslog_relay_and_ctrl_c() {
         "{after:?}"
     );
     assert_eq!(app.exits[0].relaunched_into.as_deref(), Some("background"));
-    assert_eq!(app.exits[2].status, Some(0));
-    assert_eq!(app.exits[2].relaunch_expected, Some(false));
+    // The jetsam kill (pid 561): its report is the system-wide JetsamEvent (bug_type 298).
+    let jet = &app.exits[2];
+    assert_eq!(jet.signal, Some(9));
+    assert_eq!(jet.relaunched_into.as_deref(), Some("background"));
+    let c = jet.crash.as_ref().unwrap_or_else(|| panic!("{jet:?}"));
+    assert_eq!(c.bug_type.as_deref(), Some("298"));
+    assert_eq!(c.pid, Some(561));
+    assert!(
+        c.termination_reason
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("jetsam: per-process-limit (412 MiB)"),
+        "{c:?}"
+    );
+    assert!(c.file.as_deref().unwrap_or("").starts_with("JetsamEvent-"));
+    assert_eq!(app.checks.get("jetsam"), Some(&1));
+    let reports: Vec<_> = p
+        .events
+        .iter()
+        .filter(|e| e.family == "crash-report")
+        .collect();
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    assert!(
+        reports[1].summary.contains("jetsam: per-process-limit (412 MiB)"),
+        "{}",
+        reports[1].summary
+    );
+    assert_eq!(app.exits[3].status, Some(0));
+    assert_eq!(app.exits[3].relaunch_expected, Some(false));
     assert!(app.wakes.count >= 5, "{:?}", app.wakes);
     assert_eq!(app.wakes.over_budget, 1);
 }

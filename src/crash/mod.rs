@@ -12,6 +12,9 @@
 use serde::Serialize;
 use serde_json::Value;
 
+mod jetsam;
+pub use jetsam::{is_jetsam_name, parse_jetsam, reason_meaning};
+
 /// The largest report [`parse`] reads (real ones are well under 2 MiB).
 pub const MAX_REPORT: usize = 16 * 1024 * 1024;
 /// The longest the header line of an `.ips` may be.

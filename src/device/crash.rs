@@ -267,6 +267,10 @@ pub struct CrashQuery {
     pub since: Option<f64>,
     /// Reports already found (file names): not again.
     pub skip: Vec<String>,
+    /// The death was a jetsam kill: the system-wide `JetsamEvent-….ips` reports written at or
+    /// after it are looked at first, and one is taken only when it lists the process (pid, else
+    /// name) with a kill reason.
+    pub jetsam: bool,
 }
 
 /// A report found for a [`CrashQuery`].
@@ -315,10 +319,15 @@ pub async fn find_crash(dev: &Device, q: &CrashQuery) -> Result<Option<FoundRepo
     }
     let mut dir = dev.crash_reports().await?;
     let names = dir.list("/").await?;
+    if q.jetsam
+        && let Some(found) = find_jetsam(&mut dir, &names, q).await?
+    {
+        return Ok(Some(found));
+    }
     let mut by_name: Vec<String> = names
         .iter()
         .filter(|n| q.processes.iter().any(|p| crash::name_matches(n, p)))
-        .filter(|n| !q.skip.contains(n))
+        .filter(|n| !q.skip.contains(n) && !crash::is_jetsam_name(n))
         .take(MAX_STATS)
         .cloned()
         .collect();
@@ -358,6 +367,58 @@ pub async fn find_crash(dev: &Device, q: &CrashQuery) -> Result<Option<FoundRepo
             continue;
         }
         if q.accepts(f.mtime, &report) {
+            return Ok(Some(FoundReport {
+                name,
+                mtime: f.mtime,
+                report,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// The newest `JetsamEvent-….ips` written at or after the death that lists the process with a
+/// kill reason.
+async fn find_jetsam(
+    dir: &mut CrashReports,
+    names: &[String],
+    q: &CrashQuery,
+) -> Result<Option<FoundReport>, DeviceError> {
+    if q.pid.is_none() && q.processes.is_empty() {
+        return Ok(None);
+    }
+    let mut dated: Vec<(Option<String>, &String)> = names
+        .iter()
+        .filter(|n| crash::is_jetsam_name(n) && !q.skip.contains(n))
+        .map(|n| (crash::name_date(n), n))
+        .collect();
+    dated.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut candidates = Vec::new();
+    for (_, n) in dated.into_iter().take(FALLBACK_STATS) {
+        let f = dir.info(&format!("/{n}")).await?;
+        if !f.is_dir {
+            candidates.push((n.clone(), f));
+        }
+    }
+    candidates.sort_by(|a, b| b.1.mtime.total_cmp(&a.1.mtime));
+    for (name, f) in candidates.into_iter().take(MAX_PULLS) {
+        if q.since.is_some_and(|s| f.mtime < s - SINCE_SLACK) {
+            break;
+        }
+        let bytes = dir.read(&f.path, crash::MAX_REPORT).await?;
+        let Ok(Some(report)) = crash::parse_jetsam(&bytes, Some(&name), &q.processes, q.pid)
+        else {
+            continue;
+        };
+        // With a pid, the entry's name must still be the app's (pids are reused).
+        let named = match &report.process {
+            Some(p) if q.pid.is_some() && !q.processes.is_empty() => q.processes.iter().any(|w| {
+                w.eq_ignore_ascii_case(p)
+                    || (p.len() >= 15 && w.to_ascii_lowercase().starts_with(&p.to_ascii_lowercase()))
+            }),
+            _ => true,
+        };
+        if named {
             return Ok(Some(FoundReport {
                 name,
                 mtime: f.mtime,

@@ -64,6 +64,7 @@ impl Fetcher {
                     pid: death.pid,
                     since: death.unix,
                     skip: Vec::new(),
+                    jetsam: death.kind == "jetsam",
                 };
                 if let Some(last) = death.app.rsplit('.').next()
                     && !q.processes.iter().any(|p| p.eq_ignore_ascii_case(last))
