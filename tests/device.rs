@@ -1264,6 +1264,97 @@ fn crash_report_library_lists_reads_and_finds_the_report() {
 }
 
 #[test]
+fn find_crash_takes_a_jetsam_event_only_when_it_lists_the_process_with_a_reason() {
+    use voipctl::device::crash::{CrashQuery, find_crash};
+    // Two system-wide reports: A lists ExampleCall alive (no reason) and OtherApp killed; B lists
+    // LegacyPhone killed (per-process-limit, 6400 pages of 16 KiB).
+    let f = crash_phone(
+        r#"
+[[device.crash]]
+at = "0s"
+process = "JetsamEvent"
+name = "JetsamEvent-2025-11-25-100000.ips"
+content = '''
+{"bug_type":"298","timestamp":"2025-11-25 10:00:00.00 +0000","os_version":"iPhone OS 17.5.1 (21F90)","incident_id":"A"}
+{"date":"2025-11-25 10:00:00.10 +0000","largestProcess":"ExampleCall","pageSize":16384,"processes":[
+{"name":"ExampleCall","pid":601,"rpages":9000,"states":["frontmost"]},
+{"name":"OtherApp","pid":700,"rpages":640,"states":["suspended"],"reason":"highwater"}]}
+'''
+[[device.crash]]
+at = "0s"
+process = "JetsamEvent"
+name = "JetsamEvent-2025-11-25-100100.ips"
+content = '''
+{"bug_type":"298","timestamp":"2025-11-25 10:01:00.00 +0000","os_version":"iPhone OS 17.5.1 (21F90)","incident_id":"B"}
+{"date":"2025-11-25 10:01:00.10 +0000","largestProcess":"LegacyPhone","pageSize":16384,"processes":[
+{"name":"LegacyPhone","pid":412,"rpages":6400,"states":["suspended"],"reason":"per-process-limit"}]}
+'''
+"#,
+    );
+    bounded(&f, async {
+        let dev = device::select(&selector(&f)).await.unwrap();
+        let jetsam = |p: &str, pid: u32| CrashQuery {
+            processes: vec![p.into()],
+            pid: Some(pid),
+            jetsam: true,
+            ..CrashQuery::default()
+        };
+        // A jetsam death: the JetsamEvent entry, before the process's own (older) crash report.
+        let found = find_crash(&dev, &jetsam("LegacyPhone", 412))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.name, "JetsamEvent-2025-11-25-100100.ips");
+        assert_eq!(found.report.bug_type.as_deref(), Some("298"));
+        assert_eq!(found.report.pid, Some(412));
+        assert!(
+            found
+                .report
+                .termination_reason
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("jetsam: per-process-limit (100 MiB)"),
+            "{:?}",
+            found.report
+        );
+        // Listed without a reason (alive): not its report; its own .ips is.
+        let found = find_crash(&dev, &jetsam("ExampleCall", 601))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(found.name.starts_with("ExampleCall-"), "{}", found.name);
+        // The pid is there but under another name (reused): not it.
+        assert!(
+            find_crash(&dev, &jetsam("OtherName", 412))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // By name alone; and not when the report is older than the death.
+        let q = CrashQuery {
+            processes: vec!["OtherApp".into()],
+            jetsam: true,
+            ..CrashQuery::default()
+        };
+        let found = find_crash(&dev, &q).await.unwrap().unwrap();
+        assert_eq!(found.report.pid, Some(700));
+        let q = CrashQuery {
+            since: Some(found.mtime + 3600.0),
+            ..q
+        };
+        assert!(find_crash(&dev, &q).await.unwrap().is_none());
+        // Not a jetsam death: JetsamEvent files are not looked at.
+        let q = CrashQuery {
+            processes: vec!["LegacyPhone".into()],
+            pid: Some(412),
+            ..CrashQuery::default()
+        };
+        let found = find_crash(&dev, &q).await.unwrap().unwrap();
+        assert_eq!(found.report.signal.as_deref(), Some("SIGSEGV"));
+    });
+}
+
+#[test]
 fn idevicecrashreport_copies_the_simulated_reports() {
     if !tool("idevicecrashreport") {
         return;
