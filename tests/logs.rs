@@ -925,7 +925,9 @@ fn watch_legacy_scenario_over_syslog_relay_and_ctrl_c() {
         .collect();
     assert_eq!(reports.len(), 2, "{reports:?}");
     assert!(
-        reports[1].summary.contains("jetsam: per-process-limit (412 MiB)"),
+        reports[1]
+            .summary
+            .contains("jetsam: per-process-limit (412 MiB)"),
         "{}",
         reports[1].summary
     );

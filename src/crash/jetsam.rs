@@ -147,9 +147,7 @@ pub fn parse_jetsam(
             Some(p) => entry_pid(e) == Some(p),
             None => {
                 let n = e.get("name").and_then(Value::as_str).unwrap_or("");
-                !n.is_empty()
-                    && names.iter().any(|w| name_is(n, w))
-                    && e.get("reason").is_some()
+                !n.is_empty() && names.iter().any(|w| name_is(n, w)) && e.get("reason").is_some()
             }
         });
     let Some(e) = entry else {
@@ -282,21 +280,19 @@ mod tests {
             parse_jetsam(EVENT.as_bytes(), None, &[], Some(999)).unwrap(),
             None
         );
-        assert_eq!(parse_jetsam(EVENT.as_bytes(), None, &[], None).unwrap(), None);
+        assert_eq!(
+            parse_jetsam(EVENT.as_bytes(), None, &[], None).unwrap(),
+            None
+        );
     }
 
     #[test]
     fn old_forms_and_page_sizes() {
         // No header line (iOS 10/11 re-saved), 4 KiB pages in memoryStatus, a cut name.
         let body = r#"{"bug_type":"298","memoryStatus":{"pageSize":4096},"processes":[{"name":"VeryLongAppNameX","pid":77,"rpages":2560,"reason":"vm-pageshortage","states":["frontmost","resume"]}]}"#;
-        let r = parse_jetsam(
-            body.as_bytes(),
-            None,
-            &["VeryLongAppNameXYZ".into()],
-            None,
-        )
-        .unwrap()
-        .unwrap();
+        let r = parse_jetsam(body.as_bytes(), None, &["VeryLongAppNameXYZ".into()], None)
+            .unwrap()
+            .unwrap();
         assert_eq!(
             r.termination_reason.as_deref(),
             Some("jetsam: vm-pageshortage (10 MiB), state frontmost/resume")
@@ -307,7 +303,10 @@ mod tests {
         let r = parse_jetsam(body.as_bytes(), None, &[], Some(1))
             .unwrap()
             .unwrap();
-        assert_eq!(r.termination_reason.as_deref(), Some("jetsam: highwater (1 MiB)"));
+        assert_eq!(
+            r.termination_reason.as_deref(),
+            Some("jetsam: highwater (1 MiB)")
+        );
     }
 
     #[test]
