@@ -63,15 +63,9 @@ fn name_is(entry: &str, want: &str) -> bool {
 }
 
 /// The header and body objects of a JetsamEvent report, or `NotACrashReport`.
-fn split(
-    bytes: &[u8],
-) -> Result<
-    (
-        Option<serde_json::Map<String, Value>>,
-        serde_json::Map<String, Value>,
-    ),
-    CrashError,
-> {
+type Object = serde_json::Map<String, Value>;
+
+fn split(bytes: &[u8]) -> Result<(Option<Object>, Object), CrashError> {
     if bytes.len() > MAX_REPORT {
         return Err(CrashError::TooLarge(bytes.len()));
     }
