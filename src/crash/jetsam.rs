@@ -62,9 +62,10 @@ fn name_is(entry: &str, want: &str) -> bool {
             .is_some_and(|p| p.eq_ignore_ascii_case(entry))
 }
 
-/// The header and body objects of a JetsamEvent report, or `NotACrashReport`.
+/// A JSON object.
 type Object = serde_json::Map<String, Value>;
 
+/// The header and body objects of a JetsamEvent report, or `NotACrashReport`.
 fn split(bytes: &[u8]) -> Result<(Option<Object>, Object), CrashError> {
     if bytes.len() > MAX_REPORT {
         return Err(CrashError::TooLarge(bytes.len()));
