@@ -5,7 +5,7 @@
 use super::cert::ClientIdentity;
 use super::jwt::TokenSigner;
 use super::reason::{ErrorBody, goaway_reason, parse_error_body};
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
 use rustls::pki_types::CertificateDer;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -67,41 +67,31 @@ pub struct Http {
     connects: Arc<AtomicUsize>,
 }
 
-/// Counts the connections reqwest opens. More than one means an earlier one was closed — by a
-/// GOAWAY, a reset or an idle close — even when no request was in flight to see it (reqwest
-/// keeps a GOAWAY that hits no request, and its reason, to itself).
-#[derive(Clone)]
-struct CountConnects(Arc<AtomicUsize>);
+/// Counts the connections reqwest opens, as TLS handshakes. More than one means an earlier one
+/// was closed — by a GOAWAY, a reset or an idle close — even when no request was in flight to see
+/// it (reqwest keeps a GOAWAY that hits no request, and its reason, to itself).
+///
+/// It hooks rustls' key-log callback, which rustls calls once per secret of every handshake
+/// (resumed ones included) and which costs nothing per request, unlike a layer on reqwest's
+/// connector (that one is cloned and dropped with every request). It never asks for a secret
+/// (`will_log` is false), and the TLS 1.2 path, which hands one over regardless, drops it unread.
+#[derive(Debug)]
+struct HandshakeCounter(Arc<AtomicUsize>);
 
-impl<S> tower_layer::Layer<S> for CountConnects {
-    type Service = Counted<S>;
-    fn layer(&self, inner: S) -> Counted<S> {
-        Counted {
-            inner,
-            n: self.0.clone(),
+impl rustls::KeyLog for HandshakeCounter {
+    fn will_log(&self, label: &str) -> bool {
+        // TLS 1.3: asked once per label per handshake; this label once per handshake.
+        if label == "CLIENT_HANDSHAKE_TRAFFIC_SECRET" {
+            self.0.fetch_add(1, Ordering::Relaxed);
         }
+        false
     }
-}
 
-#[derive(Clone)]
-struct Counted<S> {
-    inner: S,
-    n: Arc<AtomicUsize>,
-}
-
-impl<S: tower_service::Service<R>, R> tower_service::Service<R> for Counted<S> {
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = S::Future;
-    fn poll_ready(
-        &mut self,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), S::Error>> {
-        self.inner.poll_ready(cx)
-    }
-    fn call(&mut self, req: R) -> S::Future {
-        self.n.fetch_add(1, Ordering::Relaxed);
-        self.inner.call(req)
+    fn log(&self, label: &str, _client_random: &[u8], _secret: &[u8]) {
+        // TLS 1.2 logs its master secret once per handshake without asking `will_log`.
+        if label == "CLIENT_RANDOM" {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -113,15 +103,15 @@ pub fn build_http(
 ) -> Result<Http, ClientError> {
     let connects = Arc::new(AtomicUsize::new(0));
     // APNs speaks HTTP/2 only: offer nothing else in ALPN.
-    let tls = crate::net::tls::client_config(
+    let mut tls = crate::net::tls::client_config(
         ca,
         identity.map(|id| (id.chain.clone(), id.key.clone_key())),
         &[b"h2"],
     )
     .map_err(|e| ClientError::Tls(e.to_string()))?;
+    tls.key_log = Arc::new(HandshakeCounter(connects.clone()));
     let client = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
-        .connector_layer(CountConnects(connects.clone()))
         .pool_max_idle_per_host(1)
         .pool_idle_timeout(None)
         .connect_timeout(Duration::from_secs(15))
@@ -148,9 +138,9 @@ pub struct Apns {
     headers: HeaderMap,
     payload: bytes::Bytes,
     timeout: Duration,
-    /// The `authorization` value built from the signer's current token, rebuilt only when the
-    /// token changes: every request shares its bytes.
-    bearer: std::sync::Mutex<Option<(Arc<str>, HeaderValue)>>,
+    /// The headers of every request with the `authorization` value of the signer's current
+    /// token, rebuilt only when the token changes: every request shares its bytes.
+    bearer: std::sync::Mutex<Option<(Arc<str>, HeaderMap)>>,
 }
 
 impl std::fmt::Debug for Apns {
@@ -233,6 +223,16 @@ impl Apns {
             return Err(ClientError::Url(base));
         }
         let prefix = url.path().trim_end_matches('/').to_string();
+        // Complete from the start, so that nothing below us adds to each request's copy (and
+        // grows it): hyper's `content-length` and reqwest's default `accept: */*`, which was
+        // sent before as well.
+        let mut headers = headers;
+        headers
+            .entry(CONTENT_LENGTH)
+            .or_insert_with(|| HeaderValue::from(payload.len()));
+        headers
+            .entry(ACCEPT)
+            .or_insert_with(|| HeaderValue::from_static("*/*"));
         Ok(Apns {
             http: http.client,
             connects: http.connects,
@@ -265,40 +265,41 @@ impl Apns {
         }
     }
 
-    /// The `authorization` header value for the signer's current token.
-    fn bearer_value(&self, signer: &TokenSigner) -> Result<HeaderValue, String> {
+    /// The headers of one request: the constant ones, and with token auth the `authorization`
+    /// value of the signer's current token.
+    fn request_headers(&self) -> Result<HeaderMap, String> {
+        let Auth::Token(signer) = &self.auth else {
+            return Ok(self.headers.clone());
+        };
         let bearer = signer.bearer().map_err(|e| e.to_string())?;
         let mut cache = self
             .bearer
             .lock()
             .map_err(|_| "could not build the authorization header".to_string())?;
-        if let Some((b, v)) = cache.as_ref()
+        if let Some((b, h)) = cache.as_ref()
             && Arc::ptr_eq(b, &bearer)
         {
-            return Ok(v.clone());
+            return Ok(h.clone());
         }
         // Not marked sensitive: the same token goes with every request of the connection, and
         // HPACK then sends it once and refers to it afterwards (as a2, pushy and the Go apns2
         // clients do) instead of re-encoding ~200 bytes per push. It never reaches any output.
         let v = HeaderValue::from_maybe_shared(bytes::Bytes::copy_from_slice(bearer.as_bytes()))
             .map_err(|_| "could not build the authorization header".to_string())?;
-        *cache = Some((bearer, v.clone()));
-        Ok(v)
+        let mut h = self.headers.clone();
+        h.insert(AUTHORIZATION, v);
+        *cache = Some((bearer, h.clone()));
+        Ok(h)
     }
 
     /// Send one push.
     pub async fn send(&self, token: &str) -> Reply {
         let mut url = self.url.clone();
         url.set_path(&format!("{}/3/device/{token}", self.prefix));
-        let mut headers = self.headers.clone();
-        if let Auth::Token(signer) = &self.auth {
-            match self.bearer_value(signer) {
-                Ok(v) => {
-                    headers.insert(AUTHORIZATION, v);
-                }
-                Err(e) => return other(&e),
-            }
-        }
+        let headers = match self.request_headers() {
+            Ok(h) => h,
+            Err(e) => return other(&e),
+        };
         let mut req = reqwest::Request::new(reqwest::Method::POST, url);
         *req.headers_mut() = headers;
         *req.version_mut() = reqwest::Version::HTTP_2;
@@ -404,5 +405,31 @@ pub fn classify(e: &reqwest::Error) -> Transport {
         kind,
         message: message.chars().take(400).collect(),
         goaway,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::KeyLog;
+
+    #[test]
+    fn handshakes_are_counted_once_each_and_no_secret_is_asked_for() {
+        let n = Arc::new(AtomicUsize::new(0));
+        let counter = HandshakeCounter(n.clone());
+        // TLS 1.3: rustls asks for each secret of the handshake; none is wanted.
+        for label in [
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "CLIENT_TRAFFIC_SECRET_0",
+            "SERVER_TRAFFIC_SECRET_0",
+            "EXPORTER_SECRET",
+        ] {
+            assert!(!counter.will_log(label));
+        }
+        assert_eq!(n.load(Ordering::Relaxed), 1);
+        // TLS 1.2 hands over its master secret without asking: counted, dropped.
+        counter.log("CLIENT_RANDOM", &[0; 32], &[0; 48]);
+        assert_eq!(n.load(Ordering::Relaxed), 2);
     }
 }
