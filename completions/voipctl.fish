@@ -122,7 +122,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l ca-cert -d 'Tru
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l key -d 'Token auth: the .p8 key from Certificates, Identifiers & Profiles → Keys' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l key-id -d 'Token auth: the key\'s 10-character key ID' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l team-id -d 'Token auth: your 10-character team ID' -r
-complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l token-refresh -d 'Token auth: renew the token after this many minutes (20-60)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l token-refresh -d 'Token auth: renew the token after this long, 20 to 60 minutes (`40m`, `1h`; a plain number is seconds)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l p12 -d 'Certificate auth: a .p12 exported from Keychain Access (legacy ciphers and empty passwords work)' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l password-env -d 'Certificate auth: environment variable that holds the .p12 password' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l cert -d 'Certificate auth: PEM certificate (chain); the key may be in the same file' -r -F
@@ -147,8 +147,8 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l payload -d 'JSO
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l payload-file -d 'Read the JSON payload from FILE (`-` for stdin)' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l concurrency -d 'Pushes in flight at once, as streams of one HTTP/2 connection (the server\'s limit applies too)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l retries -d 'Retries per push on 429, 5xx, GOAWAY and resets (never on permanent reasons)' -r
-complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l timeout -d 'Seconds to wait for each answer' -r
-complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l backoff-ms -d 'First retry delay in milliseconds (doubles each retry)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l timeout -d 'Time to wait for each answer, at most 10m (seconds, or `500ms`, `2m`…)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l backoff -d 'First retry delay, doubling each retry (seconds, or `250ms`…)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'"

@@ -161,8 +161,8 @@ impl Fx {
             KEY_ID.into(),
             "--team-id".into(),
             TEAM_ID.into(),
-            "--backoff-ms".into(),
-            "5".into(),
+            "--backoff".into(),
+            "5ms".into(),
         ];
         v.extend(extra.iter().map(|s| s.to_string()));
         v
@@ -495,6 +495,43 @@ async fn slow_replies_within_the_timeout_succeed_and_beyond_it_are_network_failu
         "{p:?}"
     );
     assert!(r.stderr.starts_with("error:"), "{}", r.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn durations_take_units_and_bad_ones_are_usage_errors() {
+    let fx = token_fixture(Config::default()).await;
+    // Accepted: parsing gets past clap to the token check (exit 3), so nothing is sent.
+    for extra in [
+        ["--timeout", "500ms"],
+        ["--timeout", "30"],
+        ["--timeout", "1m30s"],
+        ["--token-refresh", "40m"],
+        ["--token-refresh", "1h"],
+    ] {
+        let mut args = extra.to_vec();
+        args.extend(["--bundle", BUNDLE, "not-a-token"]);
+        let r = voipctl(fx.token_args(&args)).await;
+        assert_eq!(r.code, Some(3), "{extra:?}: {}", r.stderr);
+        assert!(r.stderr.contains("argument:1"), "{extra:?}: {}", r.stderr);
+    }
+    let token = tok(1);
+    // Refused by the parser: exit 2, the option and the reason named on stderr, nothing on stdout.
+    for (extra, needle) in [
+        (["--timeout", "0"], "longer than zero"),
+        (["--timeout", "abc"], "not a duration"),
+        (["--timeout", "30x"], "unknown unit"),
+        (["--timeout", "11m"], "longer than 10m"),
+        (["--token-refresh", "40"], "20 to 60 minutes"),
+    ] {
+        let mut args = extra.to_vec();
+        args.extend(["--bundle", BUNDLE, &token]);
+        let r = voipctl(fx.token_args(&args)).await;
+        assert_eq!(r.code, Some(2), "{extra:?}: {}", r.stderr);
+        assert!(r.stderr.contains(extra[0]), "{extra:?}: {}", r.stderr);
+        assert!(r.stderr.contains(needle), "{extra:?}: {}", r.stderr);
+        assert!(r.stdout.is_empty(), "{extra:?}: {}", r.stdout);
+    }
+    assert_eq!(fx.server.stats.requests.load(Ordering::SeqCst), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -55,14 +55,16 @@ pub struct PushArgs {
         help_heading = "Token auth"
     )]
     pub team_id: Option<String>,
-    /// Token auth: renew the token after this many minutes (20-60).
+    /// Token auth: renew the token after this long, 20 to 60 minutes (`40m`, `1h`; a plain
+    /// number is seconds).
     #[arg(
         long,
-        value_name = "MIN",
-        default_value_t = 40,
+        value_name = "DURATION",
+        default_value = "40m",
+        value_parser = parse_token_refresh,
         help_heading = "Token auth"
     )]
-    pub token_refresh: u64,
+    pub token_refresh: Duration,
 
     /// Certificate auth: a .p12 exported from Keychain Access (legacy ciphers and empty passwords work).
     #[arg(long, value_name = "P12", conflicts_with_all = ["key", "cert"], help_heading = "Certificate auth")]
@@ -147,12 +149,12 @@ pub struct PushArgs {
     /// Retries per push on 429, 5xx, GOAWAY and resets (never on permanent reasons).
     #[arg(long, value_name = "N", default_value_t = 3, help_heading = "Sending")]
     pub retries: u32,
-    /// Seconds to wait for each answer.
-    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600), help_heading = "Sending")]
-    pub timeout: u64,
-    /// First retry delay in milliseconds (doubles each retry).
-    #[arg(long, value_name = "MS", default_value_t = 250, hide = true)]
-    pub backoff_ms: u64,
+    /// Time to wait for each answer, at most 10m (seconds, or `500ms`, `2m`…).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout, help_heading = "Sending")]
+    pub timeout: Duration,
+    /// First retry delay, doubling each retry (seconds, or `250ms`…).
+    #[arg(long, value_name = "DURATION", default_value = "250ms", value_parser = crate::duration::arg, hide = true)]
+    pub backoff: Duration,
 }
 
 /// `--env` values.
@@ -195,6 +197,30 @@ fn parse_port(s: &str) -> Result<u16, String> {
     }
 }
 
+/// The longest `--timeout`.
+const MAX_TIMEOUT: Duration = Duration::from_secs(600);
+
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let d = crate::duration::positive_arg(s)?;
+    if d > MAX_TIMEOUT {
+        return Err(format!("{:?} is longer than 10m (600 s)", s.trim()));
+    }
+    Ok(d)
+}
+
+fn parse_token_refresh(s: &str) -> Result<Duration, String> {
+    let d = crate::duration::arg(s)?;
+    let window = Duration::from_secs(crate::push::jwt::MIN_REFRESH_SECS)
+        ..=Duration::from_secs(crate::push::jwt::MAX_REFRESH_SECS);
+    if !window.contains(&d) {
+        return Err(format!(
+            "{:?} is not 20 to 60 minutes, the renewal window APNs accepts (e.g. `40m`; a plain number is seconds)",
+            s.trim()
+        ));
+    }
+    Ok(d)
+}
+
 /// A path argument, with `-` meaning stdin.
 fn source(p: PathBuf) -> Source {
     if p.as_os_str() == "-" {
@@ -226,7 +252,7 @@ impl PushArgs {
                 key,
                 key_id: self.key_id.unwrap_or_default(),
                 team_id: self.team_id.unwrap_or_default(),
-                refresh_secs: self.token_refresh.saturating_mul(60),
+                refresh_secs: self.token_refresh.as_secs(),
             }
         } else if let Some(path) = self.p12 {
             AuthOptions::P12 {
@@ -284,9 +310,104 @@ impl PushArgs {
             concurrency: self.concurrency as usize,
             retry: RetryPolicy {
                 retries: self.retries.min(20),
-                base: Duration::from_millis(self.backoff_ms.clamp(1, 60_000)),
+                base: self
+                    .backoff
+                    .clamp(Duration::from_millis(1), Duration::from_secs(60)),
             },
-            timeout: Duration::from_secs(self.timeout),
+            timeout: self.timeout,
         })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn parse(extra: &[&str]) -> Result<Options, String> {
+        let mut args = vec![
+            "voipctl",
+            "push",
+            "--key",
+            "k.p8",
+            "--key-id",
+            "A",
+            "--team-id",
+            "B",
+        ];
+        args.extend_from_slice(extra);
+        let cli = Cli::try_parse_from(args).map_err(|e| e.to_string())?;
+        match cli.command {
+            Command::Push(a) => a.resolve().map_err(|e| e.to_string()),
+            _ => Err("not push".into()),
+        }
+    }
+
+    fn refresh_secs(o: &Options) -> u64 {
+        match o.auth {
+            AuthOptions::Token { refresh_secs, .. } => refresh_secs,
+            _ => 0,
+        }
+    }
+
+    #[test]
+    fn durations_take_units_and_plain_seconds() {
+        let d = parse(&[]).unwrap();
+        assert_eq!(d.timeout, Duration::from_secs(30));
+        assert_eq!(d.retry.base, Duration::from_millis(250));
+        assert_eq!(refresh_secs(&d), 40 * 60);
+
+        assert_eq!(
+            parse(&["--timeout", "500ms"]).unwrap().timeout,
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            parse(&["--timeout", "30"]).unwrap().timeout,
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            parse(&["--timeout", "1m30s"]).unwrap().timeout,
+            Duration::from_secs(90)
+        );
+        assert_eq!(
+            parse(&["--timeout", "10m"]).unwrap().timeout,
+            Duration::from_secs(600)
+        );
+        assert_eq!(
+            refresh_secs(&parse(&["--token-refresh", "1h"]).unwrap()),
+            3600
+        );
+        assert_eq!(
+            refresh_secs(&parse(&["--token-refresh", "20m"]).unwrap()),
+            1200
+        );
+        assert_eq!(
+            parse(&["--backoff", "5ms"]).unwrap().retry.base,
+            Duration::from_millis(5)
+        );
+        assert_eq!(
+            parse(&["--backoff", "0"]).unwrap().retry.base,
+            Duration::from_millis(1)
+        );
+    }
+
+    #[test]
+    fn bad_durations_are_explained() {
+        for (args, needle) in [
+            (&["--timeout", "0"][..], "longer than zero"),
+            (&["--timeout", "0ms"][..], "longer than zero"),
+            (&["--timeout", "abc"][..], "not a duration"),
+            (&["--timeout", "5 parsecs"][..], "unknown unit"),
+            (&["--timeout", "11m"][..], "longer than 10m"),
+            (&["--token-refresh", "40"][..], "20 to 60 minutes"),
+            (&["--token-refresh", "61m"][..], "20 to 60 minutes"),
+            (&["--token-refresh", "19m59s"][..], "20 to 60 minutes"),
+        ] {
+            let e = parse(args).unwrap_err();
+            assert!(e.contains(needle), "{args:?}: {e}");
+            assert!(e.contains(args[0]), "{args:?}: {e}");
+        }
     }
 }
