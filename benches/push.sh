@@ -4,7 +4,8 @@
 #   - voipctl (release build),
 #   - the `a2` crate 0.10 (benches/apns-bench, crates.io only),
 #   - Python `aioapns` 4.0 (PyPI),
-# reporting wall time, pushes/s and peak RSS of each (GNU time), R rounds each, median shown.
+# reporting wall time, pushes/s, CPU time and peak RSS of each (GNU time), R rounds each (the
+# order of the clients turns every round), medians shown.
 #
 # a2 and aioapns only talk to api.push.apple.com:443, so everything runs in a private network and
 # mount namespace (unshare) where that name resolves to 127.0.0.1 (a bind-mounted /etc/hosts):
@@ -56,31 +57,48 @@ run_one() { # name command...
   local spid=$!
   exec 3> "$OUT/server.fifo"
   until grep -q listening "$OUT/server.out" 2>/dev/null; do sleep 0.05; done
-  /usr/bin/time -f "%e %M" -o "$OUT/time-$name.txt" "$@" > "$OUT/out-$name.txt" 2> "$OUT/err-$name.txt" || {
+  /usr/bin/time -f "%e %M %U %S" -o "$OUT/time-$name.txt" "$@" > "$OUT/out-$name.txt" 2> "$OUT/err-$name.txt" || {
     echo "$name failed:"; tail -5 "$OUT/err-$name.txt"; }
   exec 3>&-
   wait "$spid" || true
-  read -r secs rss < <(tail -1 "$OUT/time-$name.txt")
-  echo "$name $secs $rss $(cat "$OUT/server-$name.err")" >> "$OUT/results.txt"
+  read -r secs rss user sys < <(tail -1 "$OUT/time-$name.txt")
+  cpu=$(echo "$user $sys" | awk '{printf "%.2f", $1 + $2}')
+  echo "$name $secs $rss $cpu $(cat "$OUT/server-$name.err")" >> "$OUT/results.txt"
 }
 
-: > "$OUT/results.txt"
-for round in $(seq 1 "$R"); do
+run_voipctl() {
   run_one voipctl "$BIN/voipctl" --json push --env production --ca-cert "$OUT/pki/ca.pem" \
     --key "$KEY" --key-id $KID --team-id $TEAM --bundle com.example.app \
     --payload '{"aps":{}}' --tokens-file "$OUT/tokens.txt"
   mv "$OUT/out-voipctl.txt" "$OUT/voipctl.jsonl"
-  run_one a2 "$BIN/a2-bench" "$KEY" $KID $TEAM $TOPIC "$N" 1000
+}
+run_a2() { run_one a2 "$BIN/a2-bench" "$KEY" $KID $TEAM $TOPIC "$N" 1000; }
+run_aioapns() {
   run_one aioapns python3 benches/aioapns_bench.py "$KEY" $KID $TEAM $TOPIC "$N" "$OUT/pki/ca.pem"
+}
+
+: > "$OUT/results.txt"
+# The order of the clients turns every round, so that none always runs first (or right after
+# aioapns' eight seconds of Python).
+for round in $(seq 1 "$R"); do
+  case $((round % 3)) in
+    1) run_voipctl; run_a2; run_aioapns ;;
+    2) run_a2; run_aioapns; run_voipctl ;;
+    0) run_aioapns; run_voipctl; run_a2 ;;
+  esac
 done
 
 echo
-echo "$N VoIP pushes to a local HTTP/2 TLS APNs look-alike, $R rounds (median wall time):"
-printf '%-8s %10s %12s %14s   %s\n' client "wall s" "pushes/s" "peak RSS MiB" "server counters (last round)"
+echo "$N VoIP pushes to a local HTTP/2 TLS APNs look-alike, $R rounds (medians; CPU = user + sys):"
+printf '%-8s %10s %12s %8s %14s   %s\n' client "wall s" "pushes/s" "CPU s" "peak RSS MiB" "server counters (median round)"
 for name in voipctl a2 aioapns; do
-  grep "^$name " "$OUT/results.txt" | sort -k2 -g | awk -v n="$N" -v name="$name" '
-    { s[NR]=$2; m[NR]=$3; $1=$2=$3=""; rest[NR]=$0 }
-    END { i=int((NR+1)/2);
-          printf "%-8s %10.3f %12.0f %14.1f  %s\n", name, s[i], n/s[i], m[i]/1024, rest[i] }'
+  grep "^$name " "$OUT/results.txt" | awk -v n="$N" -v name="$name" '
+    { s[NR]=$2; m[NR]=$3; c[NR]=$4; line[NR]=$0 }
+    function median(a, k,  i, j, t, b) { for (i = 1; i <= k; i++) b[i] = a[i];
+      for (i = 2; i <= k; i++) { t = b[i]; for (j = i - 1; j >= 1 && b[j] > t; j--) b[j+1] = b[j]; b[j+1] = t }
+      return b[int((k + 1) / 2)] }
+    END { w = median(s, NR); rest = "";
+          for (i = 1; i <= NR; i++) if (s[i] == w) { rest = line[i]; sub(/^[^ ]+ [^ ]+ [^ ]+ [^ ]+ /, "", rest); break }
+          printf "%-8s %10.3f %12.0f %8.2f %14.1f  %s\n", name, w, n/w, median(c, NR), median(m, NR)/1024, rest }'
 done
-echo "all rounds (client wall_s peak_rss_KiB server-counters): $OUT/results.txt"
+echo "every round (client wall_s peak_rss_KiB cpu_s server-counters): $OUT/results.txt"
