@@ -281,11 +281,14 @@ impl Apns {
         {
             return Ok(h.clone());
         }
-        // Not marked sensitive: the same token goes with every request of the connection, and
-        // HPACK then sends it once and refers to it afterwards (as a2, pushy and the Go apns2
-        // clients do) instead of re-encoding ~200 bytes per push. It never reaches any output.
-        let v = HeaderValue::from_maybe_shared(bytes::Bytes::copy_from_slice(bearer.as_bytes()))
-            .map_err(|_| "could not build the authorization header".to_string())?;
+        // Marked sensitive: HPACK sends it as "never indexed", so no intermediary keeps it in a
+        // compression table (RFC 7541 §7.1.3). That costs nothing: h2 never puts an
+        // `authorization` value in its dynamic table anyway (it follows nghttp2 there), so the
+        // token is encoded in every request's header block either way.
+        let mut v =
+            HeaderValue::from_maybe_shared(bytes::Bytes::copy_from_slice(bearer.as_bytes()))
+                .map_err(|_| "could not build the authorization header".to_string())?;
+        v.set_sensitive(true);
         let mut h = self.headers.clone();
         h.insert(AUTHORIZATION, v);
         *cache = Some((bearer, h.clone()));
