@@ -59,7 +59,7 @@ Register-ArgumentCompleter -Native -CommandName 'voipctl' -ScriptBlock {
             [CompletionResult]::new('--handler-budget', '--handler-budget', [CompletionResultType]::ParameterName, 'Seconds a keep-alive handler may run')
             [CompletionResult]::new('--relaunch-window', '--relaunch-window', [CompletionResultType]::ParameterName, 'Seconds after a non-zero exit within which iOS should relaunch the app')
             [CompletionResult]::new('--report-window', '--report-window', [CompletionResultType]::ParameterName, 'Seconds after a VoIP push within which the CallKit report must come')
-            [CompletionResult]::new('--crash-report', '--crash-report', [CompletionResultType]::ParameterName, 'A crash report (`.ips` or `.crash`, e.g. from `idevicecrashreport` or Xcode) to put in the timeline next to the exit it explains; repeatable')
+            [CompletionResult]::new('--crash-report', '--crash-report', [CompletionResultType]::ParameterName, 'A crash report (`.ips` or `.crash`, e.g. from `idevicecrashreport` or Xcode, or a system-wide `JetsamEvent-….ips`) to put in the timeline next to the exit it explains; repeatable')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format (--json is short for --format json)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)')
             [CompletionResult]::new('--lines', '--lines', [CompletionResultType]::ParameterName, 'Also print every line that passes the filters, not only recognised events')

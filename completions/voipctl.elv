@@ -55,7 +55,7 @@ set edit:completion:arg-completer[voipctl] = {|@words|
             cand --handler-budget 'Seconds a keep-alive handler may run'
             cand --relaunch-window 'Seconds after a non-zero exit within which iOS should relaunch the app'
             cand --report-window 'Seconds after a VoIP push within which the CallKit report must come'
-            cand --crash-report 'A crash report (`.ips` or `.crash`, e.g. from `idevicecrashreport` or Xcode) to put in the timeline next to the exit it explains; repeatable'
+            cand --crash-report 'A crash report (`.ips` or `.crash`, e.g. from `idevicecrashreport` or Xcode, or a system-wide `JetsamEvent-….ips`) to put in the timeline next to the exit it explains; repeatable'
             cand --format 'Output format (--json is short for --format json)'
             cand --color 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)'
             cand --lines 'Also print every line that passes the filters, not only recognised events'

@@ -63,7 +63,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l keepalive-ti
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l handler-budget -d 'Seconds a keep-alive handler may run' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l relaunch-window -d 'Seconds after a non-zero exit within which iOS should relaunch the app' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l report-window -d 'Seconds after a VoIP push within which the CallKit report must come' -r
-complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l crash-report -d 'A crash report (`.ips` or `.crash`, e.g. from `idevicecrashreport` or Xcode) to put in the timeline next to the exit it explains; repeatable' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l crash-report -d 'A crash report (`.ips` or `.crash`, e.g. from `idevicecrashreport` or Xcode, or a system-wide `JetsamEvent-….ips`) to put in the timeline next to the exit it explains; repeatable' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'"

@@ -1192,3 +1192,125 @@ fn analyze_puts_a_crash_report_next_to_the_exit_it_explains() {
         text(&out.stderr)
     );
 }
+
+/// A JetsamEvent report (bug_type 298, header line + body) as iOS writes it: SpringBoard alive,
+/// the app killed (per-process-limit, 26368 pages of 16 KiB = 412 MiB), another app killed too.
+const JETSAM_EVENT: &str = r#"{"bug_type":"298","timestamp":"2025-11-25 10:24:10.00 +0000","os_version":"iPhone OS 15.8.2 (19H384)","incident_id":"1F0E2D3C-5A6B-4C7D-8E9F-0A1B2C3D4E5F"}
+{
+  "crashReporterKey" : "c0ffee",
+  "product" : "iPhone10,4",
+  "date" : "2025-11-25 10:24:10.42 +0000",
+  "build" : "iPhone OS 15.8.2 (19H384)",
+  "largestProcess" : "LegacyPhone",
+  "pageSize" : 16384,
+  "processes" : [
+  {"uuid" : "aa11bb22-0000-4000-8000-000000000001", "states" : ["daemon", "idle"], "rpages" : 1210, "pid" : 57, "name" : "SpringBoard"},
+  {"uuid" : "aa11bb22-0000-4000-8000-000000000003", "states" : ["suspended"], "rpages" : 3200, "reason" : "vm-pageshortage", "pid" : 702, "name" : "OtherApp"},
+  {"uuid" : "aa11bb22-0000-4000-8000-000000000002", "states" : ["suspended"], "rpages" : 26368, "reason" : "per-process-limit", "pid" : 561, "name" : "LegacyPhone"}
+  ]
+}
+"#;
+
+/// `voipctl --json analyze` on `log` with the JetsamEvent above as `--crash-report`.
+fn analyze_with_jetsam_event(log: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log_file = dir.path().join("device.log");
+    std::fs::write(&log_file, log).unwrap_or_else(|e| panic!("{e}"));
+    let jetsam = dir.path().join("JetsamEvent-2025-11-25-102410.ips");
+    std::fs::write(&jetsam, JETSAM_EVENT).unwrap_or_else(|e| panic!("{e}"));
+    voipctl(&[
+        "--json",
+        "analyze",
+        log_file.to_str().unwrap_or_default(),
+        "--crash-report",
+        jetsam.to_str().unwrap_or_default(),
+    ])
+}
+
+#[test]
+fn analyze_attaches_a_jetsam_event_entry_to_the_jetsam_kill() {
+    let out = analyze_with_jetsam_event(
+        "Nov 25 10:20:00 iPhone SpringBoard(FrontBoard)[57] <Notice>: Bootstrapping com.example.legacyphone with intent background\n\
+         Nov 25 10:20:01 iPhone LegacyPhone[561] <Notice>: VOIPCTL launch state=background\n\
+         Nov 25 10:20:02 iPhone runningboardd[33] <Notice>: [app<com.example.legacyphone>:561] Suspending task.\n\
+         Nov 25 10:24:10 iPhone kernel[0] <Notice>: memorystatus: killing_specific_process pid 561 [LegacyPhone] (per-process-limit 0) 421888KB - memorystatus_available_pages: 7234\n\
+         Nov 25 10:24:10 iPhone runningboardd[33] <Notice>: [app<com.example.legacyphone>:561] termination reported by launchd (2, 9, 9)\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("warning"),
+        "{}",
+        text(&out.stderr)
+    );
+    let p = parse_json_lines(&text(&out.stdout));
+    // One crash-report event, for the app only (OtherApp is not in the log), at the kill line.
+    let reports: Vec<&EventJson> = p
+        .events
+        .iter()
+        .filter(|e| e.family == "crash-report")
+        .collect();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let ev = reports[0];
+    assert_eq!(ev.rule, "voipctl.crash-report");
+    assert_eq!(ev.line, 4, "at the jetsam kill line");
+    assert_eq!(ev.app.as_deref(), Some("com.example.legacyphone"));
+    assert_eq!(ev.pid, Some(561));
+    assert_eq!(ev.fields["bug_type"], "298");
+    assert_eq!(ev.fields["signal"], "SIGKILL");
+    assert_eq!(ev.fields["file"], "JetsamEvent-2025-11-25-102410.ips");
+    assert!(
+        ev.summary.contains("jetsam: per-process-limit (412 MiB)"),
+        "{}",
+        ev.summary
+    );
+    assert!(
+        ev.note.as_deref().unwrap_or("").contains("memory limit"),
+        "{ev:?}"
+    );
+    // The summary's exit carries the entry, as `watch` attaches it.
+    let app = &p.summary.apps[0];
+    assert_eq!(app.app, "com.example.legacyphone");
+    assert_eq!(app.checks.get("jetsam"), Some(&1));
+    assert_eq!(app.events.get("crash-report"), Some(&1));
+    assert_eq!(app.exits.len(), 1, "{:?}", app.exits);
+    let x = &app.exits[0];
+    assert_eq!(x.pid, Some(561));
+    assert_eq!(x.signal, Some(9));
+    let c = x.crash.as_ref().unwrap_or_else(|| panic!("{x:?}"));
+    assert_eq!(c.format, "ips-json");
+    assert_eq!(c.bug_type.as_deref(), Some("298"));
+    assert_eq!(c.process.as_deref(), Some("LegacyPhone"));
+    assert_eq!(c.pid, Some(561));
+    assert_eq!(c.signal.as_deref(), Some("SIGKILL"));
+    assert_eq!(c.time.as_deref(), Some("2025-11-25 10:24:10.42 +0000"));
+    assert_eq!(c.os_version.as_deref(), Some("iPhone OS 15.8.2 (19H384)"));
+    assert_eq!(
+        c.termination_reason.as_deref(),
+        Some("jetsam: per-process-limit (412 MiB), state suspended, largest process LegacyPhone")
+    );
+    assert_eq!(c.file.as_deref(), Some("JetsamEvent-2025-11-25-102410.ips"));
+}
+
+#[test]
+fn analyze_warns_once_when_a_jetsam_event_explains_no_exit() {
+    // The app's pid 412 dies on a signal; the JetsamEvent lists its earlier pid 561 and another
+    // app killed, not 412.
+    let out = analyze_with_jetsam_event(
+        "Nov 25 10:00:00 iPhone SpringBoard(FrontBoard)[57] <Notice>: Bootstrapping com.example.legacyphone with intent background\n\
+         Nov 25 10:00:01 iPhone LegacyPhone[412] <Notice>: VOIPCTL launch state=background\n\
+         Nov 25 10:05:00 iPhone runningboardd[33] <Notice>: [app<com.example.legacyphone>:412] termination reported by launchd (2, 9, 9)\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+    for want in [
+        "JetsamEvent report JetsamEvent-2025-11-25-102410.ips explains no exit in this log",
+        "looked for pid 412 (LegacyPhone), the signal of com.example.legacyphone at Nov 25 10:05:00;",
+        "it lists as killed OtherApp[702] (vm-pageshortage), LegacyPhone[561] (per-process-limit)",
+    ] {
+        assert!(err.contains(want), "{want:?} not in {err}");
+    }
+    let p = parse_json_lines(&text(&out.stdout));
+    assert!(p.events.iter().all(|e| e.family != "crash-report"));
+    assert!(p.summary.apps[0].exits.iter().all(|x| x.crash.is_none()));
+}

@@ -3,7 +3,7 @@
 //! packets that carry them.
 use libfuzzer_sys::fuzz_target;
 use voipctl::crash::{
-    is_jetsam_name, name_date, name_matches, parse, parse_jetsam, parse_report_time,
+    JetsamEvent, is_jetsam_name, name_date, name_matches, parse, parse_jetsam, parse_report_time,
 };
 use voipctl::device::afc::{MAX_PACKET, pairs, split_packet};
 
@@ -18,6 +18,15 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(Some(r)) = parse_jetsam(data, Some("JetsamEvent-fuzz.ips"), &names, pid) {
             assert!(r.termination_reason.is_some());
             let _ = r.headline();
+        }
+    }
+    // Parsed once (analyze --crash-report), then looked up for each killed entry.
+    if let Ok(ev) = JetsamEvent::parse(data, Some("JetsamEvent-fuzz.ips")) {
+        let _ = ev.unix_time();
+        for k in ev.killed().iter().take(64) {
+            if let Some(r) = ev.find(std::slice::from_ref(&k.name), k.pid) {
+                assert!(r.termination_reason.is_some_and(|t| t.starts_with("jetsam: ")));
+            }
         }
     }
     if let Ok(s) = std::str::from_utf8(data) {

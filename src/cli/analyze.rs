@@ -23,8 +23,9 @@ pub struct AnalyzeArgs {
     /// Filters, thresholds, rules.
     #[command(flatten)]
     pub log: LogArgs,
-    /// A crash report (`.ips` or `.crash`, e.g. from `idevicecrashreport` or Xcode) to put in
-    /// the timeline next to the exit it explains; repeatable.
+    /// A crash report (`.ips` or `.crash`, e.g. from `idevicecrashreport` or Xcode, or a
+    /// system-wide `JetsamEvent-….ips`) to put in the timeline next to the exit it explains;
+    /// repeatable.
     #[arg(long = "crash-report", value_name = "FILE")]
     pub crash_reports: Vec<PathBuf>,
 }

@@ -5,8 +5,10 @@
 //! listing every process alive at that moment; the ones jetsam killed carry a `reason`
 //! (`per-process-limit`, `vm-pageshortage`, `highwater`, `fc-thrashing`, `vnode-limit`…).
 //!
-//! [`parse_jetsam`] finds the entry of one process (by pid, else by name) and turns it into a
-//! [`CrashReport`] whose termination reason reads "jetsam: per-process-limit (412 MiB)".
+//! [`JetsamEvent::find`] (and [`parse_jetsam`], parse + find) finds the entry of one process (by
+//! pid, else by name) and turns it into a [`CrashReport`] whose termination reason reads
+//! "jetsam: per-process-limit (412 MiB)"; `watch` uses it on the reports it pulls from the phone,
+//! `analyze --crash-report` on a saved one, for each death in the log.
 //! Untrusted bytes: bounded, never panics.
 
 use super::{CrashError, CrashFormat, CrashReport, MAX_HEADER, MAX_REPORT, clip, json_str};
@@ -106,86 +108,165 @@ fn split(bytes: &[u8]) -> Result<(Option<Object>, Object), CrashError> {
     Ok((header, body))
 }
 
+/// A parsed JetsamEvent report: what is needed to describe any of its entries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JetsamEvent {
+    file: Option<String>,
+    /// The report's time (`date`, else the header's `timestamp`).
+    time: Option<String>,
+    os_version: Option<String>,
+    largest: Option<String>,
+    /// Bytes per page.
+    page: u64,
+    /// The process entries (objects only, at most [`MAX_PROCESSES`]).
+    processes: Vec<Object>,
+}
+
+/// One process jetsam killed, as a JetsamEvent lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JetsamKill {
+    /// Process name.
+    pub name: String,
+    /// Process id.
+    pub pid: Option<u32>,
+    /// The kill reason (`per-process-limit`…).
+    pub reason: String,
+}
+
+fn entry_pid(e: &Object) -> Option<u32> {
+    e.get("pid")
+        .and_then(Value::as_u64)
+        .and_then(|p| u32::try_from(p).ok())
+}
+
+fn entry_name(e: &Object) -> &str {
+    e.get("name").and_then(Value::as_str).unwrap_or("")
+}
+
+impl JetsamEvent {
+    /// Read a JetsamEvent report (`file` is its name, kept in the reports made of it); `Err` when
+    /// the bytes are not one.
+    pub fn parse(bytes: &[u8], file: Option<&str>) -> Result<JetsamEvent, CrashError> {
+        let (header, mut body) = split(bytes)?;
+        let page = body
+            .get("pageSize")
+            .and_then(Value::as_u64)
+            .or_else(|| {
+                body.get("memoryStatus")
+                    .and_then(|m| m.get("pageSize"))
+                    .and_then(Value::as_u64)
+            })
+            .filter(|p| (512..=1024 * 1024).contains(p))
+            .unwrap_or(DEFAULT_PAGE);
+        let processes = match body.remove("processes") {
+            Some(Value::Array(procs)) => procs
+                .into_iter()
+                .take(MAX_PROCESSES)
+                .filter_map(|e| match e {
+                    Value::Object(o) => Some(o),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Ok(JetsamEvent {
+            file: file.map(|f| clip(f).to_string()),
+            time: json_str(body.get("date"))
+                .or_else(|| header.as_ref().and_then(|h| json_str(h.get("timestamp")))),
+            os_version: header
+                .as_ref()
+                .and_then(|h| json_str(h.get("os_version")))
+                .or_else(|| json_str(body.get("build"))),
+            largest: json_str(body.get("largestProcess")),
+            page,
+            processes,
+        })
+    }
+
+    /// The report's file name, when known.
+    pub fn file(&self) -> Option<&str> {
+        self.file.as_deref()
+    }
+
+    /// The report's time as Unix seconds, when it can be read.
+    pub fn unix_time(&self) -> Option<f64> {
+        self.time.as_deref().and_then(super::parse_report_time)
+    }
+
+    /// The processes it lists as killed (those with a `reason`), in the report's order.
+    pub fn killed(&self) -> Vec<JetsamKill> {
+        self.processes
+            .iter()
+            .filter_map(|e| {
+                Some(JetsamKill {
+                    name: clip(entry_name(e)).to_string(),
+                    pid: entry_pid(e),
+                    reason: json_str(e.get("reason"))?,
+                })
+            })
+            .collect()
+    }
+
+    /// What the report says about the process `pid` (when given) or named one of `names`: `None`
+    /// when it has no entry for it or the entry has no kill reason (the process was alive, not
+    /// killed). With both a pid and names, the pid's entry must still bear one of the names
+    /// (pids are reused).
+    pub fn find(&self, names: &[String], pid: Option<u32>) -> Option<CrashReport> {
+        let e = self.processes.iter().find(|e| match pid {
+            Some(p) => entry_pid(e) == Some(p),
+            None => {
+                let n = entry_name(e);
+                !n.is_empty() && names.iter().any(|w| name_is(n, w)) && e.get("reason").is_some()
+            }
+        })?;
+        if pid.is_some() && !names.is_empty() && !names.iter().any(|w| name_is(entry_name(e), w)) {
+            return None;
+        }
+        let reason = json_str(e.get("reason"))?;
+        let mut r = CrashReport::empty(CrashFormat::IpsJson, self.file.as_deref());
+        r.bug_type = Some("298".into());
+        r.process = json_str(e.get("name"));
+        r.pid = entry_pid(e);
+        r.time.clone_from(&self.time);
+        r.os_version.clone_from(&self.os_version);
+        r.signal = Some("SIGKILL".into());
+        let mib = e
+            .get("rpages")
+            .and_then(Value::as_u64)
+            .map(|p| p.saturating_mul(self.page).div_ceil(1024 * 1024));
+        let mut why = format!("jetsam: {reason}");
+        if let Some(m) = mib {
+            why.push_str(&format!(" ({m} MiB)"));
+        }
+        if let Some(Value::Array(states)) = e.get("states") {
+            let s: Vec<String> = states
+                .iter()
+                .take(8)
+                .filter_map(|v| json_str(Some(v)))
+                .collect();
+            if !s.is_empty() {
+                why.push_str(&format!(", state {}", s.join("/")));
+            }
+        }
+        if let Some(l) = &self.largest {
+            why.push_str(&format!(", largest process {l}"));
+        }
+        r.termination_reason = Some(clip(&why).to_string());
+        r.code_meaning = Some(reason_meaning(&reason).to_string());
+        Some(r)
+    }
+}
+
 /// Read a JetsamEvent report and return what it says about the process `pid` (when given) or
-/// named one of `names`: `Ok(None)` when the report has no entry for it or the entry has no kill
-/// reason (the process was alive, not killed); `Err` when the bytes are not a JetsamEvent report.
+/// named one of `names` ([`JetsamEvent::find`]); `Err` when the bytes are not a JetsamEvent
+/// report.
 pub fn parse_jetsam(
     bytes: &[u8],
     file: Option<&str>,
     names: &[String],
     pid: Option<u32>,
 ) -> Result<Option<CrashReport>, CrashError> {
-    let (header, body) = split(bytes)?;
-    let page = body
-        .get("pageSize")
-        .and_then(Value::as_u64)
-        .or_else(|| {
-            body.get("memoryStatus")
-                .and_then(|m| m.get("pageSize"))
-                .and_then(Value::as_u64)
-        })
-        .filter(|p| (512..=1024 * 1024).contains(p))
-        .unwrap_or(DEFAULT_PAGE);
-    let Some(Value::Array(procs)) = body.get("processes") else {
-        return Ok(None);
-    };
-    let entry_pid = |e: &Value| {
-        e.get("pid")
-            .and_then(Value::as_u64)
-            .and_then(|p| u32::try_from(p).ok())
-    };
-    let entry = procs
-        .iter()
-        .take(MAX_PROCESSES)
-        .filter(|e| e.is_object())
-        .find(|e| match pid {
-            Some(p) => entry_pid(e) == Some(p),
-            None => {
-                let n = e.get("name").and_then(Value::as_str).unwrap_or("");
-                !n.is_empty() && names.iter().any(|w| name_is(n, w)) && e.get("reason").is_some()
-            }
-        });
-    let Some(e) = entry else {
-        return Ok(None);
-    };
-    let Some(reason) = json_str(e.get("reason")) else {
-        return Ok(None);
-    };
-    let mut r = CrashReport::empty(CrashFormat::IpsJson, file);
-    r.bug_type = Some("298".into());
-    r.process = json_str(e.get("name"));
-    r.pid = entry_pid(e);
-    r.time = json_str(body.get("date"))
-        .or_else(|| header.as_ref().and_then(|h| json_str(h.get("timestamp"))));
-    r.os_version = header
-        .as_ref()
-        .and_then(|h| json_str(h.get("os_version")))
-        .or_else(|| json_str(body.get("build")));
-    r.signal = Some("SIGKILL".into());
-    let mib = e
-        .get("rpages")
-        .and_then(Value::as_u64)
-        .map(|p| p.saturating_mul(page).div_ceil(1024 * 1024));
-    let mut why = format!("jetsam: {reason}");
-    if let Some(m) = mib {
-        why.push_str(&format!(" ({m} MiB)"));
-    }
-    if let Some(Value::Array(states)) = e.get("states") {
-        let s: Vec<String> = states
-            .iter()
-            .take(8)
-            .filter_map(|v| json_str(Some(v)))
-            .collect();
-        if !s.is_empty() {
-            why.push_str(&format!(", state {}", s.join("/")));
-        }
-    }
-    if let Some(l) = json_str(body.get("largestProcess")) {
-        why.push_str(&format!(", largest process {l}"));
-    }
-    r.termination_reason = Some(clip(&why).to_string());
-    r.code_meaning = Some(reason_meaning(&reason).to_string());
-    Ok(Some(r))
+    Ok(JetsamEvent::parse(bytes, file)?.find(names, pid))
 }
 
 #[cfg(test)]
@@ -279,6 +360,50 @@ mod tests {
             parse_jetsam(EVENT.as_bytes(), None, &[], None).unwrap(),
             None
         );
+    }
+
+    #[test]
+    fn one_parse_answers_for_every_process_and_lists_the_killed() {
+        let ev = JetsamEvent::parse(EVENT.as_bytes(), Some("JetsamEvent-x.ips")).unwrap();
+        assert_eq!(ev.file(), Some("JetsamEvent-x.ips"));
+        assert_eq!(
+            ev.killed(),
+            vec![JetsamKill {
+                name: "LegacyPhone".into(),
+                pid: Some(561),
+                reason: "per-process-limit".into(),
+            }]
+        );
+        let t = ev.unix_time().unwrap();
+        assert!((t - 1_764_066_250.42).abs() < 1e-3, "{t}");
+        // The same report as parse_jetsam makes.
+        assert_eq!(
+            ev.find(&["LegacyPhone".into()], Some(561)),
+            parse_jetsam(
+                EVENT.as_bytes(),
+                Some("JetsamEvent-x.ips"),
+                &["LegacyPhone".into()],
+                Some(561)
+            )
+            .unwrap()
+        );
+        assert!(ev.find(&[], Some(561)).is_some());
+        // With a pid, the entry must still bear one of the names (pids are reused), a cut one
+        // included.
+        assert_eq!(ev.find(&["OtherName".into()], Some(561)), None);
+        assert!(
+            ev.find(&["OtherName".into(), "legacyphone".into()], Some(561))
+                .is_some()
+        );
+        let cut = r#"{"bug_type":"298"}
+{"processes":[{"name":"VeryLongAppNameX","pid":77,"rpages":1,"reason":"highwater"}]}"#;
+        let cut = JetsamEvent::parse(cut.as_bytes(), None).unwrap();
+        assert!(cut.find(&["VeryLongAppNameXYZ".into()], Some(77)).is_some());
+        assert_eq!(cut.unix_time(), None);
+        // No processes at all: nothing killed, nothing found.
+        let none = JetsamEvent::parse(b"{\"bug_type\":\"298\"}\n{\"date\":\"x\"}", None).unwrap();
+        assert!(none.killed().is_empty());
+        assert_eq!(none.find(&["A".into()], None), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 mod jetsam;
-pub use jetsam::{is_jetsam_name, parse_jetsam, reason_meaning};
+pub use jetsam::{JetsamEvent, JetsamKill, is_jetsam_name, parse_jetsam, reason_meaning};
 
 /// The largest report [`parse`] reads (real ones are well under 2 MiB).
 pub const MAX_REPORT: usize = 16 * 1024 * 1024;

@@ -406,19 +406,8 @@ async fn find_jetsam(
             break;
         }
         let bytes = dir.read(&f.path, crash::MAX_REPORT).await?;
-        let Ok(Some(report)) = crash::parse_jetsam(&bytes, Some(&name), &q.processes, q.pid) else {
-            continue;
-        };
-        // With a pid, the entry's name must still be the app's (pids are reused).
-        let named = match &report.process {
-            Some(p) if q.pid.is_some() && !q.processes.is_empty() => q.processes.iter().any(|w| {
-                w.eq_ignore_ascii_case(p)
-                    || (p.len() >= 15
-                        && w.to_ascii_lowercase().starts_with(&p.to_ascii_lowercase()))
-            }),
-            _ => true,
-        };
-        if named {
+        // With a pid, the entry's name must still be the app's (pids are reused): `find` checks.
+        if let Ok(Some(report)) = crash::parse_jetsam(&bytes, Some(&name), &q.processes, q.pid) {
             return Ok(Some(FoundReport {
                 name,
                 mtime: f.mtime,

@@ -1,5 +1,6 @@
 //! `voipctl analyze FILE|-`: the watch analysis on a saved log, offline.
 
+use super::crashes::Given;
 use super::lines::{Flow, LineReader};
 use super::records::SummaryMeta;
 use super::{CommonOptions, LogsError, Output, Pipeline};
@@ -24,7 +25,8 @@ pub struct AnalyzeOptions {
     pub input: Input,
     /// Filters, thresholds, rules, output.
     pub common: CommonOptions,
-    /// Crash reports (`.ips`, `.crash`) to put in the timeline next to the exits they explain.
+    /// Crash reports (`.ips`, `.crash`, JetsamEvent `.ips`) to put in the timeline next to the
+    /// exits they explain.
     pub crash_reports: Vec<PathBuf>,
 }
 
@@ -103,13 +105,28 @@ pub async fn run_analyze(ctx: &mut Ctx, opts: AnalyzeOptions) -> crate::Result<O
         Input::Stdin => Error::input(LogsError::Stdin(e)),
         Input::File(p) => Error::input(LogsError::Read(p.clone(), e)),
     })?;
-    for r in crashes {
-        let file = r.file.clone().unwrap_or_default();
-        match pipeline.attach_crash(r) {
-            Some(ev) => ctx.reporter.emit(&ev)?,
-            None => ctx.warn(&format!(
-                "crash report {file} is not of an app in this log (check -b and the report's process)"
-            )),
+    for given in crashes {
+        match given {
+            Given::Report(r) => {
+                let file = r.file.clone().unwrap_or_default();
+                match pipeline.attach_crash(*r) {
+                    Some(ev) => ctx.reporter.emit(&ev)?,
+                    None => ctx.warn(&format!(
+                        "crash report {file} is not of an app in this log (check -b and the report's process)"
+                    )),
+                }
+            }
+            Given::Jetsam(j) => match pipeline.attach_jetsam(&j) {
+                Ok(evs) => {
+                    for ev in &evs {
+                        ctx.reporter.emit(ev)?;
+                    }
+                }
+                Err(why) => ctx.warn(&format!(
+                    "JetsamEvent report {} explains no exit in this log: {why}",
+                    j.file().unwrap_or("(unnamed)")
+                )),
+            },
         }
     }
     let stats = reader.stats();

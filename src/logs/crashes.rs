@@ -59,18 +59,13 @@ impl Fetcher {
                     continue;
                 }
                 let mut q = CrashQuery {
-                    processes: death.processes.clone(),
+                    processes: death.names(),
                     bundle: Some(death.app.clone()).filter(|a| a.contains('.')),
                     pid: death.pid,
                     since: death.unix,
                     skip: Vec::new(),
                     jetsam: death.kind == "jetsam",
                 };
-                if let Some(last) = death.app.rsplit('.').next()
-                    && !q.processes.iter().any(|p| p.eq_ignore_ascii_case(last))
-                {
-                    q.processes.push(last.to_string());
-                }
                 let mut result = None;
                 let mut refused = None;
                 for wait in ATTEMPTS {
@@ -139,10 +134,18 @@ impl Drop for Fetcher {
     }
 }
 
+/// A report given to `analyze --crash-report`.
+#[derive(Debug)]
+pub(crate) enum Given {
+    /// A report of one process (`.ips`, `.crash`).
+    Report(Box<crate::crash::CrashReport>),
+    /// A system-wide JetsamEvent report (bug_type 298): many processes, matched to the deaths in
+    /// the log.
+    Jetsam(Box<crate::crash::JetsamEvent>),
+}
+
 /// Read and parse `analyze --crash-report` files (the file name is kept in the report).
-pub(crate) fn read_reports(
-    paths: &[std::path::PathBuf],
-) -> Result<Vec<crate::crash::CrashReport>, super::LogsError> {
+pub(crate) fn read_reports(paths: &[std::path::PathBuf]) -> Result<Vec<Given>, super::LogsError> {
     use std::io::Read;
     let mut out = Vec::new();
     for p in paths {
@@ -152,9 +155,13 @@ pub(crate) fn read_reports(
             .read_to_end(&mut bytes)
             .map_err(|e| super::LogsError::CrashFile(p.clone(), e))?;
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+        if let Ok(j) = crate::crash::JetsamEvent::parse(&bytes, name.as_deref()) {
+            out.push(Given::Jetsam(Box::new(j)));
+            continue;
+        }
         let r = crate::crash::parse(&bytes, name.as_deref())
             .map_err(|e| super::LogsError::CrashReport(p.clone(), e))?;
-        out.push(r);
+        out.push(Given::Report(Box::new(r)));
     }
     Ok(out)
 }

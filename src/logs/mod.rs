@@ -304,6 +304,17 @@ impl Pipeline {
         ev
     }
 
+    /// A JetsamEvent report given with the log: a timeline event for each death it explains
+    /// (attached to that exit); `Err` says what was looked for when it explains none.
+    pub fn attach_jetsam(
+        &mut self,
+        event: &crate::crash::JetsamEvent,
+    ) -> Result<Vec<Event>, String> {
+        let evs = self.tracker.attach_jetsam(event)?;
+        self.events += evs.len() as u64;
+        Ok(evs)
+    }
+
     /// End of input: the last conclusions and the summary.
     pub fn finish(
         self,

@@ -262,6 +262,21 @@ pub struct Death {
     t: Option<f64>,
 }
 
+impl Death {
+    /// The process names a crash report of this death may bear: those seen in the log, and the
+    /// last component of the bundle ID (`com.example.call` → `call`).
+    pub fn names(&self) -> Vec<String> {
+        let mut names = self.processes.clone();
+        if let Some(last) = self.app.rsplit('.').next()
+            && !last.is_empty()
+            && !names.iter().any(|p| p.eq_ignore_ascii_case(last))
+        {
+            names.push(last.to_string());
+        }
+        names
+    }
+}
+
 /// Push figures of one app.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Pushes {
@@ -385,6 +400,9 @@ struct App {
 
 /// Same-event window: lines closer than this describe one launch/exit/kill seen by several daemons.
 const SAME: f64 = 3.0;
+/// How far in time a crash report given to `analyze` may be from the death it explains, when
+/// both times are known (seconds).
+const REPORT_WINDOW: f64 = 120.0;
 
 const SYSTEM_PROCESSES: &[&str] = &[
     "SpringBoard",
@@ -1287,7 +1305,7 @@ impl Tracker {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, x)| Some((i, (x.t? - w).abs())))
-                .filter(|(_, d)| *d < 120.0)
+                .filter(|(_, d)| *d < REPORT_WINDOW)
                 .min_by(|a, b| a.1.total_cmp(&b.1))
                 .map(|(i, _)| i)
         };
@@ -1318,6 +1336,111 @@ impl Tracker {
             },
         };
         Some(self.crash_report(&death, report))
+    }
+
+    /// A JetsamEvent report given with the log (`analyze --crash-report`): it lists many
+    /// processes, so each death in the log is looked up in it the way `watch` looks up a death in
+    /// the reports it pulls from the phone ([`crate::crash::JetsamEvent::find`], by pid, else by
+    /// name, with the same names) — the deaths the tracker noted (jetsam kills, signals, kills)
+    /// and the other exits with a pid (by that pid only). When both times are known the report
+    /// must be within [`REPORT_WINDOW`] of the death; each listed process explains one death at
+    /// most (its pid first, then a jetsam kill, then the nearest in time, then the latest). Each
+    /// match is attached like a fetched report ([`Tracker::crash_report`]) and returned as a
+    /// timeline event; `Err` says what was looked for when nothing matched.
+    pub fn attach_jetsam(
+        &mut self,
+        event: &crate::crash::JetsamEvent,
+    ) -> Result<Vec<Event>, String> {
+        let unix_log = self.clock.scale == Some(Scale::Unix);
+        let when = event.unix_time().filter(|_| unix_log);
+        let near = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => (a - b).abs() < SAME,
+            _ => false,
+        };
+        let mut candidates: Vec<Death> = self
+            .deaths
+            .iter()
+            .filter(|d| self.wanted(&d.app))
+            .cloned()
+            .collect();
+        for (name, app) in &self.apps {
+            if !self.wanted(name) {
+                continue;
+            }
+            for x in app.exits.iter().filter(|x| x.pid.is_some()) {
+                let covered = candidates
+                    .iter()
+                    .any(|d| &d.app == name && (d.line == x.line || near(d.t, x.t)));
+                if !covered {
+                    candidates.push(Death {
+                        app: name.clone(),
+                        pid: x.pid,
+                        processes: self
+                            .process_app
+                            .iter()
+                            .filter(|(_, b)| *b == name)
+                            .map(|(p, _)| p.clone())
+                            .collect(),
+                        unix: x.t.filter(|_| unix_log),
+                        time: x.time.clone(),
+                        line: x.line,
+                        kind: if x.signal.is_some() { "signal" } else { "exit" },
+                        t: x.t,
+                    });
+                }
+            }
+        }
+        // (candidate, report, distance in time)
+        let mut hits: Vec<(usize, crate::crash::CrashReport, Option<f64>)> = Vec::new();
+        let mut too_far = Vec::new();
+        for (i, d) in candidates.iter().enumerate() {
+            let Some(r) = event.find(&d.names(), d.pid) else {
+                continue;
+            };
+            let dt = d.unix.zip(when).map(|(a, b)| (a - b).abs());
+            if let Some(dt) = dt.filter(|dt| *dt > REPORT_WINDOW) {
+                too_far.push(format!(
+                    "{} is listed, but {dt:.0} s away from the {} at {}",
+                    entry_text(r.process.as_deref(), r.pid),
+                    d.kind,
+                    d.time
+                ));
+                continue;
+            }
+            hits.push((i, r, dt));
+        }
+        // One death per listed process: the best first, the others dropped.
+        let rank = |h: &(usize, crate::crash::CrashReport, Option<f64>)| {
+            let d = &candidates[h.0];
+            (
+                d.pid.is_none(),
+                d.kind != "jetsam",
+                h.2.map_or(f64::INFINITY, |dt| dt),
+                std::cmp::Reverse(d.line),
+            )
+        };
+        hits.sort_by(|a, b| {
+            rank(a)
+                .partial_cmp(&rank(b))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let mut taken: Vec<(Option<u32>, Option<String>)> = Vec::new();
+        let mut chosen = Vec::new();
+        for (i, r, _) in hits {
+            let key = (r.pid, r.process.clone());
+            if !taken.contains(&key) {
+                taken.push(key);
+                chosen.push((i, r));
+            }
+        }
+        if chosen.is_empty() {
+            return Err(jetsam_miss(event, &candidates, &too_far));
+        }
+        chosen.sort_by_key(|(i, _)| candidates[*i].line);
+        Ok(chosen
+            .into_iter()
+            .map(|(i, r)| self.crash_report(&candidates[i], r))
+            .collect())
     }
 
     /// A gap in a live stream (the phone went away and maybe came back).
@@ -1573,6 +1696,58 @@ fn record_death(
     })
 }
 
+/// `LegacyPhone[561]`.
+fn entry_text(name: Option<&str>, pid: Option<u32>) -> String {
+    let name = name.filter(|n| !n.is_empty()).unwrap_or("(unnamed)");
+    match pid {
+        Some(p) => format!("{name}[{p}]"),
+        None => name.to_string(),
+    }
+}
+
+/// What a JetsamEvent that explains no death was checked against, for the warning.
+fn jetsam_miss(event: &crate::crash::JetsamEvent, deaths: &[Death], too_far: &[String]) -> String {
+    /// The first few, then how many more.
+    fn few<T>(items: &[T], sep: &str, f: impl Fn(&T) -> String) -> String {
+        const SHOWN: usize = 4;
+        let mut l: Vec<String> = items.iter().take(SHOWN).map(f).collect();
+        if items.len() > SHOWN {
+            l.push(format!("{} more", items.len() - SHOWN));
+        }
+        l.join(sep)
+    }
+    let killed = event.killed();
+    let listed = if killed.is_empty() {
+        "it lists no process as killed (none has a jetsam reason)".to_string()
+    } else {
+        let l = few(&killed, ", ", |k| {
+            format!("{} ({})", entry_text(Some(&k.name), k.pid), k.reason)
+        });
+        format!("it lists as killed {l}")
+    };
+    let looked = if deaths.is_empty() {
+        "the log has no exit or kill of a tracked app to attach it to (check -b and the log's time range)".to_string()
+    } else {
+        let l = few(deaths, "; ", |d| {
+            let names = d.names().join("/");
+            let who = match d.pid {
+                Some(p) if names.is_empty() => format!("pid {p}"),
+                Some(p) => format!("pid {p} ({names})"),
+                None if names.is_empty() => "an unnamed process".to_string(),
+                None => names,
+            };
+            format!("{who}, the {} of {} at {}", d.kind, d.app, d.time)
+        });
+        format!("looked for {l}")
+    };
+    let mut s = format!("{looked}; {listed}");
+    for t in too_far.iter().take(4) {
+        s.push_str("; ");
+        s.push_str(t);
+    }
+    s
+}
+
 fn exit_code(hit: &Hit<'_>) -> (Option<i64>, Option<i64>) {
     let mut status = parse_num(hit.field("status"));
     let mut signal =
@@ -1684,5 +1859,191 @@ mod tests {
         assert_eq!(app.wakes.over_budget, 1);
         assert_eq!(app.checks.get("wake-over-budget"), Some(&1));
         assert_eq!(app.wakes.duration_s.max, Some(12.0));
+    }
+
+    /// A JetsamEvent (header line + body) dated `date`, listing SpringBoard alive and the given
+    /// `(name, pid, reason)` entries (6400 pages of 16 KiB = 100 MiB each).
+    fn jetsam_event(date: &str, entries: &[(&str, u32, &str)]) -> crate::crash::JetsamEvent {
+        let mut procs = vec![
+            r#"{"name":"SpringBoard","pid":57,"rpages":1210,"states":["daemon"]}"#.to_string(),
+        ];
+        for (name, pid, reason) in entries {
+            procs.push(format!(
+                r#"{{"name":"{name}","pid":{pid},"rpages":6400,"states":["suspended"],"reason":"{reason}"}}"#
+            ));
+        }
+        let text = format!(
+            "{{\"bug_type\":\"298\",\"timestamp\":\"{date}\"}}\n{{\"date\":\"{date}\",\"pageSize\":16384,\"processes\":[{}]}}",
+            procs.join(",")
+        );
+        crate::crash::JetsamEvent::parse(text.as_bytes(), Some("JetsamEvent-2025-11-25-102410.ips"))
+            .unwrap()
+    }
+
+    fn run_jetsam(
+        lines: &[&str],
+        event: &crate::crash::JetsamEvent,
+    ) -> (
+        Result<Vec<crate::logs::track::Event>, String>,
+        crate::logs::records::Summary,
+    ) {
+        let mut p = Pipeline::new(&CommonOptions::default()).unwrap();
+        for (i, l) in lines.iter().enumerate() {
+            let _ = p.line(l, i as u64 + 1);
+        }
+        let r = p.attach_jetsam(event);
+        (r, p.finish(SummaryMeta::default(), &[]).1)
+    }
+
+    const BOOT: &str = "Nov 25 10:19:59 iPhone SpringBoard(FrontBoard)[57] <Notice>: Bootstrapping com.example.legacyphone with intent background";
+    const LAUNCH_561: &str =
+        "Nov 25 10:20:00 iPhone LegacyPhone[561] <Notice>: VOIPCTL launch state=background";
+    const KILL_561: &str = "Nov 25 10:24:10 iPhone kernel[0] <Notice>: memorystatus: killing_specific_process pid 561 [LegacyPhone] (per-process-limit 0) 421888KB - memorystatus_available_pages: 7234";
+    const EXIT_561: &str = "Nov 25 10:24:10 iPhone runningboardd[33] <Notice>: [app<com.example.legacyphone>:561] termination reported by launchd (2, 9, 9)";
+
+    #[test]
+    fn a_jetsam_event_explains_the_jetsam_kill_of_the_app_and_nothing_else() {
+        let ev = jetsam_event(
+            "2025-11-25 10:24:10.42 +0000",
+            &[
+                ("OtherApp", 700, "highwater"),
+                ("LegacyPhone", 561, "per-process-limit"),
+            ],
+        );
+        let (r, s) = run_jetsam(&[BOOT, LAUNCH_561, KILL_561, EXIT_561], &ev);
+        let evs = r.unwrap();
+        assert_eq!(evs.len(), 1, "{evs:?}");
+        assert_eq!(evs[0].rule, "voipctl.crash-report");
+        assert_eq!(evs[0].line, 3, "at the kill line");
+        assert_eq!(evs[0].pid, Some(561));
+        assert!(
+            evs[0]
+                .summary
+                .contains("jetsam: per-process-limit (100 MiB)"),
+            "{}",
+            evs[0].summary
+        );
+        assert_eq!(evs[0].fields["bug_type"], "298");
+        let app = &s.apps[0];
+        assert_eq!(app.app, "com.example.legacyphone");
+        // Attached to the exit the kill made, not a new one.
+        assert_eq!(app.exits.len(), 1, "{:?}", app.exits);
+        let c = app.exits[0].crash.as_ref().unwrap();
+        assert_eq!(c.pid, Some(561));
+        assert_eq!(c.file.as_deref(), Some("JetsamEvent-2025-11-25-102410.ips"));
+        assert!(
+            c.termination_reason
+                .as_deref()
+                .unwrap()
+                .starts_with("jetsam: per-process-limit (100 MiB), state suspended"),
+            "{c:?}"
+        );
+        assert_eq!(app.events.get("crash-report"), Some(&1));
+    }
+
+    #[test]
+    fn a_jetsam_kill_without_an_exit_line_gets_an_exit_like_watch_makes() {
+        let ev = jetsam_event(
+            "2025-11-25 10:24:10.42 +0000",
+            &[("LegacyPhone", 561, "vm-pageshortage")],
+        );
+        let (r, s) = run_jetsam(&[BOOT, LAUNCH_561, KILL_561], &ev);
+        assert_eq!(r.unwrap().len(), 1);
+        let x = &s.apps[0].exits[0];
+        assert_eq!(x.reason.as_deref(), Some("killed (jetsam)"));
+        assert_eq!(x.signal, Some(9));
+        assert_eq!(x.pid, Some(561));
+        assert!(
+            x.crash
+                .as_ref()
+                .unwrap()
+                .termination_reason
+                .as_deref()
+                .unwrap()
+                .starts_with("jetsam: vm-pageshortage")
+        );
+    }
+
+    #[test]
+    fn one_listed_process_explains_one_death_by_pid() {
+        // Two deaths of the app (pids 412 then 561); the report lists 561 only.
+        let ev = jetsam_event(
+            "2025-11-25 10:24:10.42 +0000",
+            &[("LegacyPhone", 561, "per-process-limit")],
+        );
+        let (r, s) = run_jetsam(
+            &[
+                BOOT,
+                "Nov 25 10:00:00 iPhone LegacyPhone[412] <Notice>: VOIPCTL launch state=background",
+                "Nov 25 10:01:00 iPhone runningboardd[33] <Notice>: [app<com.example.legacyphone>:412] termination reported by launchd (2, 9, 9)",
+                LAUNCH_561,
+                KILL_561,
+                EXIT_561,
+            ],
+            &ev,
+        );
+        assert_eq!(r.unwrap().len(), 1);
+        let exits = &s.apps[0].exits;
+        assert_eq!(exits.len(), 2);
+        assert!(exits[0].crash.is_none());
+        assert_eq!(exits[1].crash.as_ref().unwrap().pid, Some(561));
+    }
+
+    #[test]
+    fn a_jetsam_event_that_explains_nothing_says_what_was_looked_for() {
+        // The pid is listed, but under another name (reused): not the app's.
+        let ev = jetsam_event(
+            "2025-11-25 10:24:10.42 +0000",
+            &[("OtherName", 561, "per-process-limit")],
+        );
+        let (r, s) = run_jetsam(&[BOOT, LAUNCH_561, KILL_561, EXIT_561], &ev);
+        let why = r.unwrap_err();
+        assert!(why.contains("looked for pid 561 (LegacyPhone)"), "{why}");
+        assert!(
+            why.contains("jetsam of com.example.legacyphone at Nov 25 10:24:10"),
+            "{why}"
+        );
+        assert!(
+            why.contains("it lists as killed OtherName[561] (per-process-limit)"),
+            "{why}"
+        );
+        assert!(s.apps[0].exits.iter().all(|x| x.crash.is_none()));
+        // A log without deaths.
+        let (r, _) = run_jetsam(&[BOOT, LAUNCH_561], &ev);
+        let why = r.unwrap_err();
+        assert!(why.contains("no exit or kill of a tracked app"), "{why}");
+        // A report listing nobody as killed.
+        let (r, _) = run_jetsam(
+            &[BOOT, LAUNCH_561, KILL_561],
+            &jetsam_event("2025-11-25 10:24:10 +0000", &[]),
+        );
+        let why = r.unwrap_err();
+        assert!(why.contains("lists no process as killed"), "{why}");
+    }
+
+    #[test]
+    fn with_full_dates_a_jetsam_event_far_from_the_death_is_not_it() {
+        let lines = [
+            "2025-11-25 10:19:59.000 Df SpringBoard[57:1a2b] [com.apple.FrontBoard:Common] Bootstrapping com.example.legacyphone with intent background",
+            "2025-11-25 10:20:00.000 Df LegacyPhone[561:1a2b] [com.example:App] VOIPCTL launch state=background",
+            "2025-11-25 10:24:10.000 Df runningboardd[33:1a2b] [com.apple.runningboard:process] [app<com.example.legacyphone>:561] termination reported by launchd (2, 9, 9)",
+        ];
+        let near = jetsam_event(
+            "2025-11-25 10:24:11.00 +0000",
+            &[("LegacyPhone", 561, "per-process-limit")],
+        );
+        let (r, _) = run_jetsam(&lines, &near);
+        assert_eq!(r.unwrap().len(), 1);
+        let far = jetsam_event(
+            "2025-11-25 11:24:10.00 +0000",
+            &[("LegacyPhone", 561, "per-process-limit")],
+        );
+        let (r, s) = run_jetsam(&lines, &far);
+        let why = r.unwrap_err();
+        assert!(
+            why.contains("LegacyPhone[561] is listed, but 3600 s away"),
+            "{why}"
+        );
+        assert!(s.apps[0].exits[0].crash.is_none());
     }
 }
