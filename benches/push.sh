@@ -13,8 +13,14 @@
 # webpki-roots list, which benches/apns-bench replaces (a [patch] of webpki-roots, the only change)
 # with the benchmark CA. voipctl uses --env production --ca-cert, i.e. the same host name.
 #
-# Needs: root (for unshare), python3, /usr/bin/time. Usage: bash benches/push.sh [N] [ROUNDS]
-# (SKIP_BUILD=1 reuses the release binaries and the CA that a2-bench was built with.)
+# When nghttp2's `h2load` is installed (Debian: nghttp2-client), it runs too, as a reference
+# rather than a peer: a C load generator sending the same requests (same headers, a JWT signed
+# with the same key), i.e. about what this server takes from one connection.
+#
+# Needs: root (for unshare), python3, openssl, /usr/bin/time. Usage:
+#   bash benches/push.sh [N] [ROUNDS]
+#   SKIP_BUILD=1 ...   reuse the release binaries and the CA that a2-bench was built with
+#   BUSY=K ...         K busy loops run beside the benchmark (a loaded machine, reproducibly)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -76,22 +82,49 @@ run_a2() { run_one a2 "$BIN/a2-bench" "$KEY" $KID $TEAM $TOPIC "$N" 1000; }
 run_aioapns() {
   run_one aioapns python3 benches/aioapns_bench.py "$KEY" $KID $TEAM $TOPIC "$N" "$OUT/pki/ca.pem"
 }
+# A fresh ES256 provider token for h2load (header.claims signed by openssl, DER → r||s).
+jwt() {
+  python3 - "$KEY" "$KID" "$TEAM" <<'PY'
+import base64, json, subprocess, sys, time
+key, kid, team = sys.argv[1:4]
+b = lambda x: base64.urlsafe_b64encode(x).rstrip(b"=").decode()
+msg = b(json.dumps({"alg": "ES256", "kid": kid}).encode()) + "." + b(json.dumps({"iss": team, "iat": int(time.time())}).encode())
+der = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=msg.encode(), capture_output=True, check=True).stdout
+i = 3 if der[1] & 0x80 else 2
+ints = []
+for _ in range(2):
+    n = der[i + 1]; ints.append(int.from_bytes(der[i + 2:i + 2 + n], "big")); i += 2 + n
+print(msg + "." + b(b"".join(v.to_bytes(32, "big") for v in ints)))
+PY
+}
+run_h2load() {
+  awk '{print "https://api.push.apple.com/3/device/" $1}' "$OUT/tokens.txt" > "$OUT/uris.txt"
+  printf '{"aps":{}}' > "$OUT/payload.json"
+  run_one h2load h2load -n "$N" -c 1 -t 1 -m 1000 -i "$OUT/uris.txt" -d "$OUT/payload.json" \
+    -H "authorization: bearer $(jwt)" -H "apns-topic: $TOPIC" -H "apns-push-type: voip" \
+    -H "apns-priority: 10" -H "apns-expiration: 0"
+}
+
+CLIENTS=(voipctl a2 aioapns)
+command -v h2load > /dev/null && CLIENTS+=(h2load)
+BUSY_PIDS=()
+for _ in $(seq 1 "${BUSY:-0}"); do bash -c 'while :; do :; done' & BUSY_PIDS+=($!); done
+[ ${#BUSY_PIDS[@]} -eq 0 ] || trap 'kill ${BUSY_PIDS[*]} 2> /dev/null' EXIT
 
 : > "$OUT/results.txt"
 # The order of the clients turns every round, so that none always runs first (or right after
 # aioapns' eight seconds of Python).
+K=${#CLIENTS[@]}
 for round in $(seq 1 "$R"); do
-  case $((round % 3)) in
-    1) run_voipctl; run_a2; run_aioapns ;;
-    2) run_a2; run_aioapns; run_voipctl ;;
-    0) run_aioapns; run_voipctl; run_a2 ;;
-  esac
+  for k in $(seq 0 $((K - 1))); do
+    "run_${CLIENTS[$(( (round + k) % K ))]}"
+  done
 done
 
 echo
-echo "$N VoIP pushes to a local HTTP/2 TLS APNs look-alike, $R rounds (medians; CPU = user + sys):"
+echo "$N VoIP pushes to a local HTTP/2 TLS APNs look-alike, $R rounds, ${BUSY:-0} busy loops beside (medians; CPU = user + sys):"
 printf '%-8s %10s %12s %8s %14s   %s\n' client "wall s" "pushes/s" "CPU s" "peak RSS MiB" "server counters (median round)"
-for name in voipctl a2 aioapns; do
+for name in "${CLIENTS[@]}"; do
   grep "^$name " "$OUT/results.txt" | awk -v n="$N" -v name="$name" '
     { s[NR]=$2; m[NR]=$3; c[NR]=$4; line[NR]=$0 }
     function median(a, k,  i, j, t, b) { for (i = 1; i <= k; i++) b[i] = a[i];
@@ -101,4 +134,23 @@ for name in voipctl a2 aioapns; do
           for (i = 1; i <= NR; i++) if (s[i] == w) { rest = line[i]; sub(/^[^ ]+ [^ ]+ [^ ]+ [^ ]+ /, "", rest); break }
           printf "%-8s %10.3f %12.0f %8.2f %14.1f  %s\n", name, w, n/w, median(c, NR), median(m, NR)/1024, rest }'
 done
+python3 - "$OUT/results.txt" <<'PY'
+# Spread of the rounds, and voipctl's median wall time over the faster peer's, with a bootstrap
+# 95 % interval (resampling the rounds of both): the rounds vary more than the clients differ.
+import collections, random, statistics as st, sys
+walls = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    p = line.split()
+    walls[p[0]].append(float(p[1]))
+for name, w in walls.items():
+    print(f"  {name:8} rounds {min(w):.3f}-{max(w):.3f} s")
+peers = [n for n in ("a2", "aioapns") if walls.get(n)]
+if walls.get("voipctl") and peers:
+    best = min(peers, key=lambda n: st.median(walls[n]))
+    v, b = walls["voipctl"], walls[best]
+    rnd = random.Random(7)
+    ratios = sorted(st.median(rnd.choices(v, k=len(v))) / st.median(rnd.choices(b, k=len(b))) for _ in range(4000))
+    print(f"voipctl / {best} (the faster peer), median wall: {st.median(v) / st.median(b):.3f}"
+          f"  (95 % bootstrap interval {ratios[100]:.3f}-{ratios[3899]:.3f})")
+PY
 echo "every round (client wall_s peak_rss_KiB cpu_s server-counters): $OUT/results.txt"
