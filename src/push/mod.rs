@@ -463,11 +463,12 @@ pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
     let mut service_failures = 0usize;
     let mut first_service_error: Option<String> = None;
     let mut rejected = false;
-    let tokens = p.tokens.clone();
+    // Each push gets its own copy of its token when it starts (not a second list up front).
+    let tokens = &p.tokens;
     let attempts: Vec<AtomicU32> = (0..total).map(|_| AtomicU32::new(0)).collect();
     let attempts = &attempts;
-    let mut stream = futures_util::stream::iter(tokens.into_iter().enumerate())
-        .map(|(i, t)| async move { (i, engine.push(t, &attempts[i]).await) })
+    let mut stream = futures_util::stream::iter(0..total)
+        .map(|i| async move { (i, engine.push(tokens[i].clone(), &attempts[i]).await) })
         .buffer_unordered(opts.concurrency.max(1));
     let cancel = ctx.cancel.clone();
     let mut write_err = None;
