@@ -4,8 +4,8 @@
 #   - voipctl (release build),
 #   - the `a2` crate 0.10 (benches/apns-bench, crates.io only),
 #   - Python `aioapns` 4.0 (PyPI),
-# reporting wall time, pushes/s, CPU time and peak RSS of each (GNU time), R rounds each (the
-# order of the clients turns every round), medians shown.
+# reporting wall time, pushes/s, CPU time and peak RSS of each, and the server's CPU time (GNU
+# time), R rounds each (the order of the clients turns every round), medians shown.
 #
 # a2 and aioapns only talk to api.push.apple.com:443, so everything runs in a private network and
 # mount namespace (unshare) where that name resolves to 127.0.0.1 (a bind-mounted /etc/hosts):
@@ -21,6 +21,13 @@
 #   bash benches/push.sh [N] [ROUNDS]
 #   SKIP_BUILD=1 ...   reuse the release binaries and the CA that a2-bench was built with
 #   BUSY=K ...         K busy loops run beside the benchmark (a loaded machine, reproducibly)
+#   SERVER_THREADS=N   serve on a multi-thread runtime with N workers instead of one thread
+#
+# The server runs on one thread by default: it stands in for APNs, which runs on other
+# machines, so it should take as little of this one as it can. On a multi-thread runtime the
+# same server needs half as much CPU again (its h2 stream tasks move between the workers) and
+# spreads over both cores, so the run measures how the clients share two cores with it more
+# than the clients themselves. SERVER_THREADS=2 gives the earlier setting, for comparison.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -47,6 +54,7 @@ fi
 N=$2
 R=$3
 ip link set lo up
+export APNS_BENCH_THREADS=${SERVER_THREADS:-0}
 echo "127.0.0.1 localhost api.push.apple.com api.sandbox.push.apple.com api.development.push.apple.com" > "$OUT/hosts"
 mount --bind "$OUT/hosts" /etc/hosts
 
@@ -59,7 +67,8 @@ TOPIC=com.example.app.voip
 run_one() { # name command...
   local name=$1; shift
   rm -f "$OUT/server.fifo"; mkfifo "$OUT/server.fifo"
-  "$BIN/apns-bench-server" serve "$OUT/pki" 127.0.0.1:443 < "$OUT/server.fifo" > "$OUT/server.out" 2> "$OUT/server-$name.err" &
+  /usr/bin/time -f "%U %S" -o "$OUT/server-time-$name.txt" \
+    "$BIN/apns-bench-server" serve "$OUT/pki" 127.0.0.1:443 < "$OUT/server.fifo" > "$OUT/server.out" 2> "$OUT/server-$name.err" &
   local spid=$!
   exec 3> "$OUT/server.fifo"
   until grep -q listening "$OUT/server.out" 2>/dev/null; do sleep 0.05; done
@@ -69,7 +78,8 @@ run_one() { # name command...
   wait "$spid" || true
   read -r secs rss user sys < <(tail -1 "$OUT/time-$name.txt")
   cpu=$(echo "$user $sys" | awk '{printf "%.2f", $1 + $2}')
-  echo "$name $secs $rss $cpu $(cat "$OUT/server-$name.err")" >> "$OUT/results.txt"
+  scpu=$(awk '{printf "%.2f", $1 + $2}' "$OUT/server-time-$name.txt")
+  echo "$name $secs $rss $cpu $scpu $(cat "$OUT/server-$name.err")" >> "$OUT/results.txt"
 }
 
 run_voipctl() {
@@ -122,17 +132,19 @@ for round in $(seq 1 "$R"); do
 done
 
 echo
-echo "$N VoIP pushes to a local HTTP/2 TLS APNs look-alike, $R rounds, ${BUSY:-0} busy loops beside (medians; CPU = user + sys):"
-printf '%-8s %10s %12s %8s %14s   %s\n' client "wall s" "pushes/s" "CPU s" "peak RSS MiB" "server counters (median round)"
+server="one thread"
+[ "${SERVER_THREADS:-0}" = 0 ] || server="${SERVER_THREADS} worker threads"
+echo "$N VoIP pushes to a local HTTP/2 TLS APNs look-alike (server on $server), $R rounds, ${BUSY:-0} busy loops beside (medians; CPU = user + sys):"
+printf '%-8s %10s %12s %8s %14s %13s   %s\n' client "wall s" "pushes/s" "CPU s" "peak RSS MiB" "server CPU s" "server counters (median round)"
 for name in "${CLIENTS[@]}"; do
   grep "^$name " "$OUT/results.txt" | awk -v n="$N" -v name="$name" '
-    { s[NR]=$2; m[NR]=$3; c[NR]=$4; line[NR]=$0 }
+    { s[NR]=$2; m[NR]=$3; c[NR]=$4; sc[NR]=$5; line[NR]=$0 }
     function median(a, k,  i, j, t, b) { for (i = 1; i <= k; i++) b[i] = a[i];
       for (i = 2; i <= k; i++) { t = b[i]; for (j = i - 1; j >= 1 && b[j] > t; j--) b[j+1] = b[j]; b[j+1] = t }
       return b[int((k + 1) / 2)] }
     END { w = median(s, NR); rest = "";
-          for (i = 1; i <= NR; i++) if (s[i] == w) { rest = line[i]; sub(/^[^ ]+ [^ ]+ [^ ]+ [^ ]+ /, "", rest); break }
-          printf "%-8s %10.3f %12.0f %8.2f %14.1f  %s\n", name, w, n/w, median(c, NR), median(m, NR)/1024, rest }'
+          for (i = 1; i <= NR; i++) if (s[i] == w) { rest = line[i]; sub(/^[^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+ /, "", rest); break }
+          printf "%-8s %10.3f %12.0f %8.2f %14.1f %13.2f  %s\n", name, w, n/w, median(c, NR), median(m, NR)/1024, median(sc, NR), rest }'
 done
 python3 - "$OUT/results.txt" <<'PY'
 # Spread of the rounds, and voipctl's median wall time over the faster peer's, with a bootstrap
@@ -153,4 +165,4 @@ if walls.get("voipctl") and peers:
     print(f"voipctl / {best} (the faster peer), median wall: {st.median(v) / st.median(b):.3f}"
           f"  (95 % bootstrap interval {ratios[100]:.3f}-{ratios[3899]:.3f})")
 PY
-echo "every round (client wall_s peak_rss_KiB cpu_s server-counters): $OUT/results.txt"
+echo "every round (client wall_s peak_rss_KiB cpu_s server_cpu_s server-counters): $OUT/results.txt"

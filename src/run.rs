@@ -91,16 +91,15 @@ where
         colored::control::set_override(true);
     }
     let err_style = global.err_style();
-    // `push` drives one HTTP/2 connection. Its requests and results run here, on the thread
-    // that blocks on the command; the connection task (h2 framing, TLS) runs on the single
-    // worker, so reading answers and writing requests overlap with building the next requests.
-    // Measured against the current-thread runtime (benches/push.sh): 4 % less wall time on a
-    // quiet machine and 11 % less with two busy loops beside it, for about 18 % more CPU; two
-    // workers were slower than one (more cross-thread wake-ups).
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if matches!(cli.command, Command::Push(_)) {
-        builder.worker_threads(1);
-    }
+    // `push` drives one HTTP/2 connection, all on this thread: its requests, its results and
+    // the connection task (h2 framing, TLS). Locks stay uncontended and no thread wakes another.
+    // With the connection task on a worker thread, each push cost 25–30 % more CPU and 10,000
+    // pushes were no faster (benches/push.sh).
+    let mut builder = if matches!(cli.command, Command::Push(_)) {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
     let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
