@@ -37,6 +37,7 @@ OUT=$ROOT/benches/out
 export CARGO_TARGET_DIR=$ROOT/target
 
 if [ "${1:-}" != "--inner" ]; then
+  [[ "${SERVER_THREADS:-0}" =~ ^[0-9]+$ ]] || { echo "SERVER_THREADS=$SERVER_THREADS: give a number of worker threads" >&2; exit 2; }
   mkdir -p "$OUT"
   python3 -c 'import aioapns' 2>/dev/null || python3 -m pip install -q aioapns==4.0
   if [ -z "${SKIP_BUILD:-}" ]; then  # SKIP_BUILD=1: reuse the binaries and CA of the last run
@@ -71,7 +72,10 @@ run_one() { # name command...
     "$BIN/apns-bench-server" serve "$OUT/pki" 127.0.0.1:443 < "$OUT/server.fifo" > "$OUT/server.out" 2> "$OUT/server-$name.err" &
   local spid=$!
   exec 3> "$OUT/server.fifo"
-  until grep -q listening "$OUT/server.out" 2>/dev/null; do sleep 0.05; done
+  until grep -q listening "$OUT/server.out" 2>/dev/null; do
+    kill -0 "$spid" 2> /dev/null || { echo "the server did not start:"; cat "$OUT/server-$name.err"; exit 1; }
+    sleep 0.05
+  done
   /usr/bin/time -f "%e %M %U %S" -o "$OUT/time-$name.txt" "$@" > "$OUT/out-$name.txt" 2> "$OUT/err-$name.txt" || {
     echo "$name failed:"; tail -5 "$OUT/err-$name.txt"; }
   exec 3>&-
