@@ -47,6 +47,8 @@ struct JSummary {
     path: String,
     source: String,
     distribution: String,
+    distribution_from: String,
+    app: String,
     strict: bool,
     result: String,
     errors: usize,

@@ -39,6 +39,13 @@ const LC_LOAD_UPWARD_DYLIB: u32 = 0x23 | LC_REQ_DYLD;
 const LC_CODE_SIGNATURE: u32 = 0x1d;
 const LC_VERSION_MIN_IPHONEOS: u32 = 0x25;
 const LC_BUILD_VERSION: u32 = 0x32;
+const LC_SEGMENT: u32 = 0x1;
+const LC_SEGMENT_64: u32 = 0x19;
+const LC_ENCRYPTION_INFO: u32 = 0x21;
+const LC_ENCRYPTION_INFO_64: u32 = 0x2c;
+/// Section types without bytes in the file (`S_ZEROFILL`, `S_GB_ZEROFILL`,
+/// `S_THREAD_LOCAL_ZEROFILL`).
+const ZEROFILL: [u32; 3] = [0x1, 0xc, 0x12];
 
 /// `CPU_TYPE_ARM64`.
 pub const CPU_ARM64: u32 = 0x0100_000c;
@@ -47,7 +54,8 @@ const CPU_X86_64: u32 = 0x0100_0007;
 const CPU_X86: u32 = 7;
 const CPU_ARM64_32: u32 = 0x0200_000c;
 
-/// Strings in the executable that voipctl looks for.
+/// Strings in the executable that voipctl looks for anywhere. The required-reason API symbols of
+/// [`super::privacy::REQUIRED_REASON`] are looked for too, as whole NUL-delimited strings.
 pub const MARKERS: [&str; 9] = [
     "setKeepAliveTimeout:handler:",
     "kCFStreamNetworkServiceTypeVoIP",
@@ -90,6 +98,16 @@ pub enum MachoError {
     /// The code signature is malformed.
     #[error("malformed code signature: {0}")]
     Signature(#[from] codesign::SignatureError),
+    /// A segment or section says its bytes lie past the end of the file.
+    #[error("malformed Mach-O: {what} ends at offset {end}, past the end of the file ({len} bytes)")]
+    PastEnd {
+        /// The segment or section (`section __TEXT,__cstring`).
+        what: String,
+        /// Where it ends.
+        end: u64,
+        /// File length.
+        len: u64,
+    },
 }
 
 /// `LC_BUILD_VERSION` / `LC_VERSION_MIN_IPHONEOS`.
@@ -125,8 +143,13 @@ pub struct Slice {
     pub build: Option<BuildVersion>,
     /// Entitlements from the code signature (`None`: unsigned, or no entitlements blob).
     pub entitlements: Option<plist::Dictionary>,
+    /// The whole code signature (`None`: unsigned).
+    pub signature: Option<codesign::Signature>,
     /// The slice has an `LC_CODE_SIGNATURE`.
     pub signed: bool,
+    /// `LC_ENCRYPTION_INFO(_64)` with a non-zero `cryptid`: FairPlay-encrypted, so its text
+    /// (strings, selectors) is opaque.
+    pub encrypted: bool,
 }
 
 /// What the whole file says.
@@ -134,7 +157,7 @@ pub struct Slice {
 pub struct MachoFacts {
     /// Every slice, in file order.
     pub slices: Vec<Slice>,
-    /// [`MARKERS`] found anywhere in the file.
+    /// [`MARKERS`] and required-reason symbols found in the file.
     pub markers: BTreeSet<String>,
     /// Bytes read.
     pub len: u64,
@@ -181,11 +204,13 @@ pub struct Scanner {
     pending: Vec<Pending>,
     slices: Vec<Slice>,
     markers: BTreeSet<usize>,
-    finder: Option<&'static AhoCorasick>,
+    finder: Option<&'static Patterns>,
     tail: Vec<u8>,
     longest: usize,
     error: Option<MachoError>,
     held: u64,
+    /// The furthest offset segments and sections claim; must not lie past the end of the file.
+    need: Option<(u64, String)>,
 }
 
 impl Default for Scanner {
@@ -197,7 +222,7 @@ impl Default for Scanner {
 impl Scanner {
     /// A scanner at offset 0.
     pub fn new() -> Self {
-        let finder = finder();
+        let finder = patterns();
         Scanner {
             pos: 0,
             pending: vec![Pending {
@@ -210,9 +235,10 @@ impl Scanner {
             markers: BTreeSet::new(),
             finder,
             tail: Vec::new(),
-            longest: MARKERS.iter().map(|m| m.len()).max().unwrap_or(0),
+            longest: finder.map(|p| p.longest).unwrap_or(0),
             error: None,
             held: 8,
+            need: None,
         }
     }
 
@@ -293,37 +319,78 @@ impl Scanner {
                 len: self.pos,
             });
         }
+        if let Some((end, what)) = self.need.take()
+            && end > self.pos
+        {
+            return Err(MachoError::PastEnd {
+                what,
+                end,
+                len: self.pos,
+            });
+        }
         self.slices.sort_by_key(|s| s.offset);
+        let names = self.finder.map(|p| p.names.as_slice()).unwrap_or(&[]);
         Ok(MachoFacts {
             slices: self.slices,
             markers: self
                 .markers
                 .iter()
-                .filter_map(|&i| MARKERS.get(i).map(|s| s.to_string()))
+                .filter_map(|&i| names.get(i).map(|s| s.to_string()))
                 .collect(),
             len: self.pos,
         })
     }
 
     fn search(&mut self, chunk: &[u8]) {
-        let Some(finder) = self.finder else { return };
-        if self.markers.len() == MARKERS.len() {
+        let Some(p) = self.finder else { return };
+        if self.markers.len() == p.names.len() || chunk.is_empty() {
             return;
         }
-        // Matches that straddle two chunks: search the seam (tail of the last chunk plus the head
-        // of this one) separately; a match inside `chunk` alone is found by the main search.
+        // The byte before a match decides whether a NUL-delimited symbol starts there; before the
+        // first byte of the file counts as a NUL.
+        let before_chunk = if self.pos == 0 {
+            Some(0)
+        } else {
+            self.tail.last().copied()
+        };
+        // Matches that straddle two chunks: search the seam (the last `longest` bytes of the
+        // previous chunks plus the head of this one); a straddling match starts at 1 or later, so
+        // the byte before it is in the seam. Matches inside either side alone are found by the
+        // searches of their own chunk.
         if !self.tail.is_empty() {
+            let tail_len = self.tail.len();
+            let tail_start = self.pos - tail_len as u64;
             let head = &chunk[..chunk.len().min(self.longest)];
             let mut seam = std::mem::take(&mut self.tail);
             seam.extend_from_slice(head);
-            for m in finder.find_iter(&seam) {
-                self.markers.insert(m.pattern().as_usize());
+            for m in p.finder.find_iter(&seam) {
+                if m.end() <= tail_len {
+                    continue;
+                }
+                let i = m.pattern().as_usize();
+                let prev = match m.start() {
+                    0 if tail_start == 0 => Some(0),
+                    0 => None,
+                    k => seam.get(k - 1).copied(),
+                };
+                if !p.bounded[i] || prev == Some(0) {
+                    self.markers.insert(i);
+                }
+            }
+            seam.truncate(tail_len);
+            self.tail = seam;
+        }
+        for m in p.finder.find_iter(chunk) {
+            let i = m.pattern().as_usize();
+            let prev = match m.start() {
+                0 => before_chunk,
+                k => chunk.get(k - 1).copied(),
+            };
+            if !p.bounded[i] || prev == Some(0) {
+                self.markers.insert(i);
             }
         }
-        for m in finder.find_iter(chunk) {
-            self.markers.insert(m.pattern().as_usize());
-        }
-        let keep = self.longest.saturating_sub(1);
+        let keep = self.longest;
         if chunk.len() >= keep {
             self.tail = chunk[chunk.len() - keep..].to_vec();
         } else {
@@ -521,9 +588,22 @@ impl Scanner {
                 cpu,
                 sub,
             } => {
-                let (mut slice, sig) = parse_commands(b, ncmds, wide, cpu, sub)?;
+                let (mut slice, sig, need) = parse_commands(b, ncmds, wide, cpu, sub)?;
                 slice.offset = base;
                 self.slices.push(slice);
+                if let Some((end, what)) = need {
+                    if size != u64::MAX && end > size {
+                        return Err(MachoError::PastEnd {
+                            what: format!("{what} (in the slice at offset {base})"),
+                            end: base.saturating_add(end),
+                            len: base.saturating_add(size),
+                        });
+                    }
+                    let abs = base.saturating_add(end);
+                    if self.need.as_ref().is_none_or(|(e, _)| abs > *e) {
+                        self.need = Some((abs, what));
+                    }
+                }
                 if let Some((off, len)) = sig {
                     if len > MAX_SIGNATURE {
                         return Err(MachoError::Absurd {
@@ -548,9 +628,10 @@ impl Scanner {
                 Ok(())
             }
             Want::Signature { slice } => {
-                let ents = codesign::entitlements(b)?;
+                let sig = codesign::parse(b)?;
                 if let Some(s) = self.slices.get_mut(slice) {
-                    s.entitlements = ents;
+                    s.entitlements = sig.entitlements.clone();
+                    s.signature = Some(sig);
                 }
                 Ok(())
             }
@@ -558,17 +639,46 @@ impl Scanner {
     }
 }
 
+/// The strings looked for: [`MARKERS`] anywhere, and required-reason symbols as whole
+/// NUL-terminated strings preceded by a NUL (symbol, selector and class-name tables).
+#[derive(Debug)]
+struct Patterns {
+    finder: AhoCorasick,
+    /// Name of each pattern (without the NUL).
+    names: Vec<&'static str>,
+    /// The pattern must be preceded by a NUL.
+    bounded: Vec<bool>,
+    longest: usize,
+}
+
 /// Built once per process: constructing the automaton costs far more than scanning a small file.
-fn finder() -> Option<&'static AhoCorasick> {
-    static FINDER: std::sync::OnceLock<Option<AhoCorasick>> = std::sync::OnceLock::new();
-    FINDER
+fn patterns() -> Option<&'static Patterns> {
+    static PATTERNS: std::sync::OnceLock<Option<Patterns>> = std::sync::OnceLock::new();
+    PATTERNS
         .get_or_init(|| {
-            // No marker contains another, so leftmost-first finds every one that occurs and lets
-            // aho-corasick use its SIMD prefilter.
-            AhoCorasick::builder()
+            let mut names: Vec<&'static str> = MARKERS.to_vec();
+            let mut bounded = vec![false; names.len()];
+            let mut bytes: Vec<Vec<u8>> = MARKERS.iter().map(|m| m.as_bytes().to_vec()).collect();
+            for sym in super::privacy::symbols() {
+                names.push(sym);
+                bounded.push(true);
+                let mut b = sym.as_bytes().to_vec();
+                b.push(0);
+                bytes.push(b);
+            }
+            let longest = bytes.iter().map(Vec::len).max().unwrap_or(0);
+            // No pattern contains another (the symbols end in a NUL), so leftmost-first finds
+            // every one that occurs and lets aho-corasick use its SIMD prefilter.
+            let finder = AhoCorasick::builder()
                 .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-                .build(MARKERS)
-                .ok()
+                .build(&bytes)
+                .ok()?;
+            Some(Patterns {
+                finder,
+                names,
+                bounded,
+                longest,
+            })
         })
         .as_ref()
 }
@@ -584,6 +694,71 @@ fn want_name(w: &Want) -> &'static str {
 }
 
 type SigRange = Option<(u64, u64)>;
+/// The furthest slice-relative offset a segment or section needs, and which one.
+type Need = Option<(u64, String)>;
+
+fn name16(b: &[u8]) -> String {
+    let end = memchr::memchr(0, b).unwrap_or(b.len());
+    crate::sanitize::terminal(&String::from_utf8_lossy(&b[..end])).into_owned()
+}
+
+fn le64(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(take8(b, at))
+}
+
+fn le32(b: &[u8], at: usize) -> u64 {
+    u64::from(u32::from_le_bytes(take4(b, at)))
+}
+
+/// `LC_SEGMENT(_64)`: the segment's and each section's file range (zero-fill sections have none).
+fn segment_need(c: &[u8], wide: bool, need: &mut Need) -> Result<(), MachoError> {
+    let (hdr, each) = if wide { (72, 80) } else { (56, 68) };
+    if c.len() < hdr {
+        return Err(MachoError::Malformed("a segment command is too short"));
+    }
+    let seg = name16(&c[8..24]);
+    let (fileoff, filesize, nsects) = if wide {
+        (le64(c, 40), le64(c, 48), le32(c, 64))
+    } else {
+        (le32(c, 32), le32(c, 36), le32(c, 48))
+    };
+    let mut note = |end: Option<u64>, what: String| -> Result<(), MachoError> {
+        let end = end.ok_or(MachoError::Absurd {
+            what: "segment or section size",
+            value: u64::MAX,
+        })?;
+        if need.as_ref().is_none_or(|(e, _)| end > *e) {
+            *need = Some((end, what));
+        }
+        Ok(())
+    };
+    if filesize > 0 {
+        note(fileoff.checked_add(filesize), format!("segment {seg}"))?;
+    }
+    let nsects = usize::try_from(nsects).unwrap_or(usize::MAX);
+    if nsects > (c.len() - hdr) / each {
+        return Err(MachoError::Malformed(
+            "a segment has more sections than its command holds",
+        ));
+    }
+    for i in 0..nsects {
+        let sc = &c[hdr + i * each..hdr + (i + 1) * each];
+        let (size, offset, flags) = if wide {
+            (le64(sc, 40), le32(sc, 48), le32(sc, 64))
+        } else {
+            (le32(sc, 36), le32(sc, 40), le32(sc, 56))
+        };
+        let kind = (flags & 0xff) as u32;
+        if size == 0 || ZEROFILL.contains(&kind) {
+            continue;
+        }
+        note(
+            offset.checked_add(size),
+            format!("section {},{}", name16(&sc[16..32]), name16(&sc[0..16])),
+        )?;
+    }
+    Ok(())
+}
 
 fn parse_commands(
     b: &[u8],
@@ -591,16 +766,19 @@ fn parse_commands(
     _wide: bool,
     cpu: u32,
     sub: u32,
-) -> Result<(Slice, SigRange), MachoError> {
+) -> Result<(Slice, SigRange, Need), MachoError> {
     let mut slice = Slice {
         offset: 0,
         arch: arch_name(cpu, sub),
         dylibs: Vec::new(),
         build: None,
         entitlements: None,
+        signature: None,
         signed: false,
+        encrypted: false,
     };
     let mut sig = None;
+    let mut need: Need = None;
     let mut off = 0usize;
     for _ in 0..ncmds {
         if off + 8 > b.len() {
@@ -657,6 +835,27 @@ fn parse_commands(
                     });
                 }
             }
+            LC_SEGMENT | LC_SEGMENT_64 => {
+                segment_need(c, cmd == LC_SEGMENT_64, &mut need)?;
+            }
+            LC_ENCRYPTION_INFO | LC_ENCRYPTION_INFO_64 => {
+                if c.len() < 20 {
+                    return Err(MachoError::Malformed("LC_ENCRYPTION_INFO is too short"));
+                }
+                let (off, size, id) = (le32(c, 8), le32(c, 12), le32(c, 16));
+                if id != 0 {
+                    slice.encrypted = true;
+                }
+                if size > 0 {
+                    let end = off.checked_add(size).ok_or(MachoError::Absurd {
+                        what: "encrypted range",
+                        value: size,
+                    })?;
+                    if need.as_ref().is_none_or(|(e, _)| end > *e) {
+                        need = Some((end, "the encrypted range".to_string()));
+                    }
+                }
+            }
             LC_CODE_SIGNATURE => {
                 if c.len() < 16 {
                     return Err(MachoError::Malformed("LC_CODE_SIGNATURE is too short"));
@@ -671,7 +870,7 @@ fn parse_commands(
         }
         off += size;
     }
-    Ok((slice, sig))
+    Ok((slice, sig, need))
 }
 
 fn nibbles(v: u32) -> (u16, u8, u8) {

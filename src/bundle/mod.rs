@@ -1,17 +1,21 @@
 //! Reading an app bundle from any source into [`AppFacts`], memory-bounded.
 //!
-//! Sources: an `.ipa` (zip), an `.app` (or `.appex`) directory, an `.xcarchive`, or a bare
-//! `Info.plist` (XML or binary). From a zip only the entries the rules need are inflated —
-//! `Info.plist`, the main executable, `embedded.mobileprovision`, the same for each
-//! `PlugIns/*.appex` — and nothing is written to disk. Each entry has a decompressed-size cap
-//! (zip bombs) and the executable is streamed through [`macho::Scanner`], never held whole.
-//! Symbolic links are never followed, in archives or on disk.
+//! Sources: an `.ipa` (zip), an `.app` (or `.appex`) directory, an `.xcarchive`, a bare
+//! `Info.plist` (XML or binary) or a bare Mach-O executable. From a zip only the entries the rules
+//! need are inflated — `Info.plist`, the main executable, `embedded.mobileprovision`,
+//! `PrivacyInfo.xcprivacy`, each embedded framework's executable and manifest, the same for every
+//! nested bundle (`PlugIns/*.appex`, `Extensions/*.appex`, `Watch/*.app`, `AppClips/*.app`) — and
+//! nothing is written to disk. Each entry has a decompressed-size cap (zip bombs) and executables
+//! are streamed through [`macho::Scanner`], never held whole. Symbolic links are never followed,
+//! in archives or on disk.
 
 pub mod codesign;
+pub mod der_entitlements;
 pub mod macho;
+pub mod privacy;
 pub mod profile;
 
-use crate::preflight::facts::{self, AppFacts, Part, Target};
+use crate::preflight::facts::{self, AppFacts, Framework, Part, Role, Target};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -22,8 +26,10 @@ pub const MAX_PLIST: u64 = 8 << 20;
 pub const MAX_EXECUTABLE: u64 = 4 << 30;
 /// Most entries in an archive's central directory.
 pub const MAX_ENTRIES: usize = 1_000_000;
-/// Most app extensions looked at.
+/// Most nested bundles (extensions, Watch apps, App Clips) looked at.
 pub const MAX_EXTENSIONS: usize = 256;
+/// Most embedded frameworks and dylibs looked at per bundle.
+pub const MAX_FRAMEWORKS: usize = 1024;
 
 /// Why a bundle could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +85,37 @@ pub enum BundleError {
     /// A bad profile.
     #[error("{0}: {1}")]
     Profile(String, #[source] profile::ProfileError),
+    /// Several apps and no choice.
+    #[error(
+        "{dir}/ holds {} apps ({}); choose one with --app {}",
+        .apps.len(),
+        .apps.join(", "),
+        .apps.first().map(String::as_str).unwrap_or("NAME")
+    )]
+    SeveralApps {
+        /// `Payload` or `Products/Applications`.
+        dir: String,
+        /// The app folder names (`Phone.app`).
+        apps: Vec<String>,
+    },
+    /// `--app` names no app of the source.
+    #[error("{dir}/ has no app {want:?}; it holds {}", .apps.join(", "))]
+    NoSuchApp {
+        /// `Payload` or `Products/Applications`.
+        dir: String,
+        /// What `--app` said.
+        want: String,
+        /// The app folder names.
+        apps: Vec<String>,
+    },
+}
+
+/// How to read a source.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Which app of a `Payload/` (or an archive's `Products/Applications/`) holding several
+    /// (`Phone` or `Phone.app`).
+    pub app: Option<String>,
 }
 
 /// What the reader found, plus anything people should know about how it read it.
@@ -128,10 +165,50 @@ trait Tree {
     fn scan_macho(&mut self, path: &str) -> Result<Option<macho::MachoFacts>, BundleError>;
     /// Immediate subdirectories of `dir` whose names end in `suffix`, sorted.
     fn subdirs(&mut self, dir: &str, suffix: &str) -> Vec<String>;
+    /// Files (or links) directly in `dir` whose names end in `suffix`, sorted.
+    fn files(&mut self, dir: &str, suffix: &str) -> Vec<String>;
+}
+
+/// Pick the app to check among `apps` (full paths under `dir`).
+fn choose(dir: &str, apps: Vec<String>, opts: &ReadOptions) -> Result<String, BundleError> {
+    let short: Vec<String> = apps
+        .iter()
+        .map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
+        .collect();
+    if let Some(want) = &opts.app {
+        let w = want.trim_end_matches('/');
+        let w = w.rsplit('/').next().unwrap_or(w);
+        let with_ext = if w.ends_with(".app") {
+            w.to_string()
+        } else {
+            format!("{w}.app")
+        };
+        return short
+            .iter()
+            .position(|s| *s == with_ext)
+            .and_then(|i| apps.get(i).cloned())
+            .ok_or(BundleError::NoSuchApp {
+                dir: dir.to_string(),
+                want: want.clone(),
+                apps: short,
+            });
+    }
+    match apps.len() {
+        1 => Ok(apps.into_iter().next().unwrap_or_default()),
+        _ => Err(BundleError::SeveralApps {
+            dir: dir.to_string(),
+            apps: short,
+        }),
+    }
+}
+
+/// Read a bundle from `path` (several apps in one source are an error: see [`read_with`]).
+pub fn read(path: &Path) -> Result<Loaded, BundleError> {
+    read_with(path, &ReadOptions::default())
 }
 
 /// Read a bundle from `path`.
-pub fn read(path: &Path) -> Result<Loaded, BundleError> {
+pub fn read_with(path: &Path, opts: &ReadOptions) -> Result<Loaded, BundleError> {
     let meta = std::fs::metadata(path).map_err(|e| BundleError::Open(path.to_path_buf(), e))?;
     let name = path
         .file_name()
@@ -145,28 +222,29 @@ pub fn read(path: &Path) -> Result<Loaded, BundleError> {
         };
         if lower.ends_with(".xcarchive") {
             let apps = tree.subdirs("Products/Applications", ".app");
-            let Some(first) = apps.first() else {
+            if apps.is_empty() {
                 return Err(BundleError::NoArchivedApp(path.to_path_buf()));
-            };
-            if apps.len() > 1 {
-                notes.push(format!(
-                    "{} apps in Products/Applications; checked {first}",
-                    apps.len()
-                ));
             }
-            let facts = read_app(&mut tree, first, "xcarchive")?;
+            let n = apps.len();
+            let first = choose("Products/Applications", apps, opts)?;
+            if n > 1 {
+                notes.push(format!("{n} apps in Products/Applications; checked {first}"));
+            }
+            let facts = read_app(&mut tree, &first, "xcarchive")?;
             return Ok(Loaded { facts, notes });
         }
         if path.join("Payload").is_dir() {
             // An unzipped .ipa.
             let apps = tree.subdirs("Payload", ".app");
-            let Some(first) = apps.first() else {
+            if apps.is_empty() {
                 return Err(BundleError::NoPayload);
-            };
-            if apps.len() > 1 {
-                notes.push(format!("{} apps in Payload/; checked {first}", apps.len()));
             }
-            let facts = read_app(&mut tree, first, "app")?;
+            let n = apps.len();
+            let first = choose("Payload", apps, opts)?;
+            if n > 1 {
+                notes.push(format!("{n} apps in Payload/; checked {first}"));
+            }
+            let facts = read_app(&mut tree, &first, "app")?;
             return Ok(Loaded { facts, notes });
         }
         if !path.join("Info.plist").exists() {
@@ -189,14 +267,34 @@ pub fn read(path: &Path) -> Result<Loaded, BundleError> {
         if let Some(bad) = &tree.bad_app_name {
             return Err(BundleError::NonUtf8(bad.clone()));
         }
-        let Some(first) = apps.first() else {
+        if apps.is_empty() {
             return Err(BundleError::NoPayload);
-        };
-        if apps.len() > 1 {
-            notes.push(format!("{} apps in Payload/; checked {first}", apps.len()));
         }
-        let facts = read_app(&mut tree, first, "ipa")?;
+        let n = apps.len();
+        let first = choose("Payload", apps, opts)?;
+        if n > 1 {
+            notes.push(format!("{n} apps in Payload/; checked {first}"));
+        }
+        let facts = read_app(&mut tree, &first, "ipa")?;
         return Ok(Loaded { facts, notes });
+    }
+    if n >= 4 && is_macho_magic(&magic) {
+        // A bare executable (from a build folder): what the Mach-O says, nothing else.
+        let file = File::open(path).map_err(|e| BundleError::Open(path.to_path_buf(), e))?;
+        let m = scan(file, &name)?;
+        let (exe, ents) = facts::from_macho(m);
+        let mut t = Target::new(&name, plist::Dictionary::new());
+        t.info_known = false;
+        t.executable = Part::Present(exe);
+        t.entitlements = ents;
+        return Ok(Loaded {
+            facts: AppFacts {
+                source: "macho".to_string(),
+                app: t,
+                extensions: Vec::new(),
+            },
+            notes,
+        });
     }
     if lower.ends_with(".plist") || n >= 4 && (&magic == b"bpli" || &magic[..] == b"<?xm") {
         let meta_len = meta.len();
@@ -213,6 +311,14 @@ pub fn read(path: &Path) -> Result<Loaded, BundleError> {
     Err(BundleError::Unknown(path.to_path_buf()))
 }
 
+/// Thin Mach-O (little-endian, as every iOS executable) or fat.
+fn is_macho_magic(m: &[u8; 4]) -> bool {
+    matches!(
+        m,
+        [0xcf, 0xfa, 0xed, 0xfe] | [0xce, 0xfa, 0xed, 0xfe] | [0xca, 0xfe, 0xba, 0xbe | 0xbf]
+    )
+}
+
 fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
@@ -227,15 +333,9 @@ fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 fn read_app(tree: &mut dyn Tree, root: &str, source: &str) -> Result<AppFacts, BundleError> {
-    let app = read_target(tree, root)?;
+    let app = read_target(tree, root, Role::App)?;
     let mut extensions = Vec::new();
-    for ext in tree
-        .subdirs(&format!("{root}/PlugIns"), ".appex")
-        .into_iter()
-        .take(MAX_EXTENSIONS)
-    {
-        extensions.push(read_target(tree, &ext)?);
-    }
+    nested(tree, root, &mut extensions)?;
     Ok(AppFacts {
         source: source.to_string(),
         app,
@@ -243,20 +343,109 @@ fn read_app(tree: &mut dyn Tree, root: &str, source: &str) -> Result<AppFacts, B
     })
 }
 
-fn read_target(tree: &mut dyn Tree, root: &str) -> Result<Target, BundleError> {
+/// Every bundle nested in `root`: extensions (`PlugIns/`, ExtensionKit's `Extensions/`), Watch
+/// apps (`Watch/`) and App Clips (`AppClips/`), each with its own nested bundles.
+fn nested(tree: &mut dyn Tree, root: &str, out: &mut Vec<Target>) -> Result<(), BundleError> {
+    let places = [
+        ("PlugIns", ".appex", Role::Extension),
+        ("Extensions", ".appex", Role::Extension),
+        ("Watch", ".app", Role::WatchApp),
+        ("AppClips", ".app", Role::AppClip),
+    ];
+    for (dir, suffix, role) in places {
+        for sub in tree.subdirs(&format!("{root}/{dir}"), suffix) {
+            if out.len() >= MAX_EXTENSIONS {
+                return Ok(());
+            }
+            out.push(read_target(tree, &sub, role)?);
+            if role != Role::Extension {
+                nested(tree, &sub, out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Read a privacy manifest; one that does not parse is a finding, not unreadable input.
+fn read_privacy(tree: &mut dyn Tree, root: &str) -> Result<Part<privacy::Manifest>, BundleError> {
+    let p = format!("{root}/PrivacyInfo.xcprivacy");
+    Ok(match tree.read_small(&p, privacy::MAX_MANIFEST)? {
+        Some(b) => Part::Present(
+            privacy::parse(&b).unwrap_or_else(|e| privacy::Manifest::unreadable(e.to_string())),
+        ),
+        None => Part::Missing,
+    })
+}
+
+/// The executable name a bundle's Info.plist gives, if it cannot leave the bundle.
+fn exe_name(info: &plist::Dictionary) -> Option<String> {
+    info.get("CFBundleExecutable")
+        .and_then(|v| v.as_string())
+        .filter(|n| {
+            !n.is_empty() && !n.contains('/') && !n.contains('\\') && *n != ".." && *n != "."
+        })
+        .map(str::to_string)
+}
+
+/// `Frameworks/*.framework` and `Frameworks/*.dylib` of a bundle.
+fn frameworks(tree: &mut dyn Tree, root: &str) -> Result<Vec<Framework>, BundleError> {
+    let dir = format!("{root}/Frameworks");
+    let mut out = Vec::new();
+    for fw in tree
+        .subdirs(&dir, ".framework")
+        .into_iter()
+        .take(MAX_FRAMEWORKS)
+    {
+        let base = fw.rsplit('/').next().unwrap_or(&fw);
+        let name = base.trim_end_matches(".framework").to_string();
+        let info_path = format!("{fw}/Info.plist");
+        let exe = match tree.read_small(&info_path, MAX_PLIST)? {
+            // A framework's Info.plist that does not parse: fall back to the folder name, as dyld
+            // loads the install name, not the plist.
+            Some(b) => plist_dict(&b).ok().and_then(|d| exe_name(&d)),
+            None => None,
+        }
+        .unwrap_or_else(|| name.clone());
+        let executable = match tree.scan_macho(&format!("{fw}/{exe}"))? {
+            Some(m) => Part::Present(facts::from_macho(m).0),
+            None => Part::Missing,
+        };
+        let privacy = read_privacy(tree, &fw)?;
+        out.push(Framework {
+            path: fw.clone(),
+            name,
+            executable,
+            privacy,
+        });
+    }
+    let room = MAX_FRAMEWORKS.saturating_sub(out.len());
+    for lib in tree.files(&dir, ".dylib").into_iter().take(room) {
+        let base = lib.rsplit('/').next().unwrap_or(&lib);
+        let name = base.trim_end_matches(".dylib").to_string();
+        let executable = match tree.scan_macho(&lib)? {
+            Some(m) => Part::Present(facts::from_macho(m).0),
+            None => Part::Missing,
+        };
+        out.push(Framework {
+            path: lib.clone(),
+            name,
+            executable,
+            privacy: Part::Missing,
+        });
+    }
+    Ok(out)
+}
+
+fn read_target(tree: &mut dyn Tree, root: &str, role: Role) -> Result<Target, BundleError> {
     let info_path = format!("{root}/Info.plist");
     let info_bytes = tree
         .read_small(&info_path, MAX_PLIST)?
         .ok_or_else(|| BundleError::Missing(info_path.clone()))?;
     let info = dict_for(&info_path, &info_bytes)?;
     let mut t = Target::new(root, info);
+    t.role = role;
     // The executable's name comes from the plist: refuse anything that could leave the bundle.
-    let exe = t
-        .info_str("CFBundleExecutable")
-        .filter(|n| {
-            !n.is_empty() && !n.contains('/') && !n.contains('\\') && *n != ".." && *n != "."
-        })
-        .map(str::to_string);
+    let exe = exe_name(&t.info);
     match exe {
         Some(exe) => {
             let exe_path = format!("{root}/{exe}");
@@ -284,6 +473,8 @@ fn read_target(tree: &mut dyn Tree, root: &str) -> Result<Target, BundleError> {
         ),
         None => Part::Missing,
     };
+    t.privacy = read_privacy(tree, root)?;
+    t.frameworks = frameworks(tree, root)?;
     Ok(t)
 }
 
@@ -378,6 +569,24 @@ impl Tree for DirTree {
             .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
             .filter_map(|e| e.file_name().into_string().ok())
             .filter(|n| n.ends_with(suffix))
+            .map(|n| format!("{dir}/{n}"))
+            .collect();
+        out.sort();
+        out
+    }
+    fn files(&mut self, dir: &str, suffix: &str) -> Vec<String> {
+        let Ok(rd) = std::fs::read_dir(self.root.join(dir)) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = rd
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                e.file_type()
+                    .map(|t| t.is_file() || t.is_symlink())
+                    .unwrap_or(false)
+            })
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n.ends_with(suffix) && n.len() > suffix.len())
             .map(|n| format!("{dir}/{n}"))
             .collect();
         out.sort();
@@ -485,6 +694,21 @@ impl Tree for ZipTree {
             .collect();
         out.sort();
         out.dedup();
+        out
+    }
+    fn files(&mut self, dir: &str, suffix: &str) -> Vec<String> {
+        let prefix = format!("{dir}/");
+        let mut out: Vec<String> = self
+            .names
+            .keys()
+            .filter(|n| {
+                n.strip_prefix(&prefix).is_some_and(|rest| {
+                    !rest.contains('/') && rest.ends_with(suffix) && rest.len() > suffix.len()
+                })
+            })
+            .cloned()
+            .collect();
+        out.sort();
         out
     }
 }

@@ -69,6 +69,8 @@ pub struct Profile {
     pub devices: Option<usize>,
     /// `ProvisionsAllDevices`.
     pub all_devices: bool,
+    /// `DeveloperCertificates`: the DER of each certificate allowed to sign with this profile.
+    pub certificates: Vec<Vec<u8>>,
 }
 
 impl Profile {
@@ -123,6 +125,11 @@ impl Profile {
                 d.get("ProvisionsAllDevices"),
                 Some(plist::Value::Boolean(true))
             ),
+            certificates: d
+                .get("DeveloperCertificates")
+                .and_then(|v| v.as_array())
+                .map(|a| a.iter().filter_map(|v| v.as_data().map(<[u8]>::to_vec)).collect())
+                .unwrap_or_default(),
         }
     }
 }

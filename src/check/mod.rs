@@ -20,14 +20,50 @@ use std::time::SystemTime;
 pub struct Options {
     /// The bundle (`None` with `list_rules`).
     pub path: Option<PathBuf>,
-    /// Distribution method.
-    pub distribution: Distribution,
+    /// Distribution method (`None`: from the embedded profile, else App Store).
+    pub distribution: Option<Distribution>,
     /// Warnings fail too.
     pub strict: bool,
     /// Profile expiry margin in days.
     pub min_days: u32,
     /// Print the rule table instead of checking.
     pub list_rules: bool,
+    /// Which app of a source holding several.
+    pub app: Option<String>,
+}
+
+/// Where the distribution method came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DistributionSource {
+    /// `--distribution`.
+    Flag,
+    /// The app's embedded provisioning profile.
+    Profile,
+    /// Neither: the App Store default.
+    Default,
+}
+
+/// The distribution method: the flag, else the app's embedded profile, else App Store.
+pub fn resolve_distribution(
+    flag: Option<Distribution>,
+    facts: &AppFacts,
+) -> (Distribution, DistributionSource) {
+    if let Some(d) = flag {
+        return (d, DistributionSource::Flag);
+    }
+    match facts.app.profile.get().map(|p| p.kind()) {
+        Some(k) => (
+            match k {
+                bundle::profile::ProfileKind::Appstore => Distribution::Appstore,
+                bundle::profile::ProfileKind::Adhoc => Distribution::Adhoc,
+                bundle::profile::ProfileKind::Development => Distribution::Development,
+                bundle::profile::ProfileKind::Enterprise => Distribution::Enterprise,
+            },
+            DistributionSource::Profile,
+        ),
+        None => (Distribution::Appstore, DistributionSource::Default),
+    }
 }
 
 /// `YYYY-MM-DD` (UTC).
@@ -47,25 +83,36 @@ pub(crate) async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> 
     // Reading a large .ipa takes a moment and is blocking I/O: do it off the async threads, and
     // stop at once on Ctrl-C (nothing has been reported yet, so there is no partial summary).
     let p = path.clone();
-    let task = tokio::task::spawn_blocking(move || bundle::read(&p));
+    let ropts = bundle::ReadOptions {
+        app: opts.app.clone(),
+    };
+    let task = tokio::task::spawn_blocking(move || bundle::read_with(&p, &ropts));
     let loaded = tokio::select! {
-        r = task => r.map_err(Error::input)?.map_err(Error::input)?,
+        r = task => r.map_err(Error::input)?.map_err(|e| match e {
+            // The source is fine; the command line has to say which app.
+            bundle::BundleError::SeveralApps { .. } | bundle::BundleError::NoSuchApp { .. } => {
+                Error::Usage(e.to_string())
+            }
+            e => Error::input(e),
+        })?,
         _ = ctx.cancel.cancelled() => return Err(Error::Interrupted),
     };
     for n in &loaded.notes {
         ctx.warn(n);
     }
+    let (distribution, from) = resolve_distribution(opts.distribution, &loaded.facts);
     let popts = preflight::Options {
-        distribution: opts.distribution,
+        distribution,
         min_days: opts.min_days,
         now: SystemTime::now(),
     };
-    report(
+    report_from(
         ctx,
         &loaded.facts,
         &popts,
         opts.strict,
         &path.display().to_string(),
+        from,
     )
 }
 
@@ -77,6 +124,18 @@ pub fn report(
     opts: &preflight::Options,
     strict: bool,
     label: &str,
+    from: DistributionSource,
+) -> crate::Result<Outcome> {
+    report_from(ctx, facts, opts, strict, label, from)
+}
+
+fn report_from(
+    ctx: &mut Ctx,
+    facts: &AppFacts,
+    opts: &preflight::Options,
+    strict: bool,
+    label: &str,
+    from: DistributionSource,
 ) -> crate::Result<Outcome> {
     let results = preflight::evaluate(facts, opts);
     let fails = |s: Severity| s == Severity::Error || (strict && s == Severity::Warning);
@@ -129,6 +188,8 @@ pub fn report(
         path: label.to_string(),
         source: facts.source.clone(),
         distribution: opts.distribution.name(),
+        distribution_from: from,
+        app: facts.app.path.clone(),
         strict,
         result: if failed { "fail" } else { "pass" },
         errors: count(Severity::Error),
@@ -147,13 +208,14 @@ pub fn report(
 }
 
 fn list_rules(ctx: &mut Ctx, opts: &Options) -> crate::Result<Outcome> {
+    let d = opts.distribution.unwrap_or_default();
     for r in RULES {
-        ctx.reporter.emit(&RuleRecord::new(r, opts.distribution))?;
+        ctx.reporter.emit(&RuleRecord::new(r, d))?;
     }
     ctx.reporter.finish(
         &records::RulesSummary {
             rules: RULES.len(),
-            distribution: opts.distribution.name(),
+            distribution: d.name(),
         },
         "voipctl check --list-rules",
     )?;

@@ -153,10 +153,14 @@ pub struct NotChecked {
 pub struct Summary {
     /// The path checked.
     pub path: String,
-    /// `ipa`, `app`, `xcarchive`, `plist` or `device`.
+    /// `ipa`, `app`, `xcarchive`, `plist`, `macho` or `device`.
     pub source: String,
-    /// `--distribution`.
+    /// The distribution method the severities are for.
     pub distribution: &'static str,
+    /// Where it came from: `flag`, `profile` (the app's embedded profile) or `default`.
+    pub distribution_from: super::DistributionSource,
+    /// The app checked (`Payload/Phone.app`).
+    pub app: String,
     /// `--strict`.
     pub strict: bool,
     /// `pass` or `fail`.
@@ -196,6 +200,24 @@ impl Record for Summary {
                     terminal(&n.reason)
                 )?;
             }
+        }
+        use super::DistributionSource as D;
+        match self.distribution_from {
+            D::Profile => writeln!(
+                w,
+                "distribution: {}, from the embedded profile{}",
+                self.distribution,
+                if self.distribution == "appstore" {
+                    ""
+                } else {
+                    "; `--distribution appstore` to preflight an upload"
+                }
+            )?,
+            D::Default if self.source != "device" => writeln!(
+                w,
+                "distribution: appstore (no embedded profile; `--distribution` to choose another)"
+            )?,
+            _ => {}
         }
         let verdict = if self.result == "fail" {
             style.error("FAIL")

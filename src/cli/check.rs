@@ -13,7 +13,7 @@ use std::path::PathBuf;
     after_help = "Examples:\n  voipctl check build/Phone.ipa\n  voipctl check --distribution adhoc --min-days 14 Phone.xcarchive\n  voipctl check --format junit Phone.ipa > preflight.xml\n  voipctl check --list-rules -v"
 )]
 pub struct CheckArgs {
-    /// The bundle: an .ipa, an .app (or .appex) directory, an .xcarchive, or an Info.plist (XML or binary).
+    /// The bundle: an .ipa, an .app (or .appex) directory, an .xcarchive, an Info.plist (XML or binary), or a bare Mach-O executable.
     #[arg(value_name = "PATH", required_unless_present_any = ["list_rules", "device"], conflicts_with = "device")]
     pub path: Option<PathBuf>,
     /// Check the build installed on a phone instead of a bundle (needs -b BUNDLE).
@@ -28,9 +28,13 @@ pub struct CheckArgs {
     /// With --device: which phone.
     #[command(flatten)]
     pub device_args: DeviceArgs,
-    /// How the build will be distributed; decides which findings are errors.
-    #[arg(long, value_enum, default_value_t = DistributionArg::Appstore, value_name = "METHOD")]
-    pub distribution: DistributionArg,
+    /// How the build will be distributed; decides which findings are errors. Default: the
+    /// method of the embedded provisioning profile, else appstore.
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub distribution: Option<DistributionArg>,
+    /// Which app to check when the .ipa's Payload/ (or the archive) holds several (`Phone` or `Phone.app`).
+    #[arg(long, value_name = "NAME", conflicts_with = "device")]
+    pub app: Option<String>,
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub strict: bool,
@@ -71,13 +75,13 @@ impl CheckArgs {
         }))
     }
 
-    fn distribution_value(&self) -> Distribution {
-        match self.distribution {
+    fn distribution_value(&self) -> Option<Distribution> {
+        self.distribution.map(|d| match d {
             DistributionArg::Appstore => Distribution::Appstore,
             DistributionArg::Adhoc => Distribution::Adhoc,
             DistributionArg::Development => Distribution::Development,
             DistributionArg::Enterprise => Distribution::Enterprise,
-        }
+        })
     }
 
     /// Plain options for the command module.
@@ -88,6 +92,7 @@ impl CheckArgs {
             strict: self.strict,
             min_days: self.min_days,
             list_rules: self.list_rules,
+            app: self.app,
         }
     }
 }

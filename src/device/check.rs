@@ -26,7 +26,7 @@ pub struct DeviceCheckOptions {
     /// The installed app.
     pub bundle: String,
     /// Distribution method.
-    pub distribution: Distribution,
+    pub distribution: Option<Distribution>,
     /// Warnings fail too.
     pub strict: bool,
     /// Profile expiry margin (no profile on a phone; kept for the rules' options).
@@ -133,7 +133,7 @@ impl Record for DeviceCheckRecord {
 /// Run `check --device`.
 pub async fn run_check(ctx: &mut Ctx, opts: DeviceCheckOptions) -> crate::Result<Outcome> {
     let popts = preflight::Options {
-        distribution: opts.distribution,
+        distribution: opts.distribution.unwrap_or_default(),
         min_days: opts.min_days,
         now: SystemTime::now(),
     };
@@ -147,7 +147,11 @@ pub async fn run_check(ctx: &mut Ctx, opts: DeviceCheckOptions) -> crate::Result
         .await?;
         let facts = facts_from_attributes(&d.udid, attrs);
         let label = format!("{} on {}", opts.bundle, d.udid);
-        return crate::check::report(ctx, &facts, &popts, opts.strict, &label);
+        let from = match opts.distribution {
+            Some(_) => crate::check::DistributionSource::Flag,
+            None => crate::check::DistributionSource::Default,
+        };
+        return crate::check::report(ctx, &facts, &popts, opts.strict, &label, from);
     }
     let devs = super::cmd::cancellable(&cancel, super::select_all(&opts.sel)).await?;
     let results = super::cmd::cancellable(&cancel, async {

@@ -5,7 +5,9 @@
 //! both become an [`AppFacts`]. Each part a source may not have is a [`Part`]: a rule that needs
 //! an [`Part::Unknown`] part reports "not checked" instead of passing or failing.
 
+use crate::bundle::codesign::Signature;
 use crate::bundle::macho::{BuildVersion, Dylib, MachoFacts};
+use crate::bundle::privacy::Manifest;
 use crate::bundle::profile::Profile;
 use std::collections::BTreeSet;
 
@@ -39,11 +41,13 @@ impl<T> Part<T> {
 /// The app and its extensions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppFacts {
-    /// Where the facts came from, for people (`ipa`, `app`, `xcarchive`, `plist`, `device`).
+    /// Where the facts came from, for people (`ipa`, `app`, `xcarchive`, `plist`, `macho`,
+    /// `device`).
     pub source: String,
     /// The main app.
     pub app: Target,
-    /// App extensions (`PlugIns/*.appex`).
+    /// Nested bundles: app extensions (`PlugIns/*.appex`, `Extensions/*.appex`), Watch apps
+    /// (`Watch/*.app`) and App Clips (`AppClips/*.app`), with their own extensions.
     pub extensions: Vec<Target>,
 }
 
@@ -76,6 +80,42 @@ pub struct Target {
     pub entitlements: Part<plist::Dictionary>,
     /// `embedded.mobileprovision`.
     pub profile: Part<Profile>,
+    /// False when there is no Info.plist to look at (a bare executable): rules that read it are
+    /// "not checked".
+    pub info_known: bool,
+    /// What kind of bundle this is.
+    pub role: Role,
+    /// Embedded frameworks and dylibs (`Frameworks/`); empty when the source cannot tell.
+    pub frameworks: Vec<Framework>,
+    /// `PrivacyInfo.xcprivacy`.
+    pub privacy: Part<Manifest>,
+}
+
+/// What kind of bundle a [`Target`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    /// The main app.
+    #[default]
+    App,
+    /// An app extension (`PlugIns/*.appex`, `Extensions/*.appex`).
+    Extension,
+    /// A Watch app (`Watch/*.app`).
+    WatchApp,
+    /// An App Clip (`AppClips/*.app`).
+    AppClip,
+}
+
+/// An embedded framework (`Frameworks/X.framework`) or dylib (`Frameworks/libX.dylib`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Framework {
+    /// Path shown in findings (`Payload/Phone.app/Frameworks/VoipSDK.framework`).
+    pub path: String,
+    /// `VoipSDK` (the bundle or file name without its extension).
+    pub name: String,
+    /// The framework's Mach-O.
+    pub executable: Part<Executable>,
+    /// Its `PrivacyInfo.xcprivacy` (`Missing` for a bare dylib).
+    pub privacy: Part<Manifest>,
 }
 
 impl Target {
@@ -87,7 +127,21 @@ impl Target {
             executable: Part::Unknown,
             entitlements: Part::Unknown,
             profile: Part::Unknown,
+            info_known: true,
+            role: Role::App,
+            frameworks: Vec::new(),
+            privacy: Part::Unknown,
         }
+    }
+
+    /// The main executable and each framework's, with the path to name in findings.
+    pub fn binaries(&self) -> impl Iterator<Item = (&str, &Executable)> {
+        let app = self.executable.get().map(|e| (self.path.as_str(), e));
+        app.into_iter().chain(
+            self.frameworks
+                .iter()
+                .filter_map(|f| f.executable.get().map(|e| (f.path.as_str(), e))),
+        )
     }
 
     /// An Info.plist string.
@@ -132,6 +186,11 @@ pub struct Executable {
     pub markers: BTreeSet<String>,
     /// Every considered slice has a code signature.
     pub signed: bool,
+    /// A considered slice is FairPlay-encrypted: its strings cannot be searched, so a marker not
+    /// found proves nothing.
+    pub encrypted: bool,
+    /// The code signature of the first signed slice considered.
+    pub signature: Option<Signature>,
 }
 
 /// Executable facts and the entitlements of its signature.
@@ -157,7 +216,17 @@ pub fn from_macho(m: MachoFacts) -> (Executable, Part<plist::Dictionary>) {
     }
     let build = chosen.iter().filter_map(|s| s.build).max_by_key(|b| b.sdk);
     let signed = !chosen.is_empty() && chosen.iter().all(|s| s.signed);
-    let ents = chosen.iter().find_map(|s| s.entitlements.clone());
+    let encrypted = chosen.iter().any(|s| s.encrypted);
+    let signature = chosen.iter().find_map(|s| s.signature.clone());
+    // The XML blob, else the DER one (signers that write only DER, for iOS 15 and later).
+    let ents = chosen.iter().find_map(|s| s.entitlements.clone()).or_else(|| {
+        chosen.iter().find_map(|s| {
+            s.signature
+                .as_ref()
+                .and_then(|g| g.der_entitlements.clone())
+                .and_then(Result::ok)
+        })
+    });
     let ents = match (signed, ents) {
         (_, Some(e)) => Part::Present(e),
         (true, None) => Part::Present(plist::Dictionary::new()),
@@ -170,6 +239,8 @@ pub fn from_macho(m: MachoFacts) -> (Executable, Part<plist::Dictionary>) {
             build,
             markers: m.markers,
             signed,
+            encrypted,
+            signature,
         },
         ents,
     )
@@ -184,5 +255,9 @@ impl Executable {
     /// The marker string occurs in the executable.
     pub fn mentions(&self, marker: &str) -> bool {
         self.markers.contains(marker)
+    }
+    /// Linked against any of these frameworks.
+    pub fn links_any(&self, names: &[&str]) -> bool {
+        names.iter().any(|n| self.links(n).is_some())
     }
 }

@@ -189,6 +189,16 @@ pub static RULES: &[Rule] = &[
         check: callkit_china,
     },
     Rule {
+        id: "VOIP022",
+        name: "voip-sdk",
+        group: "linkage",
+        title: "embedded VoIP SDKs are listed (PushKit, CallKit, WebRTC, SIP)",
+        explanation: "Most VoIP apps get PushKit, CallKit, WebRTC or SIP through a vendor SDK under Frameworks/; the other rules look at those frameworks too, and this note says which ones carry VoIP so a finding can be traced to the SDK that causes it.",
+        fix: "nothing to fix; keep the SDKs current (their VoIP rules follow the iOS SDK they were built with)",
+        severity: [I, I, I, I],
+        check: voip_sdks,
+    },
+    Rule {
         id: "VOIP030",
         name: "aps-environment-missing",
         group: "entitlements",
@@ -269,6 +279,26 @@ pub static RULES: &[Rule] = &[
         check: code_signature,
     },
     Rule {
+        id: "VOIP038",
+        name: "der-entitlements",
+        group: "entitlements",
+        title: "the signature carries DER entitlements that match the XML ones",
+        explanation: "Since iOS 15 the system reads the entitlements from the DER blob (0xfade7172) of the code signature; a build signed without it does not launch, and a DER blob that disagrees with the XML one means the signature was tampered with or made by a broken re-signing tool. App Store builds are re-signed by Apple.",
+        fix: "sign with Xcode 12.5 or later (or codesign --generate-entitlement-der), and re-sign rather than edit an existing signature",
+        severity: [W, E, E, E],
+        check: der_entitlements,
+    },
+    Rule {
+        id: "VOIP039",
+        name: "code-directory-team",
+        group: "entitlements",
+        title: "the CodeDirectory's team identifier is the entitlements' team",
+        explanation: "The CodeDirectory records the team of the signing certificate; when it is not the team prefix of application-identifier the signature was made by another team's certificate and the device refuses to launch the app.",
+        fix: "sign with a certificate of the team that owns the App ID and its profile",
+        severity: [E, E, E, E],
+        check: code_directory_team,
+    },
+    Rule {
         id: "VOIP040",
         name: "profile-missing",
         group: "profile",
@@ -319,6 +349,16 @@ pub static RULES: &[Rule] = &[
         check: profile_entitlements,
     },
     Rule {
+        id: "VOIP045",
+        name: "signing-certificate",
+        group: "profile",
+        title: "the signing certificate is one of the profile's DeveloperCertificates",
+        explanation: "A provisioning profile lists the certificates allowed to sign with it; a bundle signed by any other certificate (or ad hoc) does not install on a device, and App Store Connect refuses it (the ITMS-90179 class of signing errors).",
+        fix: "sign with the certificate the profile names (Xcode: Signing & Capabilities → the profile's certificate), or regenerate the profile to include the certificate you sign with",
+        severity: [E, E, E, E],
+        check: signing_certificate,
+    },
+    Rule {
         id: "VOIP050",
         name: "microphone-purpose",
         group: "privacy",
@@ -339,6 +379,46 @@ pub static RULES: &[Rule] = &[
         check: camera,
     },
     Rule {
+        id: "VOIP052",
+        name: "privacy-manifest",
+        group: "privacy",
+        title: "the app has a privacy manifest (PrivacyInfo.xcprivacy)",
+        explanation: "App Store Connect expects a privacy manifest in every app (Xcode builds the privacy report from it); its required-reason API declarations are what ITMS-91053 checks.",
+        fix: "add a PrivacyInfo.xcprivacy to the app target (Xcode: File → New → File → App Privacy)",
+        severity: [W, I, I, I],
+        check: privacy_manifest,
+    },
+    Rule {
+        id: "VOIP053",
+        name: "required-reason-api",
+        group: "privacy",
+        title: "every required-reason API the binaries use is declared (ITMS-91053)",
+        explanation: "Since 1 May 2024 App Store Connect rejects an upload whose code (the app's or an SDK's) uses an API from a required-reason category (file timestamp, system boot time, disk space, active keyboards, user defaults) without a reason for that category in a privacy manifest: ITMS-91053 Missing API declaration. voipctl looks for the symbols those APIs leave in the binaries.",
+        fix: "declare each category with its approved reason in NSPrivacyAccessedAPITypes of PrivacyInfo.xcprivacy (the app's, or the SDK's own for SDK code); update SDKs to versions that ship a privacy manifest",
+        severity: [E, I, I, I],
+        check: required_reason,
+    },
+    Rule {
+        id: "VOIP054",
+        name: "privacy-manifest-valid",
+        group: "privacy",
+        title: "privacy manifests are well-formed",
+        explanation: "App Store Connect rejects privacy manifests it cannot read (ITMS-91056): a category that is not a required-reason category, a category without reasons, a reason that is not a reason code, wrong value types.",
+        fix: "fix PrivacyInfo.xcprivacy (Xcode's property-list editor shows the allowed keys and values)",
+        severity: [E, W, W, W],
+        check: privacy_valid,
+    },
+    Rule {
+        id: "VOIP055",
+        name: "sdk-privacy-manifest",
+        group: "privacy",
+        title: "SDKs that use required-reason APIs ship their own privacy manifest",
+        explanation: "A third-party SDK is responsible for declaring its own use of required-reason APIs in a PrivacyInfo.xcprivacy inside the framework; Apple requires it for commonly used SDKs (ITMS-91061), and an app that declares an SDK's reasons in its own manifest takes on the SDK's answers.",
+        fix: "update the SDK to a version that includes PrivacyInfo.xcprivacy, or ask its vendor for one",
+        severity: [W, I, I, I],
+        check: sdk_privacy_manifest,
+    },
+    Rule {
         id: "VOIP060",
         name: "executable-missing",
         group: "bundle",
@@ -347,6 +427,26 @@ pub static RULES: &[Rule] = &[
         fix: "set CFBundleExecutable to the executable's file name (EXECUTABLE_NAME) and rebuild",
         severity: [E, E, E, E],
         check: executable_missing,
+    },
+    Rule {
+        id: "VOIP061",
+        name: "app-clip-calling",
+        group: "bundle",
+        title: "App Clips do not rely on CallKit or the `voip` background mode",
+        explanation: "CallKit provides no functionality at run time in an App Clip, and App Clips cannot run in the background (\"Choosing the right functionality for your App Clip\"), so calling features in a clip silently do nothing.",
+        fix: "keep calling in the full app; let the App Clip hand over to it (SKOverlay) instead",
+        severity: [W, W, W, W],
+        check: app_clip_calling,
+    },
+    Rule {
+        id: "VOIP062",
+        name: "framework-executable",
+        group: "bundle",
+        title: "each embedded framework has its executable",
+        explanation: "dyld loads Frameworks/X.framework/X when the app starts; a framework folder without its Mach-O (a broken copy phase, a stripped xcframework slice) stops the app at launch with \"Library not loaded\".",
+        fix: "embed the framework with Xcode's Embed Frameworks phase (Embed & Sign), from the right xcframework slice",
+        severity: [E, E, E, E],
+        check: framework_executable,
     },
 ];
 
@@ -384,7 +484,58 @@ fn ents<'a>(t: &'a Target, s: &mut Sink) -> Option<&'a plist::Dictionary> {
 }
 
 fn links_any(e: &Executable, names: &[&str]) -> bool {
-    names.iter().any(|n| e.links(n).is_some())
+    e.links_any(names)
+}
+
+/// Rules that read Info.plist skip a source without one (a bare executable).
+fn info_ok(t: &Target, s: &mut Sink) -> bool {
+    if !t.info_known {
+        s.skip(format!(
+            "{}: no Info.plist (a bare executable); check the .app or .ipa for this rule",
+            t.path
+        ));
+    }
+    t.info_known
+}
+
+/// The main executable (which must be available) and every embedded framework's.
+fn bins<'a>(t: &'a Target, s: &mut Sink) -> Option<Vec<(&'a str, &'a Executable)>> {
+    exe(t, s)?;
+    Some(t.binaries().collect())
+}
+
+/// `Payload/Phone.app/Frameworks/X.framework` → `Frameworks/X.framework`; the app itself → `""`.
+fn inside<'a>(t: &Target, path: &'a str) -> &'a str {
+    path.strip_prefix(t.path.as_str())
+        .map(|p| p.trim_start_matches('/'))
+        .unwrap_or(path)
+}
+
+/// "links X" for the main executable, "Frameworks/Y.framework links X" for a framework.
+fn who(t: &Target, path: &str) -> String {
+    match inside(t, path) {
+        "" => String::new(),
+        p => format!("{p} "),
+    }
+}
+
+/// Strings of an encrypted binary are opaque: a marker not found there proves nothing.
+fn opaque(path: &str, s: &mut Sink) {
+    s.skip(format!(
+        "{path}: the executable is FairPlay-encrypted (LC_ENCRYPTION_INFO cryptid 1), so its strings could not be checked; check the build before App Store encryption (the .xcarchive or the exported .ipa)"
+    ));
+}
+
+/// Skip for every encrypted binary of the list; true when any was.
+fn any_opaque(list: &[(&str, &Executable)], s: &mut Sink) -> bool {
+    let mut any = false;
+    for (p, e) in list {
+        if e.encrypted {
+            opaque(p, s);
+            any = true;
+        }
+    }
+    any
 }
 
 fn uses_pushkit(e: &Executable) -> bool {
@@ -471,34 +622,41 @@ fn ent_contains(d: &plist::Dictionary, k: &str, want: &str) -> bool {
 
 fn voip_mode_missing(i: &Input<'_>, s: &mut Sink) {
     let t = &i.facts.app;
-    if has_mode(t, "voip") {
+    if !info_ok(t, s) || has_mode(t, "voip") {
         return;
     }
-    let Some(e) = exe(t, s) else { return };
-    let mut why = Vec::new();
-    for f in ["PushKit", "CallKit", "LiveCommunicationKit"] {
-        if e.links(f).is_some() {
-            why.push(f);
+    let Some(list) = bins(t, s) else { return };
+    for (path, e) in list {
+        let why: Vec<&str> = ["PushKit", "CallKit", "LiveCommunicationKit"]
+            .into_iter()
+            .filter(|f| e.links(f).is_some())
+            .collect();
+        if !why.is_empty() {
+            s.fail(
+                t,
+                format!(
+                    "{}links {} but UIBackgroundModes has no `voip`",
+                    who(t, path),
+                    why.join(" and ")
+                ),
+            );
         }
-    }
-    if !why.is_empty() {
-        s.fail(
-            t,
-            format!(
-                "links {} but UIBackgroundModes has no `voip`",
-                why.join(" and ")
-            ),
-        );
     }
 }
 
 fn voip_mode_legacy(i: &Input<'_>, s: &mut Sink) {
     let t = &i.facts.app;
-    if !has_mode(t, "voip") {
+    if !info_ok(t, s) || !has_mode(t, "voip") {
         return;
     }
-    let Some(e) = exe(t, s) else { return };
-    if !uses_pushkit(e) && !e.mentions("PKPushRegistry") {
+    let Some(list) = bins(t, s) else { return };
+    if list
+        .iter()
+        .any(|(_, e)| uses_pushkit(e) || e.mentions("PKPushRegistry"))
+    {
+        return;
+    }
+    if !any_opaque(&list, s) {
         s.fail(
             t,
             "`voip` background mode without PushKit: the legacy VoIP-socket model",
@@ -527,6 +685,9 @@ fn normalise(m: &str) -> String {
 
 fn invalid_mode(i: &Input<'_>, s: &mut Sink) {
     let t = &i.facts.app;
+    if !info_ok(t, s) {
+        return;
+    }
     modes_value(t, s, |m, s| {
         if VALID_MODES.contains(&m) {
             return;
@@ -546,6 +707,9 @@ fn invalid_mode(i: &Input<'_>, s: &mut Sink) {
 
 fn mode_typo(i: &Input<'_>, s: &mut Sink) {
     let t = &i.facts.app;
+    if !info_ok(t, s) {
+        return;
+    }
     let Some(plist::Value::Array(a)) = t.info.get("UIBackgroundModes") else {
         return;
     };
@@ -565,7 +729,7 @@ fn mode_typo(i: &Input<'_>, s: &mut Sink) {
 
 fn processing_ids(i: &Input<'_>, s: &mut Sink) {
     let t = &i.facts.app;
-    if !has_mode(t, "processing") {
+    if !info_ok(t, s) || !has_mode(t, "processing") {
         return;
     }
     let ok = t
@@ -583,11 +747,13 @@ fn processing_ids(i: &Input<'_>, s: &mut Sink) {
 
 fn audio_mode(i: &Input<'_>, s: &mut Sink) {
     let t = &i.facts.app;
-    if has_mode(t, "audio") {
+    if !info_ok(t, s) || has_mode(t, "audio") {
         return;
     }
     let calling = match &t.executable {
-        Part::Present(e) => calls(e),
+        Part::Present(_) => {
+            t.binaries().any(|(_, e)| calls(e)) || t.frameworks.iter().any(|f| sdk_kind(f).is_some())
+        }
         _ => has_mode(t, "voip"),
     };
     if calling {
@@ -600,7 +766,7 @@ fn audio_mode(i: &Input<'_>, s: &mut Sink) {
 
 fn remote_notification_aps(i: &Input<'_>, s: &mut Sink) {
     let t = &i.facts.app;
-    if !has_mode(t, "remote-notification") {
+    if !info_ok(t, s) || !has_mode(t, "remote-notification") {
         return;
     }
     let Some(d) = ents(t, s) else { return };
@@ -616,6 +782,9 @@ fn remote_notification_aps(i: &Input<'_>, s: &mut Sink) {
 
 fn sdk_version(i: &Input<'_>, s: &mut Sink) {
     let t = &i.facts.app;
+    if !info_ok(t, s) {
+        return;
+    }
     let name = t.info_str("DTSDKName");
     let plat = t.info_str("DTPlatformVersion");
     let build = t.executable.get().and_then(|e| e.build);
@@ -662,6 +831,9 @@ fn sdk_version(i: &Input<'_>, s: &mut Sink) {
 
 fn minimum_os(i: &Input<'_>, s: &mut Sink) {
     for t in i.facts.targets() {
+        if !info_ok(t, s) {
+            continue;
+        }
         let plist = t.info_str("MinimumOSVersion").and_then(version);
         if plist.is_none() {
             s.fail(t, "MinimumOSVersion is missing or not a version");
@@ -685,25 +857,31 @@ fn minimum_os(i: &Input<'_>, s: &mut Sink) {
 
 fn framework_minos(i: &Input<'_>, s: &mut Sink) {
     for t in i.facts.targets() {
-        let Some(e) = exe(t, s) else { continue };
+        let Some(list) = bins(t, s) else { continue };
         let Some(min) = minos(t) else { continue };
-        for (fw, need) in [
-            ("CallKit", (10, 0, 0)),
-            ("LiveCommunicationKit", (17, 4, 0)),
-            ("PushKit", (8, 0, 0)),
-        ] {
-            if let Some(d) = e.links(fw)
-                && !d.weak
-                && min < need
-            {
-                s.fail(
-                    t,
-                    format!(
-                        "{fw} (iOS {}+) is strongly linked but the app supports iOS {}",
-                        fmt_v(need),
-                        fmt_v(min)
-                    ),
-                );
+        for (path, e) in list {
+            for (fw, need) in [
+                ("CallKit", (10, 0, 0)),
+                ("LiveCommunicationKit", (17, 4, 0)),
+                ("PushKit", (8, 0, 0)),
+            ] {
+                if let Some(d) = e.links(fw)
+                    && !d.weak
+                    && min < need
+                {
+                    s.fail(
+                        t,
+                        format!(
+                            "{fw} (iOS {}+) is strongly linked{} but the app supports iOS {}",
+                            fmt_v(need),
+                            match inside(t, path) {
+                                "" => String::new(),
+                                p => format!(" by {p}"),
+                            },
+                            fmt_v(min)
+                        ),
+                    );
+                }
             }
         }
     }
@@ -711,14 +889,17 @@ fn framework_minos(i: &Input<'_>, s: &mut Sink) {
 
 fn callkit_report(i: &Input<'_>, s: &mut Sink) {
     let t = &i.facts.app;
-    let Some(e) = exe(t, s) else { return };
-    if !uses_pushkit(e) {
+    let Some(list) = bins(t, s) else { return };
+    if !list.iter().any(|(_, e)| uses_pushkit(e)) {
         return;
     }
     if sdk(t).is_some_and(|v| v.0 < 13) {
         return;
     }
-    if !e.mentions("reportNewIncomingCall") && !e.mentions("reportNewIncomingConversation") {
+    let reports = list.iter().any(|(_, e)| {
+        e.mentions("reportNewIncomingCall") || e.mentions("reportNewIncomingConversation")
+    });
+    if !reports && !any_opaque(&list, s) {
         s.fail(
             t,
             "uses PushKit but never mentions reportNewIncomingCall: VoIP pushes that are not reported get the app killed",
@@ -728,19 +909,28 @@ fn callkit_report(i: &Input<'_>, s: &mut Sink) {
 
 fn legacy_crash(i: &Input<'_>, s: &mut Sink) {
     for t in i.facts.targets() {
-        let Some(e) = exe(t, s) else { continue };
-        let found = legacy_found(e);
-        if found.is_empty() {
+        let Some(list) = bins(t, s) else { continue };
+        // The main executable's SDK decides ("Linked against modern SDK").
+        let Some(v) = sdk(t).filter(|v| v.0 >= 16) else {
             continue;
-        }
-        if let Some(v) = sdk(t)
-            && v.0 >= 16
-        {
+        };
+        for (path, e) in list {
+            let found = legacy_found(e);
+            if found.is_empty() {
+                if e.encrypted {
+                    opaque(path, s);
+                }
+                continue;
+            }
             s.fail(
                 t,
                 format!(
-                    "built with the iOS {} SDK and uses {}: the app will crash (VOIP socket will not wake)",
+                    "built with the iOS {} SDK and {}uses {}: the app will crash (VOIP socket will not wake)",
                     fmt_v(v),
+                    match inside(t, path) {
+                        "" => String::new(),
+                        p => format!("{p} "),
+                    },
                     found.join(", ")
                 ),
             );
@@ -750,15 +940,27 @@ fn legacy_crash(i: &Input<'_>, s: &mut Sink) {
 
 fn legacy_api(i: &Input<'_>, s: &mut Sink) {
     for t in i.facts.targets() {
-        let Some(e) = exe(t, s) else { continue };
-        let found = legacy_found(e);
-        if found.is_empty() || sdk(t).is_some_and(|v| v.0 >= 16) {
+        let Some(list) = bins(t, s) else { continue };
+        if sdk(t).is_some_and(|v| v.0 >= 16) {
             continue; // VOIP014 reports SDK ≥ 16.
         }
-        s.fail(
-            t,
-            format!("uses deprecated legacy VoIP APIs: {}", found.join(", ")),
-        );
+        for (path, e) in list {
+            let found = legacy_found(e);
+            if found.is_empty() {
+                if e.encrypted {
+                    opaque(path, s);
+                }
+                continue;
+            }
+            s.fail(
+                t,
+                format!(
+                    "{}uses deprecated legacy VoIP APIs: {}",
+                    who(t, path),
+                    found.join(", ")
+                ),
+            );
+        }
     }
 }
 
@@ -766,10 +968,25 @@ fn legacy_api(i: &Input<'_>, s: &mut Sink) {
 
 fn pushkit_without_callkit(i: &Input<'_>, s: &mut Sink) {
     let t = &i.facts.app;
-    let Some(e) = exe(t, s) else { return };
-    if uses_pushkit(e) && !calls(e) {
+    let Some(list) = bins(t, s) else { return };
+    let push: Vec<&str> = list
+        .iter()
+        .filter(|(_, e)| uses_pushkit(e))
+        .map(|(p, _)| *p)
+        .collect();
+    if !push.is_empty() && !list.iter().any(|(_, e)| calls(e)) {
         let old = sdk(t).is_some_and(|v| v.0 < 13);
-        let msg = "links PushKit but neither CallKit nor LiveCommunicationKit";
+        let names: Vec<&str> = push
+            .iter()
+            .map(|p| match inside(t, p) {
+                "" => "the app",
+                x => x,
+            })
+            .collect();
+        let msg = format!(
+            "{} links PushKit but neither CallKit nor LiveCommunicationKit is linked anywhere",
+            names.join(" and ")
+        );
         if old {
             s.fail_at(
                 Severity::Warning,
@@ -787,9 +1004,15 @@ fn callkit_china(i: &Input<'_>, s: &mut Sink) {
         return;
     }
     let t = &i.facts.app;
-    let Some(e) = exe(t, s) else { return };
-    if e.links("CallKit").is_some() {
-        s.fail(t, "links CallKit: not allowed in the China storefront");
+    let Some(list) = bins(t, s) else { return };
+    if let Some((path, _)) = list.iter().find(|(_, e)| e.links("CallKit").is_some()) {
+        s.fail(
+            t,
+            format!(
+                "{}links CallKit: not allowed in the China storefront",
+                who(t, path)
+            ),
+        );
     }
 }
 
@@ -798,7 +1021,7 @@ fn callkit_china(i: &Input<'_>, s: &mut Sink) {
 fn aps_missing(i: &Input<'_>, s: &mut Sink) {
     let t = &i.facts.app;
     let pushes = match &t.executable {
-        Part::Present(e) => uses_pushkit(e),
+        Part::Present(_) => t.binaries().any(|(_, e)| uses_pushkit(e)),
         _ => has_mode(t, "voip"),
     };
     if !pushes {
@@ -908,6 +1131,9 @@ fn filtering(i: &Input<'_>, s: &mut Sink) {
     for t in &i.facts.extensions {
         let Some(e) = exe(t, s) else { continue };
         if !e.mentions("reportNewIncomingVoIPPushPayload") {
+            if e.encrypted {
+                opaque(&t.path, s);
+            }
             continue;
         }
         let Some(d) = ents(t, s) else { continue };
@@ -956,12 +1182,20 @@ fn local_push(i: &Input<'_>, s: &mut Sink) {
 
 fn code_signature(i: &Input<'_>, s: &mut Sink) {
     for t in i.facts.targets() {
-        let Some(e) = exe(t, s) else { continue };
-        if !e.signed {
-            s.fail(
-                t,
-                "the executable has no code signature (LC_CODE_SIGNATURE)",
-            );
+        let Some(list) = bins(t, s) else { continue };
+        for (path, e) in list {
+            if !e.signed {
+                s.fail(
+                    t,
+                    format!(
+                        "{}has no code signature (LC_CODE_SIGNATURE)",
+                        match inside(t, path) {
+                            "" => "the executable ".to_string(),
+                            p => format!("{p} "),
+                        }
+                    ),
+                );
+            }
         }
     }
 }
@@ -1128,6 +1362,9 @@ fn purpose(t: &Target, key: &str) -> bool {
 
 fn microphone(i: &Input<'_>, s: &mut Sink) {
     let t = &i.facts.app;
+    if !info_ok(t, s) {
+        return;
+    }
     if !purpose(t, "NSMicrophoneUsageDescription") {
         s.fail(
             t,
@@ -1138,6 +1375,9 @@ fn microphone(i: &Input<'_>, s: &mut Sink) {
 
 fn camera(i: &Input<'_>, s: &mut Sink) {
     let t = &i.facts.app;
+    if !info_ok(t, s) {
+        return;
+    }
     if !purpose(t, "NSCameraUsageDescription") {
         s.fail(
             t,
@@ -1150,6 +1390,9 @@ fn camera(i: &Input<'_>, s: &mut Sink) {
 
 fn executable_missing(i: &Input<'_>, s: &mut Sink) {
     for t in i.facts.targets() {
+        if !info_ok(t, s) {
+            continue;
+        }
         if matches!(t.executable, Part::Missing) {
             match t.info_str("CFBundleExecutable") {
                 Some(n) => s.fail(
@@ -1163,6 +1406,316 @@ fn executable_missing(i: &Input<'_>, s: &mut Sink) {
                 "{}: the executable is not available from this source",
                 t.path
             ));
+        }
+    }
+}
+
+// ---------- embedded SDKs ----------
+
+/// What VoIP an embedded framework carries, by its linkage and its name.
+fn sdk_kind(f: &crate::preflight::facts::Framework) -> Option<Vec<&'static str>> {
+    let mut what = Vec::new();
+    if let Some(e) = f.executable.get() {
+        for fw in ["PushKit", "CallKit", "LiveCommunicationKit"] {
+            if e.links(fw).is_some() {
+                what.push(fw);
+            }
+        }
+        if e.links("WebRTC").is_some() {
+            what.push("WebRTC");
+        }
+    }
+    let lower = f.name.to_ascii_lowercase();
+    if lower.contains("webrtc") && !what.contains(&"WebRTC") {
+        what.push("WebRTC");
+    }
+    // SIP stacks by name: linphone, pjsip/pjsua, belle-sip, sofia-sip, and names that spell SIP
+    // as a word (VialerSIPLib, PortSIPVoIPSDK, SIPKit).
+    let sip = ["linphone", "pjsip", "pjsua", "belle-sip", "bellesip", "sofia-sip"]
+        .iter()
+        .any(|n| lower.contains(n))
+        || f.name.contains("SIP")
+        || lower.starts_with("sip");
+    if sip {
+        what.push("SIP");
+    }
+    (!what.is_empty()).then_some(what)
+}
+
+fn voip_sdks(i: &Input<'_>, s: &mut Sink) {
+    for t in i.facts.targets() {
+        for f in &t.frameworks {
+            if let Some(what) = sdk_kind(f) {
+                s.fail(
+                    t,
+                    format!("{} is a VoIP SDK ({})", inside(t, &f.path), what.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+fn framework_executable(i: &Input<'_>, s: &mut Sink) {
+    for t in i.facts.targets() {
+        for f in &t.frameworks {
+            if matches!(f.executable, Part::Missing) {
+                s.fail(
+                    t,
+                    format!("{} has no executable", inside(t, &f.path)),
+                );
+            }
+        }
+    }
+}
+
+fn app_clip_calling(i: &Input<'_>, s: &mut Sink) {
+    use crate::preflight::facts::Role;
+    for t in i.facts.extensions.iter().filter(|t| t.role == Role::AppClip) {
+        if has_mode(t, "voip") {
+            s.fail(
+                t,
+                "the App Clip declares the `voip` background mode, but App Clips cannot run in the background",
+            );
+        }
+        let Some(list) = bins(t, s) else { continue };
+        if let Some((path, _)) = list.iter().find(|(_, e)| calls(e)) {
+            s.fail(
+                t,
+                format!(
+                    "{}links CallKit, which provides no functionality in an App Clip",
+                    match inside(t, path) {
+                        "" => "the App Clip ".to_string(),
+                        p => format!("{p} "),
+                    }
+                ),
+            );
+        }
+    }
+}
+
+// ---------- signature ----------
+
+fn signature<'a>(t: &'a Target, s: &mut Sink) -> Option<&'a crate::bundle::codesign::Signature> {
+    let e = exe(t, s)?;
+    if !e.signed {
+        s.skip(format!("{}: not code-signed (VOIP037)", t.path));
+        return None;
+    }
+    e.signature.as_ref()
+}
+
+fn der_entitlements(i: &Input<'_>, s: &mut Sink) {
+    for t in i.facts.targets() {
+        let Some(sig) = signature(t, s) else { continue };
+        match (&sig.entitlements, &sig.der_entitlements) {
+            (_, Some(Err(e))) => s.fail(t, format!("the DER entitlements do not parse: {e}")),
+            (Some(x), None) if !x.is_empty() => s.fail(
+                t,
+                "the signature has XML entitlements but no DER entitlements: the app does not launch on iOS 15 and later",
+            ),
+            (Some(x), Some(Ok(d))) if x != d => {
+                let mut keys: Vec<&str> = x
+                    .iter()
+                    .filter(|(k, v)| d.get(k) != Some(v))
+                    .map(|(k, _)| k.as_str())
+                    .chain(d.keys().filter(|k| !x.contains_key(k)).map(String::as_str))
+                    .collect();
+                keys.sort_unstable();
+                keys.dedup();
+                s.fail(
+                    t,
+                    format!(
+                        "the XML and DER entitlements differ: {}",
+                        keys.join(", ")
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+fn code_directory_team(i: &Input<'_>, s: &mut Sink) {
+    for t in i.facts.targets() {
+        let Some(sig) = signature(t, s) else { continue };
+        let Some(d) = ents(t, s) else { continue };
+        let team = ent_str(d, "com.apple.developer.team-identifier").or_else(|| {
+            ent_str(d, "application-identifier").and_then(|a| a.split_once('.').map(|x| x.0))
+        });
+        let Some(team) = team else { continue };
+        match &sig.team_id {
+            None => s.skip(format!(
+                "{}: the CodeDirectory names no team (ad hoc, or a CodeDirectory older than version 0x20200)",
+                t.path
+            )),
+            Some(cd) if cd != team => s.fail(
+                t,
+                format!("the CodeDirectory's team is {cd:?} but the entitlements' team is {team:?}"),
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
+fn signing_certificate(i: &Input<'_>, s: &mut Sink) {
+    use crate::bundle::codesign::Cms;
+    for (t, p) in profiles(i, s) {
+        let Some(sig) = signature(t, s) else { continue };
+        if p.certificates.is_empty() {
+            s.skip(format!(
+                "{}: the profile lists no DeveloperCertificates",
+                t.path
+            ));
+            continue;
+        }
+        match &sig.cms {
+            Cms::Signed(cert) => {
+                if !p.certificates.iter().any(|c| c == cert) {
+                    s.fail(
+                        t,
+                        format!(
+                            "signed by a certificate that is not one of the profile's {} DeveloperCertificates",
+                            p.certificates.len()
+                        ),
+                    );
+                }
+            }
+            Cms::AdHoc | Cms::Absent => s.fail(
+                t,
+                "ad hoc signature (no signing certificate) with a provisioning profile",
+            ),
+            Cms::Unreadable(why) => s.skip(format!(
+                "{}: the signature's CMS could not be read ({why})",
+                t.path
+            )),
+        }
+    }
+}
+
+// ---------- privacy manifests ----------
+
+fn privacy_manifest(i: &Input<'_>, s: &mut Sink) {
+    let t = &i.facts.app;
+    match &t.privacy {
+        Part::Missing => s.fail(t, "no PrivacyInfo.xcprivacy"),
+        Part::Unknown => s.skip(format!(
+            "{}: privacy manifests are not available from this source",
+            t.path
+        )),
+        Part::Present(_) => {}
+    }
+}
+
+fn required_reason(i: &Input<'_>, s: &mut Sink) {
+    use crate::bundle::privacy::categories_used;
+    let app_manifest = i.facts.app.privacy.get();
+    for t in i.facts.targets() {
+        let Some(_) = exe(t, s) else { continue };
+        if t.privacy.is_unknown() {
+            s.skip(format!(
+                "{}: privacy manifests are not available from this source",
+                t.path
+            ));
+            continue;
+        }
+        let own = t.privacy.get();
+        let mut check = |path: &str, e: &Executable, sdk: Option<&crate::bundle::privacy::Manifest>| {
+            let used = categories_used(|sym| e.mentions(sym));
+            if used.is_empty() && e.encrypted {
+                opaque(path, s);
+            }
+            let declared = |cat: &str| {
+                [own, app_manifest, sdk]
+                    .into_iter()
+                    .flatten()
+                    .any(|m| m.declares(cat))
+            };
+            // A symbol listed under two categories (getattrlist) is satisfied by either.
+            let mut missing: Vec<String> = Vec::new();
+            for (cat, syms) in &used {
+                let satisfied = declared(cat)
+                    || syms.iter().all(|sym| {
+                        crate::bundle::privacy::REQUIRED_REASON
+                            .iter()
+                            .any(|c| c.name != *cat && c.symbols.contains(sym) && declared(c.name))
+                    });
+                if !satisfied {
+                    missing.push(format!("{cat} ({})", syms.join(", ")));
+                }
+            }
+            if !missing.is_empty() {
+                s.fail(
+                    t,
+                    format!(
+                        "{} uses required-reason APIs no privacy manifest declares (ITMS-91053): {}",
+                        match inside(t, path) {
+                            "" => "the executable",
+                            p => p,
+                        },
+                        missing.join("; ")
+                    ),
+                );
+            }
+        };
+        if let Some(e) = t.executable.get() {
+            check(&t.path, e, None);
+        }
+        for f in &t.frameworks {
+            if let Some(e) = f.executable.get() {
+                check(&f.path, e, f.privacy.get());
+            }
+        }
+    }
+}
+
+fn privacy_valid(i: &Input<'_>, s: &mut Sink) {
+    for t in i.facts.targets() {
+        let manifests = std::iter::once((t.path.as_str(), t.privacy.get()))
+            .chain(t.frameworks.iter().map(|f| (f.path.as_str(), f.privacy.get())));
+        for (path, m) in manifests {
+            let Some(m) = m else { continue };
+            if !m.problems.is_empty() {
+                s.fail(
+                    t,
+                    format!(
+                        "{}PrivacyInfo.xcprivacy: {}",
+                        match inside(t, path) {
+                            "" => String::new(),
+                            p => format!("{p}/"),
+                        },
+                        m.problems.join("; ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn sdk_privacy_manifest(i: &Input<'_>, s: &mut Sink) {
+    use crate::bundle::privacy::categories_used;
+    for t in i.facts.targets() {
+        for f in &t.frameworks {
+            let Some(e) = f.executable.get() else { continue };
+            // A bare dylib has no bundle to hold a manifest.
+            if !matches!(f.privacy, Part::Missing) || f.path.ends_with(".dylib") {
+                continue;
+            }
+            let used = categories_used(|sym| e.mentions(sym));
+            if used.is_empty() {
+                if e.encrypted {
+                    opaque(&f.path, s);
+                }
+                continue;
+            }
+            let cats: Vec<&str> = used.iter().map(|(c, _)| *c).collect();
+            s.fail(
+                t,
+                format!(
+                    "{} uses {} but ships no PrivacyInfo.xcprivacy",
+                    inside(t, &f.path),
+                    cats.join(", ")
+                ),
+            );
         }
     }
 }
