@@ -940,3 +940,450 @@ fn the_binary_reports_the_same_exit_codes() {
         let _: JSummary = serde_json::from_str(&last).unwrap();
     }
 }
+
+// ---------- issue 16: the bundles real VoIP apps ship ----------
+
+fn macho_with(dylibs: &[&'static str], strings: &[&'static str]) -> Macho {
+    let mut d = vec![(fixture::UIKIT, false)];
+    d.extend(dylibs.iter().map(|p| (*p, false)));
+    Macho {
+        dylibs: d,
+        // "x" first, so that every later string is preceded by a NUL as in a real string table.
+        strings: std::iter::once("x").chain(strings.iter().copied()).collect(),
+        ..Macho::default()
+    }
+}
+
+fn human(path: &Path, extra: &[&str]) -> Out {
+    let mut args = vec!["check", path.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+fn not_checked(j: &Json, id: &str) -> Option<String> {
+    j.summary
+        .not_checked
+        .iter()
+        .find(|n| n.id == id)
+        .map(|n| n.reason.clone())
+}
+
+#[test]
+fn issue_16_sdk_framework_with_pushkit_and_callkit_needs_the_voip_mode() {
+    // The app itself links neither; its vendor SDK links both (by @rpath from the app).
+    let mut app = Spec::good().mode(&["audio", "remote-notification"]);
+    app.macho = macho_with(&["@rpath/VoipSDK.framework/VoipSDK"], &[]);
+    let sdk = macho_with(
+        &[fixture::PUSHKIT, fixture::CALLKIT],
+        &["reportNewIncomingCallWithUUID:update:completion:"],
+    );
+    let app = app.framework("VoipSDK", sdk.build(), None);
+    let j = check_spec(&app, &[]);
+    assert_eq!(j.code, 1, "{:?}", j.findings);
+    assert!(j.has("VOIP001", "error"));
+    assert_eq!(
+        j.msg("VOIP001"),
+        "Frameworks/VoipSDK.framework links PushKit and CallKit but UIBackgroundModes has no `voip`"
+    );
+    assert!(j.has("VOIP022", "info"));
+    assert_eq!(
+        j.msg("VOIP022"),
+        "Frameworks/VoipSDK.framework is a VoIP SDK (PushKit, CallKit)"
+    );
+    assert!(j.findings.iter().all(|f| f.component == "Payload/Phone.app"));
+
+    // With the mode the same app passes (the SDK's findings are notes).
+    let ok = check_spec(&app.clone().mode(&["audio", "voip", "remote-notification"]), &[]);
+    assert_eq!(ok.code, 0, "{:?}", ok.findings);
+    assert_eq!(ok.ids(), BTreeSet::from(["VOIP021", "VOIP022"]));
+
+    // Legacy VoIP sockets inside an SDK (a dylib here) are named too; WebRTC/SIP by name.
+    let mut legacy = Spec::good();
+    legacy.extra.push((
+        "Frameworks/libsipstack.dylib".into(),
+        macho_with(&[], &["kCFStreamNetworkServiceTypeVoIP"]).build(),
+    ));
+    let legacy = legacy.framework("WebRTC", macho_with(&[], &[]).build(), None);
+    let j = check_spec(&legacy, &[]);
+    assert_eq!(j.code, 1);
+    assert!(j.has("VOIP014", "error"));
+    assert!(
+        j.msg("VOIP014")
+            .contains("Frameworks/libsipstack.dylib uses kCFStreamNetworkServiceTypeVoIP"),
+        "{}",
+        j.msg("VOIP014")
+    );
+    assert!(j.msg("VOIP022").contains("WebRTC.framework is a VoIP SDK (WebRTC)"));
+
+    // A framework folder without its executable stops the app at launch.
+    let mut broken = Spec::good();
+    broken.extra.push((
+        "Frameworks/Gone.framework/Info.plist".into(),
+        fixture::xml(&dict(&[("CFBundleExecutable", s("Gone"))])),
+    ));
+    let j = check_spec(&broken, &[]);
+    assert!(j.has("VOIP062", "error"));
+    assert_eq!(j.msg("VOIP062"), "Frameworks/Gone.framework has no executable");
+    assert_eq!(j.code, 1);
+}
+
+#[test]
+fn issue_16_encrypted_executables_are_not_checked_rather_than_passed() {
+    // PushKit without any mention of reportNewIncomingCall: a warning when the strings are
+    // readable, "not checked" when FairPlay hides them.
+    let mut plain = Spec::good();
+    plain.macho.strings = vec!["PKPushRegistry"];
+    let j = check_spec(&plain, &[]);
+    assert!(j.has("VOIP013", "warning"));
+    let mut enc = plain.clone();
+    enc.macho.extra_cmds = vec![fixture::encryption_cmd(32, 64, 1)];
+    let j = check_spec(&enc, &[]);
+    assert_eq!(j.code, 0, "{:?}", j.findings);
+    assert!(!j.ids().contains("VOIP013"));
+    let why = not_checked(&j, "VOIP013").expect("VOIP013 not checked");
+    assert!(why.contains("FairPlay-encrypted"), "{why}");
+    assert!(not_checked(&j, "VOIP053").is_some());
+    // cryptid 0 (decrypted) is read as usual.
+    let mut dec = plain.clone();
+    dec.macho.extra_cmds = vec![fixture::encryption_cmd(32, 64, 0)];
+    assert!(check_spec(&dec, &[]).has("VOIP013", "warning"));
+    // What is found in an encrypted file still counts.
+    let mut found = enc.clone();
+    found.macho.strings = vec!["PKPushRegistry", "setKeepAliveTimeout:handler:"];
+    let j = check_spec(&found, &[]);
+    assert!(j.has("VOIP014", "error"));
+    assert_eq!(j.code, 1);
+    // The human summary says how many rules could not be checked.
+    let d = tmp();
+    let out = human(&write_ipa(d.path(), "Enc.ipa", &enc.build()), &["-v"]);
+    assert!(out.stdout.contains("skipped VOIP013"), "{}", out.stdout);
+}
+
+#[test]
+fn issue_16_bare_macho_executables() {
+    let d = tmp();
+    let p = d.path().join("Phone");
+    std::fs::write(&p, Spec::good().build().exe.unwrap().1).unwrap();
+    let j = json(&p, &[]);
+    assert_eq!(j.code, 0, "{:?}", j.findings);
+    assert_eq!(j.summary.source, "macho");
+    assert_eq!(j.summary.distribution, "appstore");
+    assert_eq!(j.summary.distribution_from, "default");
+    for id in ["VOIP001", "VOIP003", "VOIP040", "VOIP050", "VOIP052"] {
+        assert!(not_checked(&j, id).is_some(), "{id}: {:?}", j.summary.not_checked);
+    }
+    assert!(
+        not_checked(&j, "VOIP001")
+            .unwrap()
+            .contains("no Info.plist (a bare executable)")
+    );
+    // What the executable alone shows is still judged.
+    let bad = macho_with(&[], &["setKeepAliveTimeout:handler:"]).build();
+    std::fs::write(&p, fixture::fat(&[(fixture::CPU_ARM64, 0, bad)])).unwrap();
+    let j = json(&p, &[]);
+    assert_eq!(j.code, 1);
+    assert!(j.has("VOIP014", "error"));
+}
+
+#[test]
+fn issue_16_two_apps_in_payload_need_a_choice() {
+    let a = Spec::good();
+    let mut b = Spec::good().mode(&["audio"]);
+    b.name = "Other".into();
+    b.info.insert("CFBundleExecutable".into(), s("Other"));
+    let mut files = Vec::new();
+    for bundle in [a.build(), b.build()] {
+        for (p, bytes) in bundle.all_files() {
+            files.push((format!("Payload/{p}"), bytes));
+        }
+    }
+    let d = tmp();
+    let ipa = d.path().join("Two.ipa");
+    std::fs::write(&ipa, fixture::zip_of(&files)).unwrap();
+    let out = human(&ipa, &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr.contains(
+            "Payload/ holds 2 apps (Other.app, Phone.app); choose one with --app Other.app"
+        ),
+        "{}",
+        out.stderr
+    );
+    let j = json(&ipa, &["--app", "Phone"]);
+    assert_eq!(j.code, 0, "{:?}", j.findings);
+    assert_eq!(j.summary.app, "Payload/Phone.app");
+    let j = json(&ipa, &["--app", "Other.app"]);
+    assert_eq!(j.code, 1);
+    assert_eq!(j.summary.app, "Payload/Other.app");
+    assert!(j.has("VOIP001", "error"));
+    let out = human(&ipa, &["--app", "Nope"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("has no app \"Nope\""), "{}", out.stderr);
+}
+
+#[test]
+fn issue_16_sections_past_the_end_of_the_file_are_input_errors() {
+    let mut m = Macho::default();
+    m.extra_cmds = vec![fixture::segment_cmd("__TEXT", "__cstring", 4096, 50 << 20)];
+    let mut b = fixture::good_app();
+    b.exe = Some(("Phone".into(), m.build()));
+    bad(
+        "PastEof.ipa",
+        &b.ipa(),
+        "section __TEXT,__cstring ends at offset 52432896, past the end of the file",
+    );
+    // In a fat file the slice's own size is the limit.
+    b.exe = Some((
+        "Phone".into(),
+        fixture::fat(&[(fixture::CPU_ARM64, 0, m.build())]),
+    ));
+    bad("PastSlice.ipa", &b.ipa(), "section __TEXT,__cstring");
+    // So is an encrypted range that runs past the end.
+    let mut e = Macho::default();
+    e.extra_cmds = vec![fixture::encryption_cmd(16384, 1 << 30, 1)];
+    b.exe = Some(("Phone".into(), e.build()));
+    bad("Crypt.ipa", &b.ipa(), "the encrypted range ends at offset");
+    // A section inside the file is fine.
+    let mut ok = Spec::good();
+    ok.macho.extra_cmds = vec![fixture::segment_cmd("__TEXT", "__text", 32, 64)];
+    assert_eq!(check_spec(&ok, &[]).code, 0);
+}
+
+#[test]
+fn issue_16_distribution_comes_from_the_embedded_profile() {
+    for (kind, name) in [
+        (Kind::Development, "development"),
+        (Kind::Adhoc, "adhoc"),
+        (Kind::Enterprise, "enterprise"),
+    ] {
+        let mut sp = Spec::good().ent(
+            "get-task-allow",
+            plist::Value::Boolean(kind == Kind::Development),
+        );
+        if kind == Kind::Development {
+            sp = sp.ent("aps-environment", s("development"));
+        }
+        sp.profile = Some((kind, fixture::TEAM.into(), 2099));
+        let j = check_spec(&sp, &[]);
+        assert_eq!(j.code, 0, "{name}: {:?}", j.findings);
+        assert_eq!(j.summary.distribution, name);
+        assert_eq!(j.summary.distribution_from, "profile");
+        let d = tmp();
+        let out = human(&write_ipa(d.path(), "App.ipa", &sp.build()), &[]);
+        assert!(
+            out.stdout.contains(&format!(
+                "distribution: {name}, from the embedded profile; `--distribution appstore` to preflight an upload"
+            )),
+            "{}",
+            out.stdout
+        );
+        // The flag still wins: an App Store preflight of the same build fails on the profile.
+        let j = check_spec(&sp, &["--distribution", "appstore"]);
+        assert_eq!(j.code, 1, "{name}");
+        assert_eq!(j.summary.distribution_from, "flag");
+        assert!(j.has("VOIP041", "error"), "{name}");
+        if kind == Kind::Development {
+            assert!(j.has("VOIP032", "error"));
+            assert!(j.has("VOIP031", "error"));
+        }
+    }
+    // An App Store profile says appstore; no profile keeps the App Store default.
+    let j = check_spec(&Spec::good(), &[]);
+    assert_eq!(
+        (j.summary.distribution.as_str(), j.summary.distribution_from.as_str()),
+        ("appstore", "profile")
+    );
+    let mut none = Spec::good();
+    none.profile = None;
+    let j = check_spec(&none, &[]);
+    assert_eq!(
+        (j.summary.distribution.as_str(), j.summary.distribution_from.as_str()),
+        ("appstore", "default")
+    );
+    assert!(j.has("VOIP040", "error"));
+    assert_eq!(j.code, 1);
+}
+
+#[test]
+fn issue_16_privacy_manifests() {
+    use fixture::manifest;
+    const DEFAULTS: &str = "NSPrivacyAccessedAPICategoryUserDefaults";
+    const BOOT: &str = "NSPrivacyAccessedAPICategorySystemBootTime";
+    const FILES: &str = "NSPrivacyAccessedAPICategoryFileTimestamp";
+    let mut uses = Spec::good();
+    uses.macho.strings = vec![
+        "x",
+        "PKPushRegistry",
+        "reportNewIncomingCallWithUUID:update:completion:",
+        "_OBJC_CLASS_$_NSUserDefaults",
+        "_mach_absolute_time",
+    ];
+    // Present and complete.
+    let full = uses
+        .clone()
+        .privacy(Some(manifest(&[(DEFAULTS, &["CA92.1"]), (BOOT, &["35F9.1"])])));
+    let j = check_spec(&full, &[]);
+    assert_eq!(j.code, 0, "{:?}", j.findings);
+    assert!(!j.ids().contains("VOIP053"));
+    // Missing.
+    let j = check_spec(&uses.clone().privacy(None), &[]);
+    assert_eq!(j.code, 1);
+    assert!(j.has("VOIP052", "warning"));
+    assert!(j.has("VOIP053", "error"));
+    let none = check_spec(&Spec::good().privacy(None), &[]);
+    assert_eq!(none.code, 0, "no required-reason API: only the missing-manifest warning");
+    assert_eq!(none.ids(), BTreeSet::from(["VOIP021", "VOIP052"]));
+    // Incomplete: user defaults declared, boot time not.
+    let part = uses
+        .clone()
+        .privacy(Some(manifest(&[(DEFAULTS, &["CA92.1"]), (FILES, &["C617.1"])])));
+    let j = check_spec(&part, &[]);
+    assert_eq!(j.code, 1);
+    assert_eq!(
+        j.msg("VOIP053"),
+        "the executable uses required-reason APIs no privacy manifest declares (ITMS-91053): NSPrivacyAccessedAPICategorySystemBootTime (_mach_absolute_time)"
+    );
+    // Malformed: a category without a reason, an unknown category.
+    let invalid = Spec::good().privacy(Some(manifest(&[
+        (DEFAULTS, &[]),
+        ("NSPrivacyAccessedAPICategoryTelepathy", &["AB12.1"]),
+    ])));
+    let j = check_spec(&invalid, &[]);
+    assert!(j.has("VOIP054", "error"));
+    assert!(j.msg("VOIP054").contains("declared without a reason"));
+    assert!(j.msg("VOIP054").contains("Telepathy"));
+    // Not even a plist: a finding, not unreadable input.
+    let j = check_spec(&Spec::good().privacy(Some(b"{".to_vec())), &[]);
+    assert!(j.has("VOIP054", "error"));
+    // An SDK that uses stat() without its own manifest: ITMS-91053 unless someone declares it,
+    // and a warning for the SDK either way.
+    let sdk = macho_with(&[], &["_stat"]).build();
+    let j = check_spec(&Spec::good().framework("Logger", sdk.clone(), None), &[]);
+    assert!(j.has("VOIP053", "error"));
+    assert!(
+        j.msg("VOIP053")
+            .starts_with("Frameworks/Logger.framework uses required-reason APIs")
+    );
+    assert!(j.has("VOIP055", "warning"));
+    let covered = Spec::good()
+        .privacy(Some(manifest(&[(FILES, &["C617.1"])])))
+        .framework("Logger", sdk.clone(), None);
+    let j = check_spec(&covered, &[]);
+    assert!(!j.ids().contains("VOIP053"), "{:?}", j.findings);
+    assert!(j.has("VOIP055", "warning"));
+    let own = Spec::good().framework("Logger", sdk, Some(manifest(&[(FILES, &["0A2A.1"])])));
+    let j = check_spec(&own, &[]);
+    assert_eq!(j.code, 0, "{:?}", j.findings);
+    assert!(!j.ids().contains("VOIP055"));
+    // A symbol inside a longer name is not a use.
+    let mut longer = Spec::good();
+    longer.macho.strings = vec!["x", "my_mach_absolute_time"];
+    assert!(!check_spec(&longer, &[]).ids().contains("VOIP053"));
+}
+
+#[test]
+fn issue_16_der_entitlements_team_and_certificate() {
+    let mut no_der = Spec::good();
+    no_der.macho.der = fixture::Der::Absent;
+    let j = check_spec(&no_der, &[]);
+    assert!(j.has("VOIP038", "warning"), "{:?}", j.findings);
+    assert!(j.msg("VOIP038").contains("iOS 15"));
+    assert_eq!(j.code, 0);
+    let mut adhoc = no_der.clone().ent("get-task-allow", t());
+    adhoc.profile = Some((Kind::Adhoc, fixture::TEAM.into(), 2099));
+    let adhoc = adhoc.ent("get-task-allow", plist::Value::Boolean(false));
+    assert!(check_spec(&adhoc, &[]).has("VOIP038", "error"));
+
+    let mut garbage = Spec::good();
+    garbage.macho.der = fixture::Der::Raw(vec![0x70, 0x03, 0x02, 0x01]);
+    assert!(check_spec(&garbage, &[]).msg("VOIP038").contains("do not parse"));
+    let mut differs = Spec::good();
+    differs.macho.der = fixture::Der::Raw(voipctl::bundle::der_entitlements::encode(&dict(
+        &Spec::good().ent("aps-environment", s("development")).ents,
+    )));
+    let j = check_spec(&differs, &[]);
+    assert_eq!(
+        j.msg("VOIP038"),
+        "the XML and DER entitlements differ: aps-environment"
+    );
+    // Only DER entitlements: they are the entitlements.
+    let mut only_der = Spec::good();
+    only_der.macho.der = fixture::Der::Raw(voipctl::bundle::der_entitlements::encode(&dict(
+        &Spec::good().ents,
+    )));
+    let mut b = only_der.build();
+    let mut m = only_der.macho.clone();
+    m.entitlements = Some(None);
+    b.exe = Some(("Phone".into(), m.build()));
+    let d = tmp();
+    let j = json(&write_ipa(d.path(), "Der.ipa", &b), &[]);
+    assert_eq!(j.code, 0, "{:?}", j.findings);
+
+    let mut team = Spec::good();
+    team.macho.team = Some("OTHERTEAM1".into());
+    let j = check_spec(&team, &[]);
+    assert!(j.has("VOIP039", "error"));
+    assert_eq!(
+        j.msg("VOIP039"),
+        "the CodeDirectory's team is \"OTHERTEAM1\" but the entitlements' team is \"TEAM123456\""
+    );
+    let mut no_team = Spec::good();
+    no_team.macho.team = None;
+    assert!(not_checked(&check_spec(&no_team, &[]), "VOIP039").is_some());
+
+    let mut other = Spec::good();
+    other.macho.cert = Some(fixture::certificate("iPhone Distribution: Someone Else", 7));
+    let j = check_spec(&other, &[]);
+    assert!(j.has("VOIP045", "error"));
+    assert!(j.msg("VOIP045").contains("not one of the profile's 1 DeveloperCertificates"));
+    assert_eq!(j.code, 1);
+    let mut unsigned_cms = Spec::good();
+    unsigned_cms.macho.cert = None;
+    assert!(check_spec(&unsigned_cms, &[]).msg("VOIP045").contains("ad hoc"));
+}
+
+fn nested_app(name: &str, id: &str, dylibs: &[&'static str], modes: &[&str]) -> Bundle {
+    let mut sp = Spec::good().mode(modes);
+    sp.id = id.into();
+    sp.name = name.into();
+    sp.info = fixture::good_info(id, name);
+    sp.info.insert("UIBackgroundModes".into(), arr(modes));
+    sp.ents = fixture::good_ents(id);
+    sp.macho = macho_with(dylibs, &[]);
+    sp.build()
+}
+
+#[test]
+fn issue_16_watch_app_clips_and_every_extension_kind() {
+    let mut app = Spec::good();
+    let clip = nested_app(
+        "PhoneClip",
+        "com.example.phone.Clip",
+        &[fixture::CALLKIT],
+        &["voip"],
+    );
+    let mut watch = nested_app("PhoneWatch", "com.example.phone.watchkitapp", &[], &["audio"]);
+    watch.profile = None;
+    let kit = Spec::extension("Widget", "com.apple.widgetkit-extension").build();
+    app.nested = vec![
+        ("AppClips".into(), clip),
+        ("Watch".into(), watch),
+        ("Extensions".into(), kit),
+    ];
+    let j = check_spec(&app, &[]);
+    assert_eq!(j.summary.extensions, 3, "{:?}", j.findings);
+    assert_eq!(j.code, 1);
+    let clip_findings: Vec<&JFinding> = j
+        .findings
+        .iter()
+        .filter(|f| f.component == "Payload/Phone.app/AppClips/PhoneClip.app")
+        .collect();
+    assert!(clip_findings.iter().any(|f| f.id == "VOIP061"
+        && f.message.contains("`voip` background mode")));
+    assert!(clip_findings.iter().any(|f| f.id == "VOIP061"
+        && f.message == "the App Clip links CallKit, which provides no functionality in an App Clip"));
+    assert!(j.findings.iter().any(|f| f.id == "VOIP040"
+        && f.component == "Payload/Phone.app/Watch/PhoneWatch.app"));
+    assert!(!j.findings.iter().any(|f| f.component.contains("Widget.appex")), "{:?}", j.findings);
+}
