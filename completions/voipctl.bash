@@ -213,7 +213,7 @@ _voipctl() {
             return 0
             ;;
         voipctl__subcmd__check)
-            opts="-b -u -n -v -q -h -V --device --bundle --all --usbmuxd --udid --network --timeout --distribution --strict --min-days --list-rules --json --format --color --verbose --quiet --help --version"
+            opts="-b -u -n -v -q -h -V --device --bundle --all --usbmuxd --udid --network --timeout --distribution --app --strict --min-days --list-rules --json --format --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -245,6 +245,10 @@ _voipctl() {
                     ;;
                 --distribution)
                     COMPREPLY=($(compgen -W "appstore adhoc development enterprise" -- "${cur}"))
+                    return 0
+                    ;;
+                --app)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --min-days)

@@ -80,10 +80,11 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand check" -s b -l bundle -d
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l usbmuxd -d 'usbmuxd address: UNIX:/path, /path, host:port or [v6]:port [default: USBMUXD_SOCKET_ADDRESS, else /var/run/usbmuxd; 127.0.0.1:27015 on Windows]' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -s u -l udid -d 'The device to use (needed when several are attached)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l timeout -d 'Time allowed for each device operation (seconds, or `500ms`, `2m`…)' -r
-complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l distribution -d 'How the build will be distributed; decides which findings are errors' -r -f -a "appstore\t'App Store / TestFlight (the preflight case)'
+complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l distribution -d 'How the build will be distributed; decides which findings are errors. Default: the method of the embedded provisioning profile, else appstore' -r -f -a "appstore\t'App Store / TestFlight (the preflight case)'
 adhoc\t'Ad hoc (listed devices)'
 development\t'Development (debugger allowed, APNs sandbox)'
 enterprise\t'In-house enterprise'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l app -d 'Which app to check when the .ipa\'s Payload/ (or the archive) holds several (`Phone` or `Phone.app`)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l min-days -d 'Warn when the provisioning profile expires within N days' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'

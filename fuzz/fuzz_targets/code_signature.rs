@@ -2,5 +2,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = voipctl::bundle::codesign::entitlements(data);
+    let _ = voipctl::bundle::codesign::parse(data);
 });
