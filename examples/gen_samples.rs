@@ -73,7 +73,8 @@ fn bench(out: &str, exe_mb: usize, total_mb: usize, sdk_mb: usize) {
                 ("CFBundleExecutable", fixture::s(name)),
                 ("CFBundlePackageType", fixture::s("FMWK")),
             ]);
-            app.extra.push((format!("{dir}/Info.plist"), fixture::binary(&info)));
+            app.extra
+                .push((format!("{dir}/Info.plist"), fixture::binary(&info)));
             app.extra.push((format!("{dir}/{name}"), fw.build()));
             app.extra.push((
                 format!("{dir}/PrivacyInfo.xcprivacy"),

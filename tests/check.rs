@@ -949,7 +949,9 @@ fn macho_with(dylibs: &[&'static str], strings: &[&'static str]) -> Macho {
     Macho {
         dylibs: d,
         // "x" first, so that every later string is preceded by a NUL as in a real string table.
-        strings: std::iter::once("x").chain(strings.iter().copied()).collect(),
+        strings: std::iter::once("x")
+            .chain(strings.iter().copied())
+            .collect(),
         ..Macho::default()
     }
 }
@@ -990,10 +992,17 @@ fn issue_16_sdk_framework_with_pushkit_and_callkit_needs_the_voip_mode() {
         j.msg("VOIP022"),
         "Frameworks/VoipSDK.framework is a VoIP SDK (PushKit, CallKit)"
     );
-    assert!(j.findings.iter().all(|f| f.component == "Payload/Phone.app"));
+    assert!(
+        j.findings
+            .iter()
+            .all(|f| f.component == "Payload/Phone.app")
+    );
 
     // With the mode the same app passes (the SDK's findings are notes).
-    let ok = check_spec(&app.clone().mode(&["audio", "voip", "remote-notification"]), &[]);
+    let ok = check_spec(
+        &app.clone().mode(&["audio", "voip", "remote-notification"]),
+        &[],
+    );
     assert_eq!(ok.code, 0, "{:?}", ok.findings);
     assert_eq!(ok.ids(), BTreeSet::from(["VOIP021", "VOIP022"]));
 
@@ -1013,7 +1022,10 @@ fn issue_16_sdk_framework_with_pushkit_and_callkit_needs_the_voip_mode() {
         "{}",
         j.msg("VOIP014")
     );
-    assert!(j.msg("VOIP022").contains("WebRTC.framework is a VoIP SDK (WebRTC)"));
+    assert!(
+        j.msg("VOIP022")
+            .contains("WebRTC.framework is a VoIP SDK (WebRTC)")
+    );
 
     // A framework folder without its executable stops the app at launch.
     let mut broken = Spec::good();
@@ -1023,7 +1035,10 @@ fn issue_16_sdk_framework_with_pushkit_and_callkit_needs_the_voip_mode() {
     ));
     let j = check_spec(&broken, &[]);
     assert!(j.has("VOIP062", "error"));
-    assert_eq!(j.msg("VOIP062"), "Frameworks/Gone.framework has no executable");
+    assert_eq!(
+        j.msg("VOIP062"),
+        "Frameworks/Gone.framework has no executable"
+    );
     assert_eq!(j.code, 1);
 }
 
@@ -1070,7 +1085,11 @@ fn issue_16_bare_macho_executables() {
     assert_eq!(j.summary.distribution, "appstore");
     assert_eq!(j.summary.distribution_from, "default");
     for id in ["VOIP001", "VOIP003", "VOIP040", "VOIP050", "VOIP052"] {
-        assert!(not_checked(&j, id).is_some(), "{id}: {:?}", j.summary.not_checked);
+        assert!(
+            not_checked(&j, id).is_some(),
+            "{id}: {:?}",
+            j.summary.not_checked
+        );
     }
     assert!(
         not_checked(&j, "VOIP001")
@@ -1124,8 +1143,10 @@ fn issue_16_two_apps_in_payload_need_a_choice() {
 
 #[test]
 fn issue_16_sections_past_the_end_of_the_file_are_input_errors() {
-    let mut m = Macho::default();
-    m.extra_cmds = vec![fixture::segment_cmd("__TEXT", "__cstring", 4096, 50 << 20)];
+    let m = Macho {
+        extra_cmds: vec![fixture::segment_cmd("__TEXT", "__cstring", 4096, 50 << 20)],
+        ..Macho::default()
+    };
     let mut b = fixture::good_app();
     b.exe = Some(("Phone".into(), m.build()));
     bad(
@@ -1140,8 +1161,10 @@ fn issue_16_sections_past_the_end_of_the_file_are_input_errors() {
     ));
     bad("PastSlice.ipa", &b.ipa(), "section __TEXT,__cstring");
     // So is an encrypted range that runs past the end.
-    let mut e = Macho::default();
-    e.extra_cmds = vec![fixture::encryption_cmd(16384, 1 << 30, 1)];
+    let e = Macho {
+        extra_cmds: vec![fixture::encryption_cmd(16384, 1 << 30, 1)],
+        ..Macho::default()
+    };
     b.exe = Some(("Phone".into(), e.build()));
     bad("Crypt.ipa", &b.ipa(), "the encrypted range ends at offset");
     // A section inside the file is fine.
@@ -1191,14 +1214,20 @@ fn issue_16_distribution_comes_from_the_embedded_profile() {
     // An App Store profile says appstore; no profile keeps the App Store default.
     let j = check_spec(&Spec::good(), &[]);
     assert_eq!(
-        (j.summary.distribution.as_str(), j.summary.distribution_from.as_str()),
+        (
+            j.summary.distribution.as_str(),
+            j.summary.distribution_from.as_str()
+        ),
         ("appstore", "profile")
     );
     let mut none = Spec::good();
     none.profile = None;
     let j = check_spec(&none, &[]);
     assert_eq!(
-        (j.summary.distribution.as_str(), j.summary.distribution_from.as_str()),
+        (
+            j.summary.distribution.as_str(),
+            j.summary.distribution_from.as_str()
+        ),
         ("appstore", "default")
     );
     assert!(j.has("VOIP040", "error"));
@@ -1220,9 +1249,10 @@ fn issue_16_privacy_manifests() {
         "_mach_absolute_time",
     ];
     // Present and complete.
-    let full = uses
-        .clone()
-        .privacy(Some(manifest(&[(DEFAULTS, &["CA92.1"]), (BOOT, &["35F9.1"])])));
+    let full = uses.clone().privacy(Some(manifest(&[
+        (DEFAULTS, &["CA92.1"]),
+        (BOOT, &["35F9.1"]),
+    ])));
     let j = check_spec(&full, &[]);
     assert_eq!(j.code, 0, "{:?}", j.findings);
     assert!(!j.ids().contains("VOIP053"));
@@ -1232,12 +1262,16 @@ fn issue_16_privacy_manifests() {
     assert!(j.has("VOIP052", "warning"));
     assert!(j.has("VOIP053", "error"));
     let none = check_spec(&Spec::good().privacy(None), &[]);
-    assert_eq!(none.code, 0, "no required-reason API: only the missing-manifest warning");
+    assert_eq!(
+        none.code, 0,
+        "no required-reason API: only the missing-manifest warning"
+    );
     assert_eq!(none.ids(), BTreeSet::from(["VOIP021", "VOIP052"]));
     // Incomplete: user defaults declared, boot time not.
-    let part = uses
-        .clone()
-        .privacy(Some(manifest(&[(DEFAULTS, &["CA92.1"]), (FILES, &["C617.1"])])));
+    let part = uses.clone().privacy(Some(manifest(&[
+        (DEFAULTS, &["CA92.1"]),
+        (FILES, &["C617.1"]),
+    ])));
     let j = check_spec(&part, &[]);
     assert_eq!(j.code, 1);
     assert_eq!(
@@ -1297,7 +1331,11 @@ fn issue_16_der_entitlements_team_and_certificate() {
 
     let mut garbage = Spec::good();
     garbage.macho.der = fixture::Der::Raw(vec![0x70, 0x03, 0x02, 0x01]);
-    assert!(check_spec(&garbage, &[]).msg("VOIP038").contains("do not parse"));
+    assert!(
+        check_spec(&garbage, &[])
+            .msg("VOIP038")
+            .contains("do not parse")
+    );
     let mut differs = Spec::good();
     differs.macho.der = fixture::Der::Raw(voipctl::bundle::der_entitlements::encode(&dict(
         &Spec::good().ent("aps-environment", s("development")).ents,
@@ -1336,11 +1374,18 @@ fn issue_16_der_entitlements_team_and_certificate() {
     other.macho.cert = Some(fixture::certificate("iPhone Distribution: Someone Else", 7));
     let j = check_spec(&other, &[]);
     assert!(j.has("VOIP045", "error"));
-    assert!(j.msg("VOIP045").contains("not one of the profile's 1 DeveloperCertificates"));
+    assert!(
+        j.msg("VOIP045")
+            .contains("not one of the profile's 1 DeveloperCertificates")
+    );
     assert_eq!(j.code, 1);
     let mut unsigned_cms = Spec::good();
     unsigned_cms.macho.cert = None;
-    assert!(check_spec(&unsigned_cms, &[]).msg("VOIP045").contains("ad hoc"));
+    assert!(
+        check_spec(&unsigned_cms, &[])
+            .msg("VOIP045")
+            .contains("ad hoc")
+    );
 }
 
 fn nested_app(name: &str, id: &str, dylibs: &[&'static str], modes: &[&str]) -> Bundle {
@@ -1363,7 +1408,12 @@ fn issue_16_watch_app_clips_and_every_extension_kind() {
         &[fixture::CALLKIT],
         &["voip"],
     );
-    let mut watch = nested_app("PhoneWatch", "com.example.phone.watchkitapp", &[], &["audio"]);
+    let mut watch = nested_app(
+        "PhoneWatch",
+        "com.example.phone.watchkitapp",
+        &[],
+        &["audio"],
+    );
     watch.profile = None;
     let kit = Spec::extension("Widget", "com.apple.widgetkit-extension").build();
     app.nested = vec![
@@ -1379,11 +1429,24 @@ fn issue_16_watch_app_clips_and_every_extension_kind() {
         .iter()
         .filter(|f| f.component == "Payload/Phone.app/AppClips/PhoneClip.app")
         .collect();
+    assert!(
+        clip_findings
+            .iter()
+            .any(|f| f.id == "VOIP061" && f.message.contains("`voip` background mode"))
+    );
     assert!(clip_findings.iter().any(|f| f.id == "VOIP061"
-        && f.message.contains("`voip` background mode")));
-    assert!(clip_findings.iter().any(|f| f.id == "VOIP061"
-        && f.message == "the App Clip links CallKit, which provides no functionality in an App Clip"));
-    assert!(j.findings.iter().any(|f| f.id == "VOIP040"
-        && f.component == "Payload/Phone.app/Watch/PhoneWatch.app"));
-    assert!(!j.findings.iter().any(|f| f.component.contains("Widget.appex")), "{:?}", j.findings);
+        && f.message
+            == "the App Clip links CallKit, which provides no functionality in an App Clip"));
+    assert!(
+        j.findings
+            .iter()
+            .any(|f| f.id == "VOIP040" && f.component == "Payload/Phone.app/Watch/PhoneWatch.app")
+    );
+    assert!(
+        !j.findings
+            .iter()
+            .any(|f| f.component.contains("Widget.appex")),
+        "{:?}",
+        j.findings
+    );
 }

@@ -288,12 +288,12 @@ mod tests {
         112, 15, 2, 1, 1, 176, 10, 48, 8, 12, 3, 107, 101, 121, 2, 1, 255,
     ];
     const ARRAY_TRUE_FOO: &[u8] = &[
-        112, 22, 2, 1, 1, 176, 17, 48, 15, 12, 3, 107, 101, 121, 48, 8, 1, 1, 255, 12, 3, 102,
-        111, 111,
+        112, 22, 2, 1, 1, 176, 17, 48, 15, 12, 3, 107, 101, 121, 48, 8, 1, 1, 255, 12, 3, 102, 111,
+        111,
     ];
     const DICT_BOOL: &[u8] = &[
-        112, 26, 2, 1, 1, 176, 21, 48, 19, 12, 3, 107, 101, 121, 176, 12, 48, 10, 12, 5, 105,
-        110, 110, 101, 114, 1, 1, 0,
+        112, 26, 2, 1, 1, 176, 21, 48, 19, 12, 3, 107, 101, 121, 176, 12, 48, 10, 12, 5, 105, 110,
+        110, 101, 114, 1, 1, 0,
     ];
 
     fn one(k: &str, v: plist::Value) -> plist::Dictionary {
@@ -310,7 +310,10 @@ mod tests {
         assert_eq!(parse(INT_NEG1)?, one("key", V::Integer((-1).into())));
         assert_eq!(
             parse(ARRAY_TRUE_FOO)?,
-            one("key", V::Array(vec![V::Boolean(true), V::String("foo".into())]))
+            one(
+                "key",
+                V::Array(vec![V::Boolean(true), V::String("foo".into())])
+            )
         );
         assert_eq!(
             parse(DICT_BOOL)?,
@@ -325,7 +328,10 @@ mod tests {
     fn bad_input_is_an_error() {
         assert_eq!(parse(b""), Err(DerError::Truncated(0)));
         assert!(matches!(parse(&[0x70, 0x80]), Err(DerError::Length(1))));
-        assert!(matches!(parse(&BOOL_TRUE[..10]), Err(DerError::Truncated(_))));
+        assert!(matches!(
+            parse(&BOOL_TRUE[..10]),
+            Err(DerError::Truncated(_))
+        ));
         let mut deep = Vec::new();
         for _ in 0..100 {
             deep = wrap(0x30, &deep);
@@ -347,9 +353,8 @@ mod tests {
         leaf.prop_recursive(3, 24, 4, |inner| {
             prop_oneof![
                 proptest::collection::vec(inner.clone(), 0..4).prop_map(plist::Value::Array),
-                proptest::collection::btree_map("[a-z]{1,6}", inner, 0..4).prop_map(|m| {
-                    plist::Value::Dictionary(m.into_iter().collect())
-                }),
+                proptest::collection::btree_map("[a-z]{1,6}", inner, 0..4)
+                    .prop_map(|m| { plist::Value::Dictionary(m.into_iter().collect()) }),
             ]
         })
     }

@@ -99,7 +99,9 @@ pub enum MachoError {
     #[error("malformed code signature: {0}")]
     Signature(#[from] codesign::SignatureError),
     /// A segment or section says its bytes lie past the end of the file.
-    #[error("malformed Mach-O: {what} ends at offset {end}, past the end of the file ({len} bytes)")]
+    #[error(
+        "malformed Mach-O: {what} ends at offset {end}, past the end of the file ({len} bytes)"
+    )]
     PastEnd {
         /// The segment or section (`section __TEXT,__cstring`).
         what: String,

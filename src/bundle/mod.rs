@@ -228,7 +228,9 @@ pub fn read_with(path: &Path, opts: &ReadOptions) -> Result<Loaded, BundleError>
             let n = apps.len();
             let first = choose("Products/Applications", apps, opts)?;
             if n > 1 {
-                notes.push(format!("{n} apps in Products/Applications; checked {first}"));
+                notes.push(format!(
+                    "{n} apps in Products/Applications; checked {first}"
+                ));
             }
             let facts = read_app(&mut tree, &first, "xcarchive")?;
             return Ok(Loaded { facts, notes });

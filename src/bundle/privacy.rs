@@ -147,7 +147,8 @@ fn reason_ok(r: &str) -> bool {
         return false;
     };
     a.len() == 4
-        && a.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && a.bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         && !b.is_empty()
         && b.bytes().all(|c| c.is_ascii_digit())
 }
@@ -168,11 +169,14 @@ pub fn parse(bytes: &[u8]) -> Result<Manifest, ManifestError> {
         Some(plist::Value::Array(a)) => {
             for (i, item) in a.iter().enumerate() {
                 let Some(e) = item.as_dictionary() else {
-                    m.problems
-                        .push(format!("NSPrivacyAccessedAPITypes[{i}] is not a dictionary"));
+                    m.problems.push(format!(
+                        "NSPrivacyAccessedAPITypes[{i}] is not a dictionary"
+                    ));
                     continue;
                 };
-                let Some(cat) = e.get("NSPrivacyAccessedAPIType").and_then(|v| v.as_string())
+                let Some(cat) = e
+                    .get("NSPrivacyAccessedAPIType")
+                    .and_then(|v| v.as_string())
                 else {
                     m.problems.push(format!(
                         "NSPrivacyAccessedAPITypes[{i}] has no NSPrivacyAccessedAPIType string"
@@ -190,21 +194,22 @@ pub fn parse(bytes: &[u8]) -> Result<Manifest, ManifestError> {
                         for r in rs {
                             match r.as_string() {
                                 Some(r) if reason_ok(r) => reasons.push(r.to_string()),
-                                Some(r) => m
-                                    .problems
-                                    .push(format!("{cat}: {r:?} is not a reason code (like C617.1)")),
+                                Some(r) => m.problems.push(format!(
+                                    "{cat}: {r:?} is not a reason code (like C617.1)"
+                                )),
                                 None => m
                                     .problems
                                     .push(format!("{cat}: a reason that is not a string")),
                             }
                         }
                         if rs.is_empty() {
-                            m.problems.push(format!("{cat} is declared without a reason"));
+                            m.problems
+                                .push(format!("{cat} is declared without a reason"));
                         }
                     }
-                    _ => m
-                        .problems
-                        .push(format!("{cat} has no NSPrivacyAccessedAPITypeReasons array")),
+                    _ => m.problems.push(format!(
+                        "{cat} has no NSPrivacyAccessedAPITypeReasons array"
+                    )),
                 }
                 m.accessed.push((cat.to_string(), reasons));
             }

@@ -128,7 +128,11 @@ impl Profile {
             certificates: d
                 .get("DeveloperCertificates")
                 .and_then(|v| v.as_array())
-                .map(|a| a.iter().filter_map(|v| v.as_data().map(<[u8]>::to_vec)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_data().map(<[u8]>::to_vec))
+                        .collect()
+                })
                 .unwrap_or_default(),
         }
     }

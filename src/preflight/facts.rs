@@ -219,14 +219,17 @@ pub fn from_macho(m: MachoFacts) -> (Executable, Part<plist::Dictionary>) {
     let encrypted = chosen.iter().any(|s| s.encrypted);
     let signature = chosen.iter().find_map(|s| s.signature.clone());
     // The XML blob, else the DER one (signers that write only DER, for iOS 15 and later).
-    let ents = chosen.iter().find_map(|s| s.entitlements.clone()).or_else(|| {
-        chosen.iter().find_map(|s| {
-            s.signature
-                .as_ref()
-                .and_then(|g| g.der_entitlements.clone())
-                .and_then(Result::ok)
-        })
-    });
+    let ents = chosen
+        .iter()
+        .find_map(|s| s.entitlements.clone())
+        .or_else(|| {
+            chosen.iter().find_map(|s| {
+                s.signature
+                    .as_ref()
+                    .and_then(|g| g.der_entitlements.clone())
+                    .and_then(Result::ok)
+            })
+        });
     let ents = match (signed, ents) {
         (_, Some(e)) => Part::Present(e),
         (true, None) => Part::Present(plist::Dictionary::new()),

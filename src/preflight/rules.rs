@@ -752,7 +752,8 @@ fn audio_mode(i: &Input<'_>, s: &mut Sink) {
     }
     let calling = match &t.executable {
         Part::Present(_) => {
-            t.binaries().any(|(_, e)| calls(e)) || t.frameworks.iter().any(|f| sdk_kind(f).is_some())
+            t.binaries().any(|(_, e)| calls(e))
+                || t.frameworks.iter().any(|f| sdk_kind(f).is_some())
         }
         _ => has_mode(t, "voip"),
     };
@@ -1431,9 +1432,16 @@ fn sdk_kind(f: &crate::preflight::facts::Framework) -> Option<Vec<&'static str>>
     }
     // SIP stacks by name: linphone, pjsip/pjsua, belle-sip, sofia-sip, and names that spell SIP
     // as a word (VialerSIPLib, PortSIPVoIPSDK, SIPKit).
-    let sip = ["linphone", "pjsip", "pjsua", "belle-sip", "bellesip", "sofia-sip"]
-        .iter()
-        .any(|n| lower.contains(n))
+    let sip = [
+        "linphone",
+        "pjsip",
+        "pjsua",
+        "belle-sip",
+        "bellesip",
+        "sofia-sip",
+    ]
+    .iter()
+    .any(|n| lower.contains(n))
         || f.name.contains("SIP")
         || lower.starts_with("sip");
     if sip {
@@ -1459,10 +1467,7 @@ fn framework_executable(i: &Input<'_>, s: &mut Sink) {
     for t in i.facts.targets() {
         for f in &t.frameworks {
             if matches!(f.executable, Part::Missing) {
-                s.fail(
-                    t,
-                    format!("{} has no executable", inside(t, &f.path)),
-                );
+                s.fail(t, format!("{} has no executable", inside(t, &f.path)));
             }
         }
     }
@@ -1470,7 +1475,12 @@ fn framework_executable(i: &Input<'_>, s: &mut Sink) {
 
 fn app_clip_calling(i: &Input<'_>, s: &mut Sink) {
     use crate::preflight::facts::Role;
-    for t in i.facts.extensions.iter().filter(|t| t.role == Role::AppClip) {
+    for t in i
+        .facts
+        .extensions
+        .iter()
+        .filter(|t| t.role == Role::AppClip)
+    {
         if has_mode(t, "voip") {
             s.fail(
                 t,
@@ -1619,7 +1629,9 @@ fn required_reason(i: &Input<'_>, s: &mut Sink) {
             continue;
         }
         let own = t.privacy.get();
-        let mut check = |path: &str, e: &Executable, sdk: Option<&crate::bundle::privacy::Manifest>| {
+        let mut check = |path: &str,
+                         e: &Executable,
+                         sdk: Option<&crate::bundle::privacy::Manifest>| {
             let used = categories_used(|sym| e.mentions(sym));
             if used.is_empty() && e.encrypted {
                 opaque(path, s);
@@ -1670,8 +1682,11 @@ fn required_reason(i: &Input<'_>, s: &mut Sink) {
 
 fn privacy_valid(i: &Input<'_>, s: &mut Sink) {
     for t in i.facts.targets() {
-        let manifests = std::iter::once((t.path.as_str(), t.privacy.get()))
-            .chain(t.frameworks.iter().map(|f| (f.path.as_str(), f.privacy.get())));
+        let manifests = std::iter::once((t.path.as_str(), t.privacy.get())).chain(
+            t.frameworks
+                .iter()
+                .map(|f| (f.path.as_str(), f.privacy.get())),
+        );
         for (path, m) in manifests {
             let Some(m) = m else { continue };
             if !m.problems.is_empty() {
@@ -1695,7 +1710,9 @@ fn sdk_privacy_manifest(i: &Input<'_>, s: &mut Sink) {
     use crate::bundle::privacy::categories_used;
     for t in i.facts.targets() {
         for f in &t.frameworks {
-            let Some(e) = f.executable.get() else { continue };
+            let Some(e) = f.executable.get() else {
+                continue;
+            };
             // A bare dylib has no bundle to hold a manifest.
             if !matches!(f.privacy, Part::Missing) || f.path.ends_with(".dylib") {
                 continue;
