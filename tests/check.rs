@@ -672,6 +672,10 @@ fn device_style_facts_report_not_checked() {
     assert!(matches!(verdict("VOIP020"), Verdict::NotChecked(_)));
     assert!(matches!(verdict("VOIP042"), Verdict::NotChecked(_)));
     assert!(matches!(verdict("VOIP050"), Verdict::Passed));
+    // Issue 16: a phone hands out neither frameworks nor privacy manifests.
+    for id in ["VOIP022", "VOIP052", "VOIP053", "VOIP055", "VOIP062"] {
+        assert!(matches!(verdict(id), Verdict::NotChecked(_)), "{id}");
+    }
 }
 
 // ---------- output formats ----------
@@ -1084,7 +1088,9 @@ fn issue_16_bare_macho_executables() {
     assert_eq!(j.summary.source, "macho");
     assert_eq!(j.summary.distribution, "appstore");
     assert_eq!(j.summary.distribution_from, "default");
-    for id in ["VOIP001", "VOIP003", "VOIP040", "VOIP050", "VOIP052"] {
+    for id in [
+        "VOIP001", "VOIP003", "VOIP022", "VOIP040", "VOIP050", "VOIP052", "VOIP062",
+    ] {
         assert!(
             not_checked(&j, id).is_some(),
             "{id}: {:?}",

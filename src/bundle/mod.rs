@@ -476,7 +476,7 @@ fn read_target(tree: &mut dyn Tree, root: &str, role: Role) -> Result<Target, Bu
         None => Part::Missing,
     };
     t.privacy = read_privacy(tree, root)?;
-    t.frameworks = frameworks(tree, root)?;
+    t.frameworks = Part::Present(frameworks(tree, root)?);
     Ok(t)
 }
 

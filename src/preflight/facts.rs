@@ -85,8 +85,9 @@ pub struct Target {
     pub info_known: bool,
     /// What kind of bundle this is.
     pub role: Role,
-    /// Embedded frameworks and dylibs (`Frameworks/`); empty when the source cannot tell.
-    pub frameworks: Vec<Framework>,
+    /// Embedded frameworks and dylibs (`Frameworks/`); `Unknown` when the source cannot tell (a
+    /// phone, a bare executable).
+    pub frameworks: Part<Vec<Framework>>,
     /// `PrivacyInfo.xcprivacy`.
     pub privacy: Part<Manifest>,
 }
@@ -129,16 +130,21 @@ impl Target {
             profile: Part::Unknown,
             info_known: true,
             role: Role::App,
-            frameworks: Vec::new(),
+            frameworks: Part::Unknown,
             privacy: Part::Unknown,
         }
+    }
+
+    /// The embedded frameworks (none when unknown).
+    pub fn embedded(&self) -> &[Framework] {
+        self.frameworks.get().map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// The main executable and each framework's, with the path to name in findings.
     pub fn binaries(&self) -> impl Iterator<Item = (&str, &Executable)> {
         let app = self.executable.get().map(|e| (self.path.as_str(), e));
         app.into_iter().chain(
-            self.frameworks
+            self.embedded()
                 .iter()
                 .filter_map(|f| f.executable.get().map(|e| (f.path.as_str(), e))),
         )

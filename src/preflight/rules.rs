@@ -753,7 +753,7 @@ fn audio_mode(i: &Input<'_>, s: &mut Sink) {
     let calling = match &t.executable {
         Part::Present(_) => {
             t.binaries().any(|(_, e)| calls(e))
-                || t.frameworks.iter().any(|f| sdk_kind(f).is_some())
+                || t.embedded().iter().any(|f| sdk_kind(f).is_some())
         }
         _ => has_mode(t, "voip"),
     };
@@ -1450,9 +1450,26 @@ fn sdk_kind(f: &crate::preflight::facts::Framework) -> Option<Vec<&'static str>>
     (!what.is_empty()).then_some(what)
 }
 
+/// The embedded frameworks, or a skip when the source cannot list them.
+fn frameworks<'a>(t: &'a Target, s: &mut Sink) -> Option<&'a [crate::preflight::facts::Framework]> {
+    match &t.frameworks {
+        Part::Present(v) => Some(v),
+        _ => {
+            s.skip(format!(
+                "{}: embedded frameworks are not available from this source",
+                t.path
+            ));
+            None
+        }
+    }
+}
+
 fn voip_sdks(i: &Input<'_>, s: &mut Sink) {
     for t in i.facts.targets() {
-        for f in &t.frameworks {
+        let Some(fws) = frameworks(t, s) else {
+            continue;
+        };
+        for f in fws {
             if let Some(what) = sdk_kind(f) {
                 s.fail(
                     t,
@@ -1465,7 +1482,10 @@ fn voip_sdks(i: &Input<'_>, s: &mut Sink) {
 
 fn framework_executable(i: &Input<'_>, s: &mut Sink) {
     for t in i.facts.targets() {
-        for f in &t.frameworks {
+        let Some(fws) = frameworks(t, s) else {
+            continue;
+        };
+        for f in fws {
             if matches!(f.executable, Part::Missing) {
                 s.fail(t, format!("{} has no executable", inside(t, &f.path)));
             }
@@ -1672,7 +1692,7 @@ fn required_reason(i: &Input<'_>, s: &mut Sink) {
         if let Some(e) = t.executable.get() {
             check(&t.path, e, None);
         }
-        for f in &t.frameworks {
+        for f in t.embedded() {
             if let Some(e) = f.executable.get() {
                 check(&f.path, e, f.privacy.get());
             }
@@ -1683,7 +1703,7 @@ fn required_reason(i: &Input<'_>, s: &mut Sink) {
 fn privacy_valid(i: &Input<'_>, s: &mut Sink) {
     for t in i.facts.targets() {
         let manifests = std::iter::once((t.path.as_str(), t.privacy.get())).chain(
-            t.frameworks
+            t.embedded()
                 .iter()
                 .map(|f| (f.path.as_str(), f.privacy.get())),
         );
@@ -1709,7 +1729,10 @@ fn privacy_valid(i: &Input<'_>, s: &mut Sink) {
 fn sdk_privacy_manifest(i: &Input<'_>, s: &mut Sink) {
     use crate::bundle::privacy::categories_used;
     for t in i.facts.targets() {
-        for f in &t.frameworks {
+        let Some(fws) = frameworks(t, s) else {
+            continue;
+        };
+        for f in fws {
             let Some(e) = f.executable.get() else {
                 continue;
             };
