@@ -1008,6 +1008,54 @@ mod tests {
         Ok(())
     }
 
+    #[test]
+    fn symbols_are_whole_nul_delimited_strings_across_seams() -> Result<(), MachoError> {
+        let mut file = vec![0xcf, 0xfa, 0xed, 0xfe];
+        file.extend_from_slice(&CPU_ARM64.to_le_bytes());
+        file.extend_from_slice(&[0u8; 24]);
+        file.extend_from_slice(b"\0_mach_absolute_time\0my_stat\0_OBJC_CLASS_$_NSUserDefaults\0");
+        for split in 0..file.len() {
+            for step in [1, 3, 7, file.len()] {
+                let mut s = Scanner::new();
+                s.feed(&file[..split])?;
+                for c in file[split..].chunks(step) {
+                    s.feed(c)?;
+                }
+                let f = s.finish()?;
+                assert!(
+                    f.markers.contains("_mach_absolute_time"),
+                    "split {split}/{step}"
+                );
+                assert!(
+                    f.markers.contains("_OBJC_CLASS_$_NSUserDefaults"),
+                    "split {split}/{step}"
+                );
+                // `_stat` inside `my_stat` is not a use of stat().
+                assert!(!f.markers.contains("_stat"), "split {split}/{step}");
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn encryption_and_sections_are_read() -> Result<(), MachoError> {
+        let mut b = vec![0xcf, 0xfa, 0xed, 0xfe];
+        b.extend_from_slice(&CPU_ARM64.to_le_bytes());
+        b.extend_from_slice(&[
+            0, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        ]);
+        // LC_ENCRYPTION_INFO_64: cryptoff 0, cryptsize 56, cryptid 1.
+        b.extend_from_slice(&[
+            0x2c, 0, 0, 0, 24, 0, 0, 0, 0, 0, 0, 0, 56, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+        ]);
+        let f = parse(&b)?;
+        assert!(f.slices[0].encrypted);
+        // The same range one byte longer than the file.
+        b[44] = 57;
+        assert!(matches!(parse(&b), Err(MachoError::PastEnd { .. })));
+        Ok(())
+    }
+
     proptest::proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(b in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
