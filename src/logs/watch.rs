@@ -319,7 +319,7 @@ impl Live {
                         line: Some(Cow::Borrowed(&raw)),
                         ..RecordingLine::default()
                     })
-                    .map_err(Error::input)?;
+                    .map_err(Error::output_file)?;
                 }
                 Ok(if self.pipeline.wants(&raw) {
                     self.pipeline.line_received(&raw, self.seq, received)
@@ -344,7 +344,7 @@ impl Live {
                         message: Some(entry.message.clone()),
                         ..RecordingLine::default()
                     })
-                    .map_err(Error::input)?;
+                    .map_err(Error::output_file)?;
                 }
                 Ok(if self.pipeline.wants(&e.message) {
                     self.pipeline.entry_live(&entry, self.seq)
@@ -366,8 +366,8 @@ impl Live {
                 event: Some(Cow::Borrowed(what)),
                 ..RecordingLine::default()
             })
-            .map_err(Error::input)?;
-            r.flush().map_err(Error::input)?;
+            .map_err(Error::output_file)?;
+            r.flush().map_err(Error::output_file)?;
         }
         Ok(())
     }
@@ -398,7 +398,7 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
     let source_name = source.name();
     ctx.note(&format!("watching {udid} through {source_name}"));
     let recorder = match &opts.record {
-        Some(p) => Some(Recorder::create(p, &udid, source_name).map_err(Error::input)?),
+        Some(p) => Some(Recorder::create(p, &udid, source_name).map_err(Error::output_file)?),
         None => None,
     };
     let mut reader = Reader::spawn(source, &udid);
@@ -589,7 +589,7 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
     }
     drop(fetcher);
     if let Some(r) = live.recorder.as_mut() {
-        r.flush().map_err(Error::input)?;
+        r.flush().map_err(Error::output_file)?;
     }
     let interrupted = matches!(end, End::Cancelled);
     let meta = meta(&udid, &live, gaps, interrupted, &opts, ctx);

@@ -1258,11 +1258,10 @@ pub async fn run_serve(ctx: &mut Ctx, opts: ServeOptions) -> crate::Result<Outco
         .map_err(SignalError::into_error)?;
         if let Some(path) = &opts.write_cert {
             std::fs::write(path, &cert.pem).map_err(|e| {
-                SignalError::Cert {
+                crate::Error::output_file(SignalError::Cert {
                     path: path.display().to_string(),
                     reason: e.to_string(),
-                }
-                .into_error()
+                })
             })?;
             written_cert = Some(path.display().to_string());
         }
