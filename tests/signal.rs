@@ -1092,6 +1092,7 @@ fn spoken(tcp: SocketAddr) -> TcpStream {
     s
 }
 
+#[cfg(target_os = "linux")] // 127.0.0.x sources and /proc
 /// A TCP connection from a chosen loopback source address (127.0.0.x).
 fn connect_from(rt: &tokio::runtime::Runtime, src: [u8; 4], to: SocketAddr) -> TcpStream {
     rt.block_on(async {
@@ -1104,6 +1105,7 @@ fn connect_from(rt: &tokio::runtime::Runtime, src: [u8; 4], to: SocketAddr) -> T
     })
 }
 
+#[cfg(target_os = "linux")] // 127.0.0.x sources and /proc
 /// The flood holds ~1,300 sockets here and the server ~1,000: raise the soft descriptor limit
 /// (the server inherits it) up to the hard one.
 fn raise_fd_limit(want: u64) {
@@ -1127,6 +1129,7 @@ fn raise_fd_limit(want: u64) {
     .unwrap();
 }
 
+#[cfg(target_os = "linux")] // 127.0.0.x sources and /proc
 fn vm_hwm_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -1137,6 +1140,7 @@ fn vm_hwm_kib(pid: u32) -> Option<u64> {
 /// still served over TCP and over UDP. The hostile ones are not timed out during the test
 /// (`--message-timeout 60s`), so only making room answers the app; a read timeout of 15 s is the
 /// failure condition (the answers themselves take milliseconds; the times are printed).
+#[cfg(target_os = "linux")] // 127.0.0.x sources and /proc
 #[test]
 #[allow(clippy::print_stderr)] // the answer times and peak memory, for the record
 fn serve_answers_the_app_through_a_connection_flood() {
