@@ -12,6 +12,22 @@ and written until the requested size is reached.
 import random
 import sys
 
+# The VoIP lines of the mix (also streamed alone by benches/gen_events.py).
+VOIP = [
+    ("SpringBoard(FrontBoard)", "Bootstrapping com.example.legacyphone with intent background"),
+    ("runningboardd", "[app<com.example.legacyphone>:412] Unsuspending task."),
+    ("LegacyPhone", "VOIPCTL keepalive.begin"),
+    ("LegacyPhone", "VOIPCTL keepalive.end"),
+    ("runningboardd", "[app<com.example.legacyphone>:412] Suspending task."),
+    ("apsd", "<APSCourier: 0x283d4c000>: Received message for enabled topic 'com.example.call.voip' onInterface: NonCellular with payload '<private>' with priority 10 for device token: NO"),
+    ("callservicesd", "Delivering 1 VoIP payload(s) to application com.example.call"),
+    ("ExampleCall", "VOIPCTL push.received"),
+    ("ExampleCall", "VOIPCTL call.reported"),
+    ("SpringBoard", "Application 'UIKitApplication:com.example.legacyphone[0x4f2e][57]' exited abnormally with exit status 1"),
+    ("runningboardd", "[app<com.example.legacyphone>:412] termination reported by launchd (1, 1, 1)"),
+]
+
+
 def block(seed=7, target=16 << 20):
     r = random.Random(seed)
     noise = [
@@ -26,19 +42,7 @@ def block(seed=7, target=16 << 20):
         ("symptomsd", "Data Usage for nsurlsessiond on flow {n} - WiFi in: {a}, WiFi out: 0, WWAN in: 0, WWAN out: 0"),
         ("dasd", "Trigger: <private> is now [{a}]; Activity {n} is not eligible to run: deferred"),
     ]
-    voip = [
-        ("SpringBoard(FrontBoard)", "Bootstrapping com.example.legacyphone with intent background"),
-        ("runningboardd", "[app<com.example.legacyphone>:412] Unsuspending task."),
-        ("LegacyPhone", "VOIPCTL keepalive.begin"),
-        ("LegacyPhone", "VOIPCTL keepalive.end"),
-        ("runningboardd", "[app<com.example.legacyphone>:412] Suspending task."),
-        ("apsd", "<APSCourier: 0x283d4c000>: Received message for enabled topic 'com.example.call.voip' onInterface: NonCellular with payload '<private>' with priority 10 for device token: NO"),
-        ("callservicesd", "Delivering 1 VoIP payload(s) to application com.example.call"),
-        ("ExampleCall", "VOIPCTL push.received"),
-        ("ExampleCall", "VOIPCTL call.reported"),
-        ("SpringBoard", "Application 'UIKitApplication:com.example.legacyphone[0x4f2e][57]' exited abnormally with exit status 1"),
-        ("runningboardd", "[app<com.example.legacyphone>:412] termination reported by launchd (1, 1, 1)"),
-    ]
+    voip = VOIP
     levels = ["Notice", "Notice", "Notice", "Info", "Debug", "Error"]
     # A process keeps its pid (as on a phone); the apps get a new one after they exit.
     pids = {}

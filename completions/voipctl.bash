@@ -655,7 +655,7 @@ _voipctl() {
             return 0
             ;;
         voipctl__subcmd__signal__subcmd__serve)
-            opts="-l -v -q -h -V --listen --cert --key --write-cert --wake --wake-text --wake-hex --wake-every --wake-on-stdin --wake-timeout --duration --max-connections --message-timeout --idle-timeout --no-answer --json --format --color --verbose --quiet --help --version"
+            opts="-l -v -q -h -V --listen --cert --key --write-cert --wake --wake-text --wake-hex --wake-every --wake-on-stdin --wake-timeout --duration --max-connections --max-per-address --message-timeout --idle-timeout --no-answer --json --format --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -706,6 +706,10 @@ _voipctl() {
                     return 0
                     ;;
                 --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-per-address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -79,10 +79,12 @@ pub fn generate(target: Target) -> Vec<u8> {
 
 pub(crate) fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
     if let Some(dir) = opts.dir {
-        std::fs::create_dir_all(&dir).map_err(|e| Error::input(WriteError(dir.clone(), e)))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::output_file(WriteError(dir.clone(), e)))?;
         for t in Target::ALL {
             let path = dir.join(t.file_name());
-            std::fs::write(&path, generate(t)).map_err(|e| Error::input(WriteError(path, e)))?;
+            std::fs::write(&path, generate(t))
+                .map_err(|e| Error::output_file(WriteError(path, e)))?;
         }
         return Ok(Outcome::Ok);
     }

@@ -23,9 +23,14 @@ pub enum Error {
     /// A network peer or service failed.
     #[error(transparent)]
     Network(BoxError),
-    /// Writing the report failed (other than a closed pipe, which is not an error).
+    /// Writing our own stdout or stderr failed. A closed pipe (`voipctl … | head`) is not an
+    /// error: see [`Error::is_broken_pipe`].
     #[error("could not write output")]
     Output(#[source] std::io::Error),
+    /// Writing a file of ours failed (`watch --record`, `completions --dir`,
+    /// `signal serve --write-cert`).
+    #[error(transparent)]
+    OutputFile(BoxError),
     /// Ctrl-C or SIGTERM arrived before the command could finish its work.
     #[error("interrupted")]
     Interrupted,
@@ -44,30 +49,28 @@ impl Error {
     pub fn network(e: impl Into<BoxError>) -> Self {
         Error::Network(e.into())
     }
+    /// An error writing a file of ours.
+    pub fn output_file(e: impl Into<BoxError>) -> Self {
+        Error::OutputFile(e.into())
+    }
 
     /// The exit code this error maps to.
     pub fn code(&self) -> Code {
         match self {
             Error::Usage(_) => Code::Usage,
-            Error::Input(_) | Error::Output(_) => Code::Input,
+            Error::Input(_) => Code::Input,
+            Error::Output(_) | Error::OutputFile(_) => Code::Output,
             Error::Device(_) => Code::Device,
             Error::Network(_) => Code::Network,
             Error::Interrupted => Code::Interrupted,
         }
     }
 
-    /// True when the error is a closed output pipe (`voipctl … | head`): exit quietly.
+    /// True when the error is a closed pipe on our own stdout (`voipctl … | head`): exit
+    /// quietly. Only [`Error::Output`] qualifies: a network peer or a device socket that closes
+    /// mid-write is a network or device error, whatever its `io::ErrorKind`.
     pub fn is_broken_pipe(&self) -> bool {
-        let mut cur: Option<&(dyn StdError + 'static)> = Some(self);
-        while let Some(e) = cur {
-            if let Some(io) = e.downcast_ref::<std::io::Error>()
-                && io.kind() == std::io::ErrorKind::BrokenPipe
-            {
-                return true;
-            }
-            cur = e.source();
-        }
-        false
+        matches!(self, Error::Output(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
     }
 
     /// The message followed by each distinct cause, outermost first.
@@ -85,6 +88,11 @@ impl Error {
     }
 }
 
+/// A bare `io::Error` reaching the top is a failed write to our own stdout or stderr: the
+/// reporter's writes are the only ones propagated with `?` as they are. Every other I/O error is
+/// wrapped into its category where it happens — input files ([`Error::input`]), device sockets
+/// (`DeviceError`, [`Error::device`]), network peers ([`Error::network`]), files we write
+/// ([`Error::output_file`]) — so that its exit code says which it was.
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         Error::Output(e)
@@ -93,3 +101,42 @@ impl From<std::io::Error> for Error {
 
 /// Shorthand used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error as IoError, ErrorKind};
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("write to the peer")]
+    struct Peer(#[source] IoError);
+
+    #[test]
+    fn only_our_own_closed_stdout_is_quiet() {
+        let ours = Error::from(IoError::from(ErrorKind::BrokenPipe));
+        assert!(ours.is_broken_pipe());
+        assert_eq!(ours.code(), Code::Output);
+        // A peer's broken pipe is the peer's failure, not a closed `| head`.
+        let peer = Error::network(Peer(IoError::from(ErrorKind::BrokenPipe)));
+        assert!(!peer.is_broken_pipe());
+        assert_eq!(peer.code(), Code::Network);
+        let device = Error::device(Peer(IoError::from(ErrorKind::BrokenPipe)));
+        assert!(!device.is_broken_pipe());
+        assert_eq!(device.code(), Code::Device);
+        let file = Error::output_file(Peer(IoError::from(ErrorKind::BrokenPipe)));
+        assert!(!file.is_broken_pipe());
+        assert_eq!(file.code(), Code::Output);
+    }
+
+    #[test]
+    fn io_errors_exit_by_where_they_happened() {
+        let io = || IoError::from(ErrorKind::NotFound);
+        assert_eq!(Error::input(io()).code(), Code::Input);
+        assert_eq!(Error::device(io()).code(), Code::Device);
+        assert_eq!(Error::network(io()).code(), Code::Network);
+        assert_eq!(
+            Error::from(IoError::from(ErrorKind::StorageFull)).code(),
+            Code::Output
+        );
+    }
+}

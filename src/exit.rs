@@ -19,19 +19,23 @@ pub enum Code {
     Device,
     /// A network peer or service failed (APNs, signalling server, TLS, DNS, timeouts).
     Network,
+    /// Our own output could not be written (stdout/stderr other than a closed pipe, or a file
+    /// voipctl writes).
+    Output,
     /// Interrupted by Ctrl-C (SIGINT) or SIGTERM.
     Interrupted,
 }
 
 impl Code {
     /// Every code, in table order.
-    pub const ALL: [Code; 7] = [
+    pub const ALL: [Code; 8] = [
         Code::Ok,
         Code::ChecksFailed,
         Code::Usage,
         Code::Input,
         Code::Device,
         Code::Network,
+        Code::Output,
         Code::Interrupted,
     ];
 
@@ -44,6 +48,7 @@ impl Code {
             Code::Input => 3,
             Code::Device => 4,
             Code::Network => 5,
+            Code::Output => 6,
             Code::Interrupted => 130,
         }
     }
@@ -65,6 +70,9 @@ impl Code {
             Code::Network => {
                 "network or service problem: connection refused or reset, TLS, HTTP/2, timeouts"
             }
+            Code::Output => {
+                "could not write the output: stdout/stderr (disk full, closed terminal), --record, --write-cert or completions --dir"
+            }
             Code::Interrupted => "interrupted by Ctrl-C or SIGTERM (after printing the summary)",
         }
     }
@@ -80,5 +88,47 @@ mod tests {
         seen.sort_unstable();
         seen.dedup();
         assert_eq!(seen.len(), Code::ALL.len());
+    }
+
+    /// The README's table is this table: same codes, same words, same order.
+    #[test]
+    fn readme_table_matches() {
+        let readme = include_str!("../README.md");
+        let start = readme
+            .find("## Exit codes")
+            .unwrap_or_else(|| panic!("README has no exit-code section"));
+        let rows: Vec<&str> = readme[start..]
+            .lines()
+            .skip_while(|l| !l.starts_with("|---"))
+            .skip(1)
+            .take_while(|l| l.starts_with('|'))
+            .collect();
+        let want: Vec<String> = Code::ALL
+            .iter()
+            .map(|c| {
+                // The README puts options in backticks.
+                let mut m = c.meaning().to_string();
+                for opt in [
+                    "--strict",
+                    "--fail-on",
+                    "--record",
+                    "--write-cert",
+                    "completions --dir",
+                ] {
+                    m = m.replace(opt, &format!("`{opt}`"));
+                }
+                format!("| {} | {} |", c.as_u8(), m)
+            })
+            .collect();
+        assert_eq!(rows, want);
+    }
+
+    /// `--help` names every code.
+    #[test]
+    fn help_lists_every_code() {
+        let help = crate::cli::AFTER_HELP;
+        for c in Code::ALL {
+            assert!(help.contains(&format!(" {} ", c.as_u8())), "{help}");
+        }
     }
 }

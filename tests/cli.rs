@@ -48,13 +48,47 @@ fn completions_print_a_script() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("_voipctl()"));
 }
 
+/// Issue 17: writing our own output is not an input problem.
 #[test]
-fn completions_dir_that_cannot_be_written_is_exit_3() {
+fn completions_dir_that_cannot_be_written_is_exit_6() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let file = dir.path().join("plain-file");
     std::fs::write(&file, b"x").unwrap_or_else(|e| panic!("{e}"));
     let out = voipctl(&["completions", "--dir", file.to_str().unwrap_or_default()]);
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), Some(6));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("error: could not write"), "{err}");
+}
+
+/// Issue 17: a stdout that cannot take the output (here a full disk) exits 6 with a message; a
+/// stdout whose reader went away (`| head`) exits 0 quietly.
+#[test]
+fn stdout_write_failures_exit_6_but_a_closed_pipe_is_quiet() {
+    use std::process::Stdio;
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not Linux: no full device to write to
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+        .args(["completions", "bash"])
+        .stdout(Stdio::from(full))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(6));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error: could not write output"), "{err}");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+        .args(["completions", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

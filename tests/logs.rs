@@ -628,6 +628,10 @@ mod live {
             }
         }
 
+        pub fn pid(&self) -> u32 {
+            self.child.id()
+        }
+
         pub fn signal(&self, sig: &str) {
             let st = Command::new("kill")
                 .args([sig, &self.child.id().to_string()])
@@ -1313,4 +1317,53 @@ fn analyze_warns_once_when_a_jetsam_event_explains_no_exit() {
     let p = parse_json_lines(&text(&out.stdout));
     assert!(p.events.iter().all(|e| e.family != "crash-report"));
     assert!(p.summary.apps[0].exits.iter().all(|x| x.crash.is_none()));
+}
+
+/// The peak resident memory of a process (Linux), in KiB.
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Issue 17: a phone (or anything at the usbmuxd address) sends one 256 MiB syslog_relay entry.
+/// `watch` cuts it at 1 MiB, says so in the summary, keeps its memory far below the entry's
+/// size, and reads the whole story that follows.
+#[test]
+#[allow(clippy::print_stderr)] // the peak memory, for the record
+fn watch_cuts_an_endless_syslog_line_and_goes_on() {
+    const ENDLESS: u64 = 256 << 20;
+    let mut scenario = live::scenario("legacy-voip.toml");
+    scenario.devices[0].faults.endless_line = Some(ENDLESS);
+    let f = live::Fixture::new(scenario, Some(600.0));
+    let mut w = live::Watch::start(
+        &f,
+        &[
+            "--json",
+            "watch",
+            "--syslog-relay",
+            "-b",
+            "com.example.legacyphone",
+            "--duration",
+            "120",
+        ],
+    );
+    // The last recognised line of the story comes after the endless one.
+    w.wait_for("termination reported by launchd (0, 0, 0)");
+    let hwm = vm_hwm_kib(w.pid());
+    w.signal("-INT");
+    let (lines, err, code) = w.finish();
+    assert_eq!(code, Some(130), "{err}");
+    let p = parse_json_lines(&lines.join("\n"));
+    assert_eq!(p.summary.truncated_lines, 1);
+    let app = &p.summary.apps[0];
+    assert_eq!(app.launches.total, 4);
+    assert_eq!(app.exits.len(), 4);
+    eprintln!("watch peak memory (VmHWM) with a {ENDLESS}-byte entry: {hwm:?} KiB");
+    if let Some(kib) = hwm {
+        assert!(
+            kib < 96 * 1024,
+            "watch held {kib} KiB for a {ENDLESS}-byte entry"
+        );
+    }
 }

@@ -163,6 +163,7 @@ struct ServeSummary {
     reconnects: u64,
     disconnects: u64,
     rejected: u64,
+    evicted: u64,
     requests: u64,
     keepalives: u64,
     malformed: u64,
@@ -958,13 +959,20 @@ fn hostile_peers_are_bounded() {
     ]);
     let tcp = serve.listening("tcp");
 
-    // Many connections: the fourth is refused while three are held.
-    let held: Vec<TcpStream> = (0..3).map(|_| TcpStream::connect(tcp).unwrap()).collect();
-    for _ in 0..3 {
-        serve.wait_for("connect", |v| {
-            v["type"] == "connection" && v["event"] == "connect"
-        });
-    }
+    // At the limit, a peer that has not sent a complete message makes room for a newcomer...
+    let mut silent = TcpStream::connect(tcp).unwrap();
+    serve.wait_for("connect", |v| {
+        v["type"] == "connection" && v["event"] == "connect"
+    });
+    let mut held: Vec<TcpStream> = (0..2).map(|_| spoken(tcp)).collect();
+    held.push(spoken(tcp));
+    assert!(closed_by_server(&mut silent));
+    let ev = serve.wait_for("eviction", |v| {
+        v["type"] == "connection" && v["event"] == "disconnect"
+    });
+    assert!(ev["reason"].as_str().unwrap().contains("newcomer"), "{ev}");
+
+    // ...but peers that have spoken are never dropped for one: the fourth is refused.
     let mut extra = TcpStream::connect(tcp).unwrap();
     assert!(closed_by_server(&mut extra));
     let rej = serve.wait_for("reject", |v| {
@@ -976,6 +984,9 @@ fn hostile_peers_are_bounded() {
             .unwrap()
             .contains("too many connections")
     );
+    for s in &mut held {
+        assert_eq!(options(s).status(), Some(200));
+    }
     drop(held);
     for _ in 0..3 {
         serve.wait_for("disconnect", |v| {
@@ -1024,7 +1035,10 @@ fn hostile_peers_are_bounded() {
     let (recs, code) = serve.finish();
     assert_eq!(code, Some(0));
     let s: ServeSummary = pin(recs.last().unwrap());
-    assert!(s.rejected >= 1 && s.malformed >= 1);
+    assert!(
+        s.rejected >= 1 && s.malformed >= 1 && s.evicted == 1,
+        "{s:?}"
+    );
 }
 
 #[test]
@@ -1049,4 +1063,236 @@ fn serve_stops_on_duration_and_sigterm() {
     let s: ServeSummary = pin(&s);
     assert!(s.interrupted);
     assert_eq!(serve.child.wait().unwrap().code(), Some(130));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 17: a connection flood
+
+fn options_request(local: SocketAddr, transport: &str, n: u32) -> String {
+    format!(
+        "OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/{transport} {local};branch=z9hG4bKo{n};rport\r\n\
+         From: <sip:app@127.0.0.1>;tag=o{n}\r\nTo: <sip:127.0.0.1>\r\nCall-ID: o{n}@{local}\r\n\
+         CSeq: {n} OPTIONS\r\nContent-Length: 0\r\n\r\n"
+    )
+}
+
+/// Send OPTIONS on `s` and read the answer (the read timeout is the failure condition).
+fn options(s: &mut TcpStream) -> voipctl::sip::Message {
+    s.set_read_timeout(Some(WAIT)).unwrap();
+    let local = s.local_addr().unwrap();
+    s.write_all(options_request(local, "TCP", 1).as_bytes())
+        .unwrap();
+    read_sip(s, &mut Vec::new())
+}
+
+/// A connection that has sent one complete message (and got its answer).
+fn spoken(tcp: SocketAddr) -> TcpStream {
+    let mut s = TcpStream::connect(tcp).unwrap();
+    assert_eq!(options(&mut s).status(), Some(200));
+    s
+}
+
+#[cfg(target_os = "linux")] // 127.0.0.x sources and /proc
+/// A TCP connection from a chosen loopback source address (127.0.0.x).
+fn connect_from(rt: &tokio::runtime::Runtime, src: [u8; 4], to: SocketAddr) -> TcpStream {
+    rt.block_on(async {
+        let s = tokio::net::TcpSocket::new_v4().unwrap();
+        s.bind(SocketAddr::from((src, 0))).unwrap();
+        let s = s.connect(to).await.unwrap();
+        let s = s.into_std().unwrap();
+        s.set_nonblocking(false).unwrap();
+        s
+    })
+}
+
+#[cfg(target_os = "linux")] // 127.0.0.x sources and /proc
+/// The flood holds ~1,300 sockets here and the server ~1,000: raise the soft descriptor limit
+/// (the server inherits it) up to the hard one.
+fn raise_fd_limit(want: u64) {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let lim = getrlimit(Resource::Nofile);
+    let hard = lim.maximum.unwrap_or(u64::MAX);
+    if lim.current.is_some_and(|c| c >= want) {
+        return;
+    }
+    assert!(
+        hard >= want,
+        "this test needs {want} file descriptors; the hard limit is {hard} (raise it with ulimit -Hn)"
+    );
+    setrlimit(
+        Resource::Nofile,
+        Rlimit {
+            current: Some(want),
+            maximum: lim.maximum,
+        },
+    )
+    .unwrap();
+}
+
+#[cfg(target_os = "linux")] // 127.0.0.x sources and /proc
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Issue 17: with 1,000 hostile connections open and the TCP budget full of them, the app is
+/// still served over TCP and over UDP. The hostile ones are not timed out during the test
+/// (`--message-timeout 60s`), so only making room answers the app; a read timeout of 15 s is the
+/// failure condition (the answers themselves take milliseconds; the times are printed).
+#[cfg(target_os = "linux")] // 127.0.0.x sources and /proc
+#[test]
+#[allow(clippy::print_stderr)] // the answer times and peak memory, for the record
+fn serve_answers_the_app_through_a_connection_flood() {
+    const HOSTILE: usize = 1000;
+    raise_fd_limit(4096);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut serve = Serve::start(&[
+        "--listen",
+        "tcp://127.0.0.1:0",
+        "--listen",
+        "udp://127.0.0.1:0",
+        "--max-connections",
+        "1000",
+        "--message-timeout",
+        "60s",
+        "--wake-on-stdin",
+    ]);
+    let tcp = serve.listening("tcp");
+    let udp = serve.listening("udp");
+    let is = |v: &Value, event: &str| v["type"] == "connection" && v["event"] == event;
+
+    // The app registers first; it must never be dropped for a newcomer.
+    let mut app = connect_from(&rt, [127, 0, 0, 2], tcp);
+    assert_eq!(options(&mut app).status(), Some(200));
+    let app_conn = serve.wait_for("app connect", |v| is(v, "connect"))["conn"].clone();
+
+    // 1,000 hostile connections from 20 addresses: silent, slow (half a head), header floods,
+    // huge declared bodies, random bytes. Some are dropped by the server at once (malformed).
+    let mut hostile = Vec::with_capacity(HOSTILE + 200);
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut random = |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed >> 24) as u8
+            })
+            .collect()
+    };
+    for i in 0..HOSTILE {
+        let src = [127, 0, 0, 10 + (i % 20) as u8];
+        let mut s = connect_from(&rt, src, tcp);
+        let bytes: Vec<u8> = match i % 5 {
+            0 => Vec::new(),
+            1 => b"OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9".to_vec(),
+            2 => {
+                let mut h = b"OPTIONS sip:x SIP/2.0\r\n".to_vec();
+                for k in 0..200 {
+                    h.extend(format!("X-Flood-{k}: a\r\n").bytes());
+                }
+                h
+            }
+            3 => b"MESSAGE sip:x SIP/2.0\r\nContent-Length: 999999999\r\n\r\n".to_vec(),
+            _ => random(2048),
+        };
+        // A write may fail once the server has dropped the connection: that is its answer.
+        let _ = s.write_all(&bytes);
+        hostile.push(s);
+    }
+    // Top up with silent connections until the budget is full and newcomers make room: the
+    // server then holds 999 hostile connections and the app.
+    let mut more = 0u32;
+    let full = loop {
+        let src = [127, 0, 0, 10 + (more % 20) as u8];
+        hostile.push(connect_from(&rt, src, tcp));
+        more += 1;
+        assert!(
+            more <= 2000,
+            "the budget never filled: {more} extra connections"
+        );
+        let deadline = Instant::now() + Duration::from_millis(50);
+        let mut evicted = None;
+        while let Ok(v) = serve
+            .rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            serve.seen.push(v.clone());
+            if is(&v, "disconnect") && v["reason"].as_str().unwrap_or("").contains("newcomer") {
+                evicted = Some(v);
+                break;
+            }
+        }
+        if let Some(v) = evicted {
+            break v;
+        }
+    };
+    assert_ne!(full["conn"], app_conn);
+    let open = hostile.len();
+
+    // UDP: garbage from strangers takes no seat; keep-alive-only peers do, within their share.
+    let mut udp_noise = Vec::new();
+    for i in 0..200u32 {
+        let s = UdpSocket::bind(SocketAddr::from(([127, 0, 0, 3 + (i % 2) as u8], 0))).unwrap();
+        let _ = s.send_to(
+            if i % 2 == 0 {
+                b"\r\n\r\n"
+            } else {
+                b"\x16\x03\x01junk"
+            },
+            udp,
+        );
+        udp_noise.push(s);
+    }
+
+    // The well-behaved client over TCP: a fresh address, and one of the flooding addresses.
+    for src in [[127, 0, 0, 5], [127, 0, 0, 10]] {
+        let t0 = Instant::now();
+        let mut c = connect_from(&rt, src, tcp);
+        let answer = options(&mut c);
+        assert_eq!(answer.status(), Some(200), "{answer:?}");
+        eprintln!("TCP from {src:?}: answered in {:?}", t0.elapsed());
+    }
+    // And over UDP.
+    let c = UdpSocket::bind(SocketAddr::from(([127, 0, 0, 5], 0))).unwrap();
+    c.set_read_timeout(Some(WAIT)).unwrap();
+    let t0 = Instant::now();
+    c.send_to(
+        options_request(c.local_addr().unwrap(), "UDP", 2).as_bytes(),
+        udp,
+    )
+    .unwrap();
+    let mut buf = vec![0u8; 65_535];
+    let n = c
+        .recv(&mut buf)
+        .unwrap_or_else(|e| panic!("no UDP answer within {WAIT:?}: {e}"));
+    let m = voipctl::sip::parse_datagram(&buf[..n], &voipctl::sip::Limits::default()).unwrap();
+    assert_eq!(m.status(), Some(200));
+    eprintln!("UDP: answered in {:?}", t0.elapsed());
+
+    // The app that registered before the flood is still connected and served.
+    assert_eq!(options(&mut app).status(), Some(200));
+    let hwm = vm_hwm_kib(serve.child.id());
+    eprintln!(
+        "{open} hostile TCP connections opened, 200 UDP strangers; signal serve peak memory (VmHWM): {hwm:?} KiB"
+    );
+    if let Some(kib) = hwm {
+        assert!(kib < 256 * 1024, "serve used {kib} KiB under the flood");
+    }
+
+    let (recs, code) = serve.finish();
+    assert_eq!(code, Some(0));
+    assert!(
+        !recs.iter().any(|v| is(v, "disconnect")
+            && v["conn"] == app_conn
+            && v["reason"] != "server stopped"),
+        "the registered app was dropped"
+    );
+    let s: ServeSummary = pin(recs.last().unwrap());
+    assert!(s.evicted >= 3 && s.malformed >= 1, "{s:?}");
+    drop(hostile);
 }

@@ -23,6 +23,9 @@ pub use watch::WatchArgs;
 use crate::report::{Format, Style};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The exit codes under `--help` (the table is [`crate::exit::Code`]; a test keeps them in step).
+pub(crate) const AFTER_HELP: &str = "Exit codes: 0 ok, 1 checks failed, 2 usage, 3 bad input, 4 device, 5 network, 6 output, 130 interrupted.";
+
 /// Will this iOS VoIP app wake, ring and recover on a real iPhone — and if not, why?
 #[derive(Debug, Parser)]
 #[command(
@@ -31,7 +34,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     propagate_version = true,
     disable_help_subcommand = true,
     max_term_width = 100,
-    after_help = "Exit codes: 0 ok, 1 checks failed, 2 usage, 3 bad input, 4 device, 5 network, 130 interrupted."
+    after_help = AFTER_HELP
 )]
 pub struct Cli {
     /// Options every command accepts.

@@ -275,9 +275,13 @@ pub struct ServeArgs {
     /// Stop after this long and print the summary (default: until Ctrl-C, SIGTERM or `quit`).
     #[arg(long, value_name = "DURATION", value_parser = duration)]
     pub duration: Option<Duration>,
-    /// Most connections (and UDP peers) held at once; more are refused.
+    /// Most connections held at once, per transport (TCP, TLS, WS, WSS and UDP peers each have their own).
+    /// At the limit a peer that has not yet sent a complete message makes room; others never do.
     #[arg(long, default_value_t = 256, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+    /// Most connections held at once from one IP address, per transport.
+    #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_per_address: u32,
     /// Deadline for one message to arrive completely, and for TLS/WebSocket handshakes (slow senders are dropped).
     #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = duration)]
     pub message_timeout: Duration,
@@ -322,6 +326,7 @@ impl ServeArgs {
             wake_timeout: self.wake_timeout,
             duration: self.duration,
             max_connections: self.max_connections as usize,
+            max_per_address: self.max_per_address as usize,
             message_timeout: self.message_timeout,
             idle_timeout: self.idle_timeout.filter(|d| !d.is_zero()),
             answer: !self.no_answer,

@@ -11,8 +11,8 @@
 //! It still uses idevice's packet type for the framing.
 
 use super::ostrace::{self, Frame, OsTraceEntry, OsTraceError};
+use super::syslog::{self, SyslogEntry};
 use super::{Device, DeviceError, Link, MuxAddr, Selector, display_udid, within};
-use idevice::syslog_relay::SyslogRelayClient;
 use idevice::usbmuxd::{RawPacket, UsbmuxdConnection};
 use idevice::{Idevice, IdeviceService, ReadWrite};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -26,20 +26,55 @@ pub const OS_TRACE_SERVICE: &str = "com.apple.os_trace_relay";
 
 /// A live `syslog_relay` stream: one entry per `next()`, as the phone wrote it (without the
 /// `"\n\0"` terminator; an entry may contain `\n`; bytes above ASCII are vis-escaped by iOS).
+/// Memory is bounded: an entry longer than [`syslog::MAX_ENTRY`] comes back cut (see
+/// [`syslog::Splitter`]).
 #[derive(Debug)]
 pub struct SyslogStream {
-    client: SyslogRelayClient,
+    idevice: Idevice,
+    splitter: syslog::Splitter,
+    ready: std::collections::VecDeque<SyslogEntry>,
     udid: String,
 }
 
+struct SyslogService(Idevice);
+
+impl IdeviceService for SyslogService {
+    fn service_name() -> std::borrow::Cow<'static, str> {
+        SYSLOG_SERVICE.into()
+    }
+    async fn from_stream(idevice: Idevice) -> Result<Self, idevice::IdeviceError> {
+        Ok(SyslogService(idevice))
+    }
+}
+
 impl SyslogStream {
-    /// The next entry. Waits as long as the phone is quiet; `Err(Disconnected)` when it goes
-    /// away.
+    /// The next entry's text (the beginning of it when it was cut). Waits as long as the phone
+    /// is quiet; `Err(Disconnected)` when it goes away.
     pub async fn next(&mut self) -> Result<String, DeviceError> {
-        self.client
-            .next()
-            .await
-            .map_err(|e| DeviceError::from_idevice(e, &self.udid, "read the device log"))
+        self.next_entry().await.map(|e| e.text)
+    }
+
+    /// The next entry, saying whether it was cut.
+    pub async fn next_entry(&mut self) -> Result<SyslogEntry, DeviceError> {
+        let mut out = Vec::new();
+        loop {
+            if let Some(e) = self.ready.pop_front() {
+                return Ok(e);
+            }
+            let chunk = self
+                .idevice
+                .read_any(64 * 1024)
+                .await
+                .map_err(|e| DeviceError::from_idevice(e, &self.udid, "read the device log"))?;
+            if chunk.is_empty() {
+                return Err(DeviceError::Disconnected {
+                    what: "read the device log".into(),
+                    udid: self.udid.clone(),
+                });
+            }
+            self.splitter.feed(&chunk, &mut out);
+            self.ready.extend(out.drain(..));
+        }
     }
 
     /// The UDID this stream reads.
@@ -124,9 +159,11 @@ fn framed_bplist(v: &plist::Value) -> Result<Vec<u8>, plist::Error> {
 impl Device {
     /// Open the text log.
     pub async fn syslog(&self) -> Result<SyslogStream, DeviceError> {
-        let client: SyslogRelayClient = self.service(SYSLOG_SERVICE).await?;
+        let SyslogService(idevice) = self.service(SYSLOG_SERVICE).await?;
         Ok(SyslogStream {
-            client,
+            idevice,
+            splitter: syslog::Splitter::default(),
+            ready: std::collections::VecDeque::new(),
             udid: self.udid.clone(),
         })
     }

@@ -18,6 +18,7 @@ pub mod live;
 pub(crate) mod mux;
 pub mod ostrace;
 mod records;
+pub mod syslog;
 pub mod values;
 
 pub use addr::{AddrError, ENV_VAR, MuxAddr};

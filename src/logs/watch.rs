@@ -58,7 +58,8 @@ enum Source {
 }
 
 enum Item {
-    Line(String),
+    /// A syslog_relay entry; `true` when it was longer than the bound and cut.
+    Line(String, bool),
     Entry(OsTraceEntry),
     /// One os_trace entry could not be decoded: counted, the stream goes on.
     Undecodable,
@@ -74,7 +75,7 @@ impl Source {
 
     async fn next(&mut self) -> Result<Item, DeviceError> {
         match self {
-            Source::Syslog(s) => s.next().await.map(Item::Line),
+            Source::Syslog(s) => s.next_entry().await.map(|e| Item::Line(e.text, e.cut)),
             Source::OsTrace(s) => match s.next().await? {
                 Ok(e) => Ok(Item::Entry(e)),
                 Err(_) => Ok(Item::Undecodable),
@@ -296,15 +297,20 @@ struct Live {
     lines: u64,
     bytes: u64,
     undecodable: u64,
+    /// syslog_relay entries longer than the bound, cut (their beginning was analysed).
+    truncated: u64,
 }
 
 impl Live {
     /// Record and analyse one item from the phone.
     fn take(&mut self, item: Item) -> crate::Result<Vec<Output>> {
         match item {
-            Item::Line(raw) => {
+            Item::Line(raw, cut) => {
                 self.seq += 1;
                 self.lines += 1;
+                if cut {
+                    self.truncated += 1;
+                }
                 self.bytes += raw.len() as u64 + 2;
                 let received = now_unix();
                 if let Some(r) = self.recorder.as_mut() {
@@ -313,7 +319,7 @@ impl Live {
                         line: Some(Cow::Borrowed(&raw)),
                         ..RecordingLine::default()
                     })
-                    .map_err(Error::input)?;
+                    .map_err(Error::output_file)?;
                 }
                 Ok(if self.pipeline.wants(&raw) {
                     self.pipeline.line_received(&raw, self.seq, received)
@@ -338,7 +344,7 @@ impl Live {
                         message: Some(entry.message.clone()),
                         ..RecordingLine::default()
                     })
-                    .map_err(Error::input)?;
+                    .map_err(Error::output_file)?;
                 }
                 Ok(if self.pipeline.wants(&e.message) {
                     self.pipeline.entry_live(&entry, self.seq)
@@ -360,8 +366,8 @@ impl Live {
                 event: Some(Cow::Borrowed(what)),
                 ..RecordingLine::default()
             })
-            .map_err(Error::input)?;
-            r.flush().map_err(Error::input)?;
+            .map_err(Error::output_file)?;
+            r.flush().map_err(Error::output_file)?;
         }
         Ok(())
     }
@@ -392,7 +398,7 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
     let source_name = source.name();
     ctx.note(&format!("watching {udid} through {source_name}"));
     let recorder = match &opts.record {
-        Some(p) => Some(Recorder::create(p, &udid, source_name).map_err(Error::input)?),
+        Some(p) => Some(Recorder::create(p, &udid, source_name).map_err(Error::output_file)?),
         None => None,
     };
     let mut reader = Reader::spawn(source, &udid);
@@ -405,6 +411,7 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
         lines: 0,
         bytes: 0,
         undecodable: 0,
+        truncated: 0,
     };
     let started = Instant::now();
     let deadline = {
@@ -582,7 +589,7 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
     }
     drop(fetcher);
     if let Some(r) = live.recorder.as_mut() {
-        r.flush().map_err(Error::input)?;
+        r.flush().map_err(Error::output_file)?;
     }
     let interrupted = matches!(end, End::Cancelled);
     let meta = meta(&udid, &live, gaps, interrupted, &opts, ctx);
@@ -611,7 +618,7 @@ fn meta(
         source: format!("device {udid}"),
         bytes: live.bytes,
         lines: live.lines,
-        truncated_lines: 0,
+        truncated_lines: live.truncated,
         gaps,
         interrupted,
         recording: opts.record.as_ref().map(|p| p.display().to_string()),

@@ -6,6 +6,7 @@
 //! iOS wake the app — then records whether and when the app answered. SIP itself lives in
 //! [`crate::sip`] (pure); this module is the I/O around it.
 
+mod budget;
 mod net;
 mod send;
 mod serve;

@@ -3,9 +3,13 @@
 //! reconnects with their timing, and sends wake packets (INVITE or raw bytes) on a schedule or on
 //! demand, recording whether and when the app answered: the legacy VoIP-socket wake test.
 //!
-//! Hostile peers are bounded: at most `--max-connections` peers, one bounded message per peer
-//! ([`Limits`]), a deadline for each message and handshake (`--message-timeout`), write timeouts.
+//! Hostile peers are bounded: at most `--max-connections` peers per transport and
+//! `--max-per-address` per address ([`super::budget`]: at the limit, a peer that has not yet sent
+//! one complete message makes room for a newcomer; one that has is never dropped for one), one
+//! bounded message per peer ([`Limits`]), a deadline for each message and handshake
+//! (`--message-timeout`), write timeouts.
 
+use super::budget::{Admit, Budget, Seat};
 use super::net::{self, Link, LinkError, ServerCert, StreamLink, datagram_frame};
 use super::session::{Note, Out, Session, opt_ms};
 use super::{SignalError, WakeKind, ms, now_rfc3339};
@@ -17,11 +21,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 
 /// One listening socket.
@@ -74,8 +78,10 @@ pub struct ServeOptions {
     pub wake_timeout: Duration,
     /// Stop after this long.
     pub duration: Option<Duration>,
-    /// Most peers held at once.
+    /// Most peers held at once, per transport.
     pub max_connections: usize,
+    /// Most peers held at once from one IP address, per transport.
+    pub max_per_address: usize,
     /// Deadline for one message (and for TLS/WebSocket handshakes).
     pub message_timeout: Duration,
     /// Drop a peer after this long without data (UDP peers default to 300 s).
@@ -102,12 +108,14 @@ enum Event {
         transport: Transport,
         peer: SocketAddr,
         reason: String,
+        evicted: bool,
     },
     Disconnected {
         id: u64,
         reason: String,
         messages: u64,
         keepalives: u64,
+        evicted: bool,
     },
     Note {
         id: u64,
@@ -136,18 +144,33 @@ enum Cmd {
 
 struct Shared {
     next_id: AtomicU64,
-    active: AtomicUsize,
     opts: ServeOptions,
     events: mpsc::Sender<Event>,
 }
 
-/// Decrements the active count however a connection task ends (even when aborted).
-struct Active(Arc<Shared>);
-impl Drop for Active {
+/// The seats of one stream transport; a seated peer is evicted through its `Notify`.
+type Seats = Arc<Mutex<Budget<Arc<Notify>>>>;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The bookkeeping stays consistent even if a holder panicked mid-way (it cannot: no
+    // operation on it panics), so a poisoned lock is used as it is.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Gives the seat back however a connection task ends (even when aborted).
+struct SeatGuard {
+    seats: Seats,
+    seat: Seat,
+}
+
+impl Drop for SeatGuard {
     fn drop(&mut self) {
-        self.0.active.fetch_sub(1, Ordering::SeqCst);
+        lock(&self.seats).leave(self.seat);
     }
 }
+
+const EVICTED: &str =
+    "dropped for a newcomer at the connection limit: no complete message sent yet";
 
 // ---------------------------------------------------------------------------------------------
 // Records
@@ -427,6 +450,7 @@ struct ServeSummary {
     reconnects: u64,
     disconnects: u64,
     rejected: u64,
+    evicted: u64,
     requests: u64,
     keepalives: u64,
     malformed: u64,
@@ -445,11 +469,16 @@ impl Record for ServeSummary {
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         let head = format!(
-            "--- {:.1} s: {} connections ({} reconnects, {} rejected), {} requests, {} keep-alives",
+            "--- {:.1} s: {} connections ({} reconnects, {} rejected{}), {} requests, {} keep-alives",
             self.duration_ms / 1000.0,
             self.connections,
             self.reconnects,
             self.rejected,
+            if self.evicted > 0 {
+                format!(", {} dropped for newcomers", self.evicted)
+            } else {
+                String::new()
+            },
             self.requests,
             self.keepalives
         );
@@ -594,40 +623,40 @@ async fn conn_task(
     transport: Transport,
     shared: Arc<Shared>,
     tls: Option<tokio_rustls::TlsAcceptor>,
+    guard: SeatGuard,
+    evict: Arc<Notify>,
 ) {
-    let _active = Active(shared.clone());
     let opts = &shared.opts;
     let local = tcp.local_addr().unwrap_or(peer);
-    let (mut link, tls_info) = match tokio::time::timeout(
+    let handshake = tokio::time::timeout(
         opts.message_timeout,
         handshake(tcp, transport, tls, &shared),
-    )
-    .await
-    {
-        Ok(Ok(l)) => l,
-        Ok(Err(reason)) => {
+    );
+    let (reason, evicted) = tokio::select! {
+        r = handshake => match r {
+            Ok(Ok(l)) => (Ok(l), false),
+            Ok(Err(reason)) => (Err(reason), false),
+            Err(_) => (
+                Err(format!(
+                    "handshake not finished within {:.1} s",
+                    opts.message_timeout.as_secs_f64()
+                )),
+                false,
+            ),
+        },
+        _ = evict.notified() => (Err(EVICTED.to_string()), true),
+    };
+    let (mut link, tls_info) = match reason {
+        Ok(l) => l,
+        Err(reason) => {
+            drop(guard);
             emit(
                 &shared,
                 Event::Rejected {
                     transport,
                     peer,
                     reason,
-                },
-            )
-            .await;
-            return;
-        }
-        Err(_) => {
-            let reason = format!(
-                "handshake not finished within {:.1} s",
-                opts.message_timeout.as_secs_f64()
-            );
-            emit(
-                &shared,
-                Event::Rejected {
-                    transport,
-                    peer,
-                    reason,
+                    evicted,
                 },
             )
             .await;
@@ -651,12 +680,18 @@ async fn conn_task(
     let mut out: Vec<Out> = Vec::new();
     let mut notes: Vec<Note> = Vec::new();
     let mut last_rx = Instant::now();
+    let mut spoke = false;
+    let mut evicted = false;
     let reason = loop {
         let idle = opts.idle_timeout.map(|t| last_rx + t);
         tokio::select! {
             r = link.recv_frame(&opts.limits) => match r {
                 Ok(Some(frame)) => {
                     last_rx = Instant::now();
+                    if !spoke && matches!(frame, crate::sip::Frame::Message(_)) {
+                        spoke = true;
+                        lock(&guard.seats).spoke(guard.seat);
+                    }
                     session.on_frame(frame, &mut out, &mut notes);
                     let written = write_outs(&mut link, &mut out).await;
                     for note in notes.drain(..) {
@@ -674,6 +709,11 @@ async fn conn_task(
                 Err(LinkError::Io(e)) => break io_reason(&e),
                 Err(e) => break e.to_string(),
             },
+            // Only a peer that has not spoken can be chosen; one that has never is.
+            _ = evict.notified(), if !spoke => {
+                evicted = true;
+                break EVICTED.to_string();
+            }
             Some(Cmd::Wake { wake, kind, .. }) = cmd_rx.recv() => {
                 match session.wake(wake, &kind) {
                     Some((bytes, note)) => {
@@ -699,7 +739,13 @@ async fn conn_task(
     if let Some(note) = session.expire() {
         emit(&shared, Event::Note { id, note }).await;
     }
-    let _ = tokio::time::timeout(Duration::from_secs(1), link.close()).await;
+    if evicted {
+        // Its seat is already someone else's: no lingering close.
+        drop(link);
+    } else {
+        let _ = tokio::time::timeout(Duration::from_secs(1), link.close()).await;
+    }
+    drop(guard);
     emit(
         &shared,
         Event::Disconnected {
@@ -707,6 +753,7 @@ async fn conn_task(
             reason,
             messages: session.messages,
             keepalives: session.keepalives,
+            evicted,
         },
     )
     .await;
@@ -717,6 +764,7 @@ async fn accept_loop(
     transport: Transport,
     shared: Arc<Shared>,
     tls: Option<tokio_rustls::TlsAcceptor>,
+    seats: Seats,
 ) {
     let mut tasks = JoinSet::new();
     loop {
@@ -729,35 +777,54 @@ async fn accept_loop(
             }
         };
         while tasks.try_join_next().is_some() {}
-        if shared.active.load(Ordering::SeqCst) >= shared.opts.max_connections {
-            drop(tcp);
-            let reason = format!(
-                "too many connections (limit {}, --max-connections)",
-                shared.opts.max_connections
-            );
-            emit(
-                &shared,
-                Event::Rejected {
-                    transport,
+        let evict = Arc::new(Notify::new());
+        let admitted = lock(&seats).admit(peer.ip(), evict.clone());
+        match admitted {
+            Admit::Refused(why) => {
+                drop(tcp);
+                emit(
+                    &shared,
+                    Event::Rejected {
+                        transport,
+                        peer,
+                        reason: why.to_string(),
+                        evicted: false,
+                    },
+                )
+                .await;
+            }
+            Admit::Seated { seat, evicted } => {
+                if let Some(other) = evicted {
+                    other.notify_one();
+                }
+                let guard = SeatGuard {
+                    seats: seats.clone(),
+                    seat,
+                };
+                tasks.spawn(conn_task(
+                    tcp,
                     peer,
-                    reason,
-                },
-            )
-            .await;
-            continue;
+                    transport,
+                    shared.clone(),
+                    tls.clone(),
+                    guard,
+                    evict,
+                ));
+            }
         }
-        shared.active.fetch_add(1, Ordering::SeqCst);
-        tasks.spawn(conn_task(tcp, peer, transport, shared.clone(), tls.clone()));
     }
 }
 
 struct UdpPeer {
     id: u64,
+    seat: Seat,
     session: Session,
     last: Instant,
 }
 
-#[allow(clippy::map_entry)] // the new peer is reported (await) between the check and the insert
+/// UDP peers are seated on their first well-formed datagram (a garbage datagram from a stranger
+/// takes no seat); one whose first datagram was a SIP message has spoken, one that only sent
+/// CRLF keep-alives has not and can make room for a newcomer.
 async fn udp_loop(sock: UdpSocket, shared: Arc<Shared>) {
     let opts = &shared.opts;
     let local = sock
@@ -765,6 +832,7 @@ async fn udp_loop(sock: UdpSocket, shared: Arc<Shared>) {
         .unwrap_or_else(|_| (IpAddr::from([0, 0, 0, 0]), 0).into());
     let (cmd_tx, mut cmd_rx) = mpsc::channel::<Cmd>(64);
     let mut peers: HashMap<SocketAddr, UdpPeer> = HashMap::new();
+    let mut seats: Budget<SocketAddr> = Budget::new(opts.max_connections, opts.max_per_address);
     let mut buf = vec![0u8; net::MAX_DATAGRAM];
     let mut sweep = tokio::time::interval(Duration::from_millis(250));
     let idle = opts.idle_timeout.unwrap_or(UDP_IDLE);
@@ -774,16 +842,29 @@ async fn udp_loop(sock: UdpSocket, shared: Arc<Shared>) {
         tokio::select! {
             r = sock.recv_from(&mut buf) => {
                 let Ok((n, src)) = r else { continue };
-                if !peers.contains_key(&src) {
-                    if shared.active.load(Ordering::SeqCst) >= opts.max_connections {
-                        let reason = format!("too many peers (limit {}, --max-connections)", opts.max_connections);
-                        emit(&shared, Event::Rejected { transport: Transport::Udp, peer: src, reason }).await;
+                let known = peers.get(&src).map(|p| p.id);
+                let frame = match datagram_frame(&buf[..n], &opts.limits) {
+                    Ok(frame) => frame,
+                    Err(e) => {
+                        emit(&shared, Event::Malformed { id: known, transport: Transport::Udp, peer: src, error: e.to_string() }).await;
                         continue;
                     }
-                    shared.active.fetch_add(1, Ordering::SeqCst);
+                };
+                if known.is_none() {
+                    let (seat, evicted) = match seats.admit(src.ip(), src) {
+                        Admit::Seated { seat, evicted } => (seat, evicted),
+                        Admit::Refused(why) => {
+                            emit(&shared, Event::Rejected { transport: Transport::Udp, peer: src, reason: why.to_string(), evicted: false }).await;
+                            continue;
+                        }
+                    };
+                    if let Some(p) = evicted.and_then(|addr| peers.remove(&addr)) {
+                        emit(&shared, Event::Disconnected { id: p.id, reason: EVICTED.into(), messages: p.session.messages, keepalives: p.session.keepalives, evicted: true }).await;
+                    }
                     let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
                     peers.insert(src, UdpPeer {
                         id,
+                        seat,
                         session: Session::new(Transport::Udp, src, local, opts.answer, opts.wake_timeout),
                         last: Instant::now(),
                     });
@@ -791,13 +872,10 @@ async fn udp_loop(sock: UdpSocket, shared: Arc<Shared>) {
                 }
                 let Some(p) = peers.get_mut(&src) else { continue };
                 p.last = Instant::now();
-                match datagram_frame(&buf[..n], &opts.limits) {
-                    Ok(frame) => p.session.on_frame(frame, &mut out, &mut notes),
-                    Err(e) => {
-                        emit(&shared, Event::Malformed { id: Some(p.id), transport: Transport::Udp, peer: src, error: e.to_string() }).await;
-                        continue;
-                    }
+                if matches!(frame, crate::sip::Frame::Message(_)) {
+                    seats.spoke(p.seat);
                 }
+                p.session.on_frame(frame, &mut out, &mut notes);
                 let id = p.id;
                 for (bytes, to) in out.drain(..) {
                     let _ = sock.send_to(&bytes, to.unwrap_or(src)).await;
@@ -832,9 +910,9 @@ async fn udp_loop(sock: UdpSocket, shared: Arc<Shared>) {
                 }
                 for addr in gone {
                     if let Some(p) = peers.remove(&addr) {
-                        shared.active.fetch_sub(1, Ordering::SeqCst);
+                        seats.leave(p.seat);
                         let reason = format!("no datagram for {:.1} s", idle.as_secs_f64());
-                        emit(&shared, Event::Disconnected { id: p.id, reason, messages: p.session.messages, keepalives: p.session.keepalives }).await;
+                        emit(&shared, Event::Disconnected { id: p.id, reason, messages: p.session.messages, keepalives: p.session.keepalives, evicted: false }).await;
                     }
                 }
             }
@@ -971,9 +1049,14 @@ impl Central {
                 transport,
                 peer,
                 reason,
+                evicted,
             } => {
-                self.summary.rejected += 1;
-                if self.summary.rejected <= REPORT_LIMIT {
+                if evicted {
+                    self.summary.evicted += 1;
+                } else {
+                    self.summary.rejected += 1;
+                }
+                if self.summary.rejected + self.summary.evicted <= REPORT_LIMIT {
                     ctx.reporter.emit(&ConnectionRecord {
                         event: "reject",
                         conn: None,
@@ -995,7 +1078,11 @@ impl Central {
                 reason,
                 messages,
                 keepalives,
+                evicted,
             } => {
+                if evicted {
+                    self.summary.evicted += 1;
+                }
                 if let Some(h) = self.held.remove(&id) {
                     self.disconnected(ctx, id, h, reason, Some((messages, keepalives)))?;
                 }
@@ -1171,11 +1258,10 @@ pub async fn run_serve(ctx: &mut Ctx, opts: ServeOptions) -> crate::Result<Outco
         .map_err(SignalError::into_error)?;
         if let Some(path) = &opts.write_cert {
             std::fs::write(path, &cert.pem).map_err(|e| {
-                SignalError::Cert {
+                crate::Error::output_file(SignalError::Cert {
                     path: path.display().to_string(),
                     reason: e.to_string(),
-                }
-                .into_error()
+                })
             })?;
             written_cert = Some(path.display().to_string());
         }
@@ -1187,11 +1273,12 @@ pub async fn run_serve(ctx: &mut Ctx, opts: ServeOptions) -> crate::Result<Outco
     let (tx, mut rx) = mpsc::channel::<Event>(1024);
     let shared = Arc::new(Shared {
         next_id: AtomicU64::new(1),
-        active: AtomicUsize::new(0),
         opts: opts.clone(),
         events: tx.clone(),
     });
     let mut tasks = JoinSet::new();
+    // One budget per stream transport, shared by its listeners (UDP loops keep their own).
+    let mut budgets: HashMap<Transport, Seats> = HashMap::new();
     for l in &opts.listen {
         let listen_err = |e: io::Error| {
             SignalError::Listen {
@@ -1213,7 +1300,22 @@ pub async fn run_serve(ctx: &mut Ctx, opts: ServeOptions) -> crate::Result<Outco
             } else {
                 None
             };
-            tasks.spawn(accept_loop(listener, l.transport, shared.clone(), tls));
+            let seats = budgets
+                .entry(l.transport)
+                .or_insert_with(|| {
+                    Arc::new(Mutex::new(Budget::new(
+                        opts.max_connections,
+                        opts.max_per_address,
+                    )))
+                })
+                .clone();
+            tasks.spawn(accept_loop(
+                listener,
+                l.transport,
+                shared.clone(),
+                tls,
+                seats,
+            ));
             addr
         };
         ctx.reporter.emit(&ListeningRecord {

@@ -257,6 +257,10 @@ pub struct Faults {
     /// Garbage instead of a plist in one place.
     #[serde(default)]
     pub malformed: Option<Malformed>,
+    /// syslog_relay: before the first entry, one entry of this many bytes (filler, not a log
+    /// line), as from a phone or a proxy gone wrong; a reader must cut it and go on.
+    #[serde(default)]
+    pub endless_line: Option<u64>,
     /// Cable pulls.
     #[serde(default)]
     pub detach: Vec<Detach>,

@@ -121,6 +121,9 @@ async fn syslog(state: Arc<SimState>, dev: usize, mut io: Box<dyn Io>) -> std::i
     let timeline = &device.timeline;
     let first = timeline.partition_point(|t| t.at < start);
     let garbage = device.spec.faults.malformed == Some(Malformed::Syslog);
+    if let Some(len) = device.spec.faults.endless_line {
+        endless_line(&mut io, len).await?;
+    }
     for (n, tick) in timeline[first..].iter().enumerate() {
         tokio::time::sleep_until(clock.when(tick.at)).await;
         let spec = &device.spec.log[tick.line];
@@ -136,6 +139,23 @@ async fn syslog(state: Arc<SimState>, dev: usize, mut io: Box<dyn Io>) -> std::i
     // A quiet phone keeps the stream open.
     std::future::pending::<()>().await;
     Ok(())
+}
+
+/// The `endless_line` fault: `len` bytes of filler (with a `\n` now and then, as entries may
+/// have) and then the terminator, written in 64 KiB pieces.
+async fn endless_line(io: &mut Box<dyn Io>, len: u64) -> std::io::Result<()> {
+    let mut piece = vec![b'~'; 64 * 1024];
+    for i in (99..piece.len()).step_by(100) {
+        piece[i] = b'\n';
+    }
+    let mut left = len;
+    while left > 0 {
+        let n = usize::try_from(left.min(piece.len() as u64)).unwrap_or(piece.len());
+        io.write_all(&piece[..n]).await?;
+        left -= n as u64;
+    }
+    io.write_all(b"\n\0").await?;
+    io.flush().await
 }
 
 fn entry_for(spec: &LogSpec, at: SystemTime) -> OsTraceEntry {

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Run every cargo-fuzz target (or the ones named) for SECONDS each, one after the other, starting
+# from the committed seeds (fuzz/seeds/<target>, made by fuzz/make_seeds.py) and the corpus that
+# earlier runs left in fuzz/corpus/<target>. Records runs and coverage per target:
+#
+#   fuzz/run.sh [SECONDS] [TARGET...]          # default: 600 s each, every target
+#   NICE=19 FUZZ_TARGET_DIR=/tmp/fz fuzz/run.sh 180
+#
+# Output: fuzz/out/<target>.log (libFuzzer's output) and fuzz/out/summary.tsv
+# (target, seconds, runs, cov, ft, corpus, crashes), printed as a table at the end. A crash leaves
+# its input in fuzz/artifacts/<target>/; turn it into a regression test, fix it, run again.
+# Needs cargo-fuzz (`cargo install cargo-fuzz`) and a nightly compiler or RUSTC_BOOTSTRAP=1.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+SECONDS_EACH=${1:-600}
+shift || true
+case $SECONDS_EACH in
+'' | *[!0-9]*)
+    echo "usage: fuzz/run.sh [SECONDS] [TARGET...] (SECONDS is a whole number)" >&2
+    exit 2
+    ;;
+esac
+NICE=${NICE:-19}
+export RUSTC_BOOTSTRAP=1
+TARGET_ARGS=()
+if [[ -n ${FUZZ_TARGET_DIR:-} ]]; then
+    TARGET_ARGS=(--target-dir "$FUZZ_TARGET_DIR")
+fi
+
+if [[ $# -gt 0 ]]; then
+    TARGETS=("$@")
+else
+    mapfile -t TARGETS < <(cargo fuzz list)
+fi
+
+# Every target at once: one build of the library with the fuzzing instrumentation.
+nice -n "$NICE" cargo fuzz build "${TARGET_ARGS[@]}"
+
+mkdir -p out
+SUMMARY=out/summary.tsv
+printf 'target\tseconds\truns\tcov\tft\tcorpus\tcrashes\n' >"$SUMMARY"
+for t in "${TARGETS[@]}"; do
+    mkdir -p "corpus/$t" "artifacts/$t"
+    seeds=()
+    [[ -d seeds/$t ]] && seeds=("seeds/$t")
+    before=$(find "artifacts/$t" -type f | wc -l)
+    start=$(date +%s)
+    status=0
+    nice -n "$NICE" cargo fuzz run "${TARGET_ARGS[@]}" "$t" "corpus/$t" "${seeds[@]}" -- \
+        -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+        >"out/$t.log" 2>&1 || status=$?
+    took=$(($(date +%s) - start))
+    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "out/$t.log" | grep -o '[0-9]*$' | tail -1)
+    last=$(grep -E '^#[0-9]+' "out/$t.log" | tail -1)
+    cov=$(grep -o 'cov: [0-9]*' <<<"$last" | grep -o '[0-9]*' || true)
+    ft=$(grep -o 'ft: [0-9]*' <<<"$last" | grep -o '[0-9]*' || true)
+    corp=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' <<<"$last" | cut -d' ' -f2 || true)
+    crashes=$(($(find "artifacts/$t" -type f | wc -l) - before))
+    if [[ $status -ne 0 && $crashes -eq 0 ]]; then
+        crashes="exit $status"
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$took" "${runs:-?}" "${cov:-?}" "${ft:-?}" \
+        "${corp:-?}" "$crashes" >>"$SUMMARY"
+    printf '%-18s %5ss  runs %-10s cov %-6s ft %-6s corpus %-10s crashes %s\n' "$t" "$took" \
+        "${runs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$crashes" >&2
+done
+column -t -s $'\t' "$SUMMARY"
