@@ -1,0 +1,270 @@
+//! Process life: launch requests and launches (background or foreground, and why), exits and
+//! whether iOS should relaunch the app after them.
+
+use super::Cx;
+use super::crash::note_death;
+use super::state::{App, SAME, parse_num};
+use super::summary::{ExitInfo, round3};
+use super::verdict::{Check, conclusion};
+use super::wake::{end_wake_by_death, start_wake};
+use crate::logs::rules::{Family, Hit, Severity};
+
+/// Someone asked for the app to be launched (callservicesd for a VoIP push…).
+pub(super) fn on_launch_request(app: &mut App, cx: &mut Cx<'_, '_>) {
+    let who = cx
+        .hit
+        .field("requester")
+        .map(str::to_string)
+        .unwrap_or_else(|| cx.ev.process.clone());
+    app.requested_by = Some((cx.now, who));
+}
+
+/// The app process started.
+pub(super) fn on_launch(app: &mut App, cx: &mut Cx<'_, '_>) {
+    let now = cx.now;
+    let cfg = cx.cfg;
+    let hit = cx.hit;
+    let ev = &mut *cx.ev;
+    let intent = hit.field("intent").unwrap_or("").to_ascii_lowercase();
+    let background = intent.contains("background");
+    let foreground = intent.contains("foreground") || intent.contains("active");
+    if app.last_launch.is_some_and(|l| now - l < SAME) {
+        ev.note = Some("same launch as above".into());
+        if background {
+            start_wake(app, now);
+        }
+        return;
+    }
+    app.last_launch = Some(now);
+    app.launches.total += 1;
+    if background {
+        app.launches.background += 1;
+    } else if foreground {
+        app.launches.foreground += 1;
+    }
+    let open_push = app
+        .pushes
+        .iter()
+        .rev()
+        .find(|p| !p.closed && now - p.t <= cfg.report_window.max(30.0));
+    let requester = app
+        .requested_by
+        .take()
+        .filter(|(rt, _)| now - rt <= 30.0)
+        .map(|(_, w)| w);
+    let reason = if open_push.is_some()
+        || requester
+            .as_deref()
+            .is_some_and(|r| r.contains("callservicesd"))
+    {
+        "voip-push"
+    } else if app.awaiting_relaunch.is_some() {
+        "relaunch"
+    } else if foreground {
+        "user"
+    } else {
+        "system"
+    };
+    *app.launches.by_reason.entry(reason.into()).or_default() += 1;
+    let mut note = format!(
+        "launched into the {}",
+        if background {
+            "background"
+        } else if foreground {
+            "foreground"
+        } else {
+            "?"
+        }
+    );
+    note = match reason {
+        "voip-push" => format!("{note} for a VoIP push"),
+        "relaunch" => format!("{note}: relaunch after an exit"),
+        "user" => format!("{note} by the user"),
+        _ => format!("{note} by the system (reboot, background fetch…)"),
+    };
+    app.awaiting_relaunch = None;
+    if let Some(i) = app.exit_open.take()
+        && let Some(x) = app.exits.get_mut(i)
+    {
+        let after = x.t.map(|xt| round3(now - xt));
+        x.relaunched_after_s = after;
+        x.relaunched_into = Some(
+            if background {
+                "background"
+            } else {
+                "foreground"
+            }
+            .into(),
+        );
+        ev.latency_s = after;
+        if let Some(a) = after {
+            note = format!("{note} ({a:.1} s after the exit)");
+        }
+    }
+    ev.note = Some(note);
+    if background {
+        start_wake(app, now);
+    } else {
+        app.awake_since = None;
+    }
+}
+
+/// The app exited (or was killed): status, signal, reason, and whether a relaunch is due.
+pub(super) fn on_exit(app: &mut App, cx: &mut Cx<'_, '_>) {
+    let now = cx.now;
+    let hit = cx.hit;
+    let t = cx.t;
+    let pushkit_only = app.pushkit && !app.legacy;
+    let dead_pid = cx.dead_pid;
+    let (status, signal) = exit_code(hit);
+    let ev = &mut *cx.ev;
+    if let Some(last) = app.exits.last_mut()
+        && last.t.is_some_and(|lt| now - lt < SAME)
+    {
+        last.status = last.status.or(status);
+        last.signal = last.signal.or(signal);
+        last.pid = last.pid.or(dead_pid);
+        ev.note = Some("same exit as above".into());
+        let abnormal = last.signal.is_some();
+        let kind = if last.signal.is_some() {
+            "signal"
+        } else {
+            "exit"
+        };
+        if last.relaunch_expected.is_none() {
+            last.relaunch_expected = expected(pushkit_only, last.status, last.signal);
+            if last.relaunch_expected == Some(true) {
+                app.awaiting_relaunch = Some(app.exits.len() - 1);
+            }
+        }
+        if abnormal {
+            note_death(app, cx, kind);
+        }
+        return;
+    }
+    let reason = hit.field("reason").map(str::to_string);
+    let status = status.or(reason
+        .as_deref()
+        .filter(|r| r.contains("voluntar"))
+        .map(|_| 0));
+    let relaunch_expected = expected(pushkit_only, status, signal);
+    app.exits.push(ExitInfo {
+        time: ev.time.clone(),
+        pid: dead_pid,
+        status,
+        signal,
+        reason,
+        relaunch_expected,
+        relaunched_after_s: None,
+        relaunched_into: None,
+        crash: None,
+        t,
+        line: ev.line,
+    });
+    app.awaiting_relaunch = (relaunch_expected == Some(true)).then(|| app.exits.len() - 1);
+    app.exit_open = Some(app.exits.len() - 1);
+    end_wake_by_death(app, cx);
+    let ev = &mut *cx.ev;
+    app.handler_open = None;
+    app.last_launch = None;
+    ev.note = Some(match relaunch_expected {
+        Some(true) => "non-zero exit: iOS should relaunch a VoIP app in the background".into(),
+        Some(false) if pushkit_only => {
+            "PushKit app: iOS does not relaunch it after an exit; the next VoIP push launches it"
+                .into()
+        }
+        Some(false) => "exit status 0: iOS does not relaunch the app".into(),
+        None => "exit status unknown".into(),
+    });
+    // Only a signal leaves a crash report (`exit(1)` does not).
+    let abnormal = signal.is_some();
+    let kind = if signal.is_some() { "signal" } else { "exit" };
+    if abnormal {
+        note_death(app, cx, kind);
+    }
+    if status.is_some_and(|s| s != 0) || signal.is_some() {
+        cx.ev.severity = cx.ev.severity.max(Severity::Warn);
+    }
+}
+
+/// Whether iOS relaunches the app after this exit: a legacy VoIP-socket app after a non-zero
+/// exit or a signal; a PushKit app never (the next VoIP push launches it).
+pub(super) fn expected(
+    pushkit_only: bool,
+    status: Option<i64>,
+    signal: Option<i64>,
+) -> Option<bool> {
+    if pushkit_only {
+        return Some(false);
+    }
+    match (status, signal) {
+        (_, Some(_)) => Some(true),
+        (Some(s), None) => Some(s != 0),
+        (None, None) => None,
+    }
+}
+
+pub(super) fn exit_code(hit: &Hit<'_>) -> (Option<i64>, Option<i64>) {
+    let mut status = parse_num(hit.field("status"));
+    let mut signal =
+        parse_num(hit.field("signal")).or_else(|| hit.field("signame").and_then(signal_number));
+    if let (Some(domain), Some(code)) = (hit.field("domain"), parse_num(hit.field("code"))) {
+        match domain.to_ascii_lowercase().as_str() {
+            "2" | "signal" => signal = signal.or(Some(code)),
+            "1" | "exit" => status = status.or(Some(code)),
+            _ => {}
+        }
+    }
+    (status, signal)
+}
+
+pub(super) fn signal_number(name: &str) -> Option<i64> {
+    let n = name.trim().trim_start_matches("SIG").to_ascii_uppercase();
+    let n = n.split([':', ' ']).next().unwrap_or("");
+    Some(match n {
+        "HUP" => 1,
+        "INT" => 2,
+        "QUIT" => 3,
+        "ILL" => 4,
+        "TRAP" => 5,
+        "ABRT" | "ABORT" => 6,
+        "FPE" => 8,
+        "KILL" | "KILLED" => 9,
+        "BUS" => 10,
+        "SEGV" => 11,
+        "SYS" => 12,
+        "PIPE" => 13,
+        "ALRM" => 14,
+        "TERM" | "TERMINATED" => 15,
+        _ => return None,
+    })
+}
+
+/// A relaunch that did not come within the window, once `now` is past it.
+pub(super) fn due_relaunch(
+    name: &str,
+    app: &mut App,
+    now: f64,
+    window: f64,
+    at: (&str, Option<f64>, u64),
+) -> Option<super::Event> {
+    let i = app.awaiting_relaunch?;
+    let x = app.exits.get(i)?;
+    if !x.t.is_some_and(|xt| now - xt > window) {
+        return None;
+    }
+    app.awaiting_relaunch = None;
+    *app.checks.entry(Check::NoRelaunch).or_default() += 1;
+    Some(conclusion(
+        name,
+        at.0,
+        at.1,
+        at.2,
+        Family::Exit,
+        Check::NoRelaunch,
+        format!(
+            "not relaunched within {window:.0} s of the non-zero exit at {}",
+            x.time
+        ),
+    ))
+}

@@ -1,0 +1,103 @@
+//! The small per-app state the family handlers work on, and the clock that puts every line on
+//! one time scale.
+
+use super::summary::{ExitInfo, Launches, round3};
+use super::verdict::Check;
+use crate::logs::decode::{Scale, Stamp};
+use std::collections::BTreeMap;
+
+/// Same-event window: lines closer than this describe one launch/exit/kill seen by several daemons.
+pub(super) const SAME: f64 = 3.0;
+/// How far in time a crash report given to `analyze` may be from the death it explains, when
+/// both times are known (seconds).
+pub(super) const REPORT_WINDOW: f64 = 120.0;
+
+#[derive(Debug, Clone)]
+pub(super) struct Push {
+    pub(super) t: f64,
+    pub(super) woke: Option<f64>,
+    pub(super) reported: bool,
+    pub(super) closed: bool,
+}
+
+#[derive(Debug, Default, Clone)]
+pub(super) struct App {
+    pub(super) pids: Vec<u32>,
+    pub(super) launches: Launches,
+    pub(super) last_launch: Option<f64>,
+    pub(super) awake_since: Option<f64>,
+    pub(super) wakes: Vec<f64>,
+    pub(super) wake_count: u64,
+    pub(super) wakes_over: u64,
+    pub(super) keepalive_runs: Vec<f64>,
+    pub(super) handler_open: Option<f64>,
+    pub(super) handler: Vec<f64>,
+    pub(super) keepalive_late: u64,
+    pub(super) handler_over: u64,
+    pub(super) exits: Vec<ExitInfo>,
+    pub(super) awaiting_relaunch: Option<usize>,
+    /// The last exit, until the next launch.
+    pub(super) exit_open: Option<usize>,
+    /// Seen PushKit/CallKit activity (pushes, delegate, reports, kills, bans).
+    pub(super) pushkit: bool,
+    /// Seen legacy VoIP-socket activity (socket wakes, keep-alive handler).
+    pub(super) legacy: bool,
+    /// When the last death was recorded (one death, several daemons' lines).
+    pub(super) last_death: Option<f64>,
+    pub(super) pushes: Vec<Push>,
+    pub(super) report_latency: Vec<f64>,
+    pub(super) wake_latency: Vec<f64>,
+    pub(super) kills: u64,
+    pub(super) last_kill: Option<f64>,
+    pub(super) bans: u64,
+    pub(super) banned: bool,
+    pub(super) dropped: u64,
+    pub(super) requested_by: Option<(f64, String)>,
+    pub(super) events: BTreeMap<String, u64>,
+    pub(super) checks: BTreeMap<Check, u64>,
+}
+
+/// Turns log stamps into one monotonic-ish seconds scale (syslog stamps have no year; Console
+/// copies may have no date).
+#[derive(Debug, Default, Clone)]
+pub(super) struct Clock {
+    pub(super) first: Option<f64>,
+    pub(super) last: Option<f64>,
+    pub(super) wrap: f64,
+    pub(super) scale: Option<Scale>,
+}
+
+impl Clock {
+    pub(super) fn at(&mut self, s: Option<Stamp>) -> Option<f64> {
+        let Some(s) = s else {
+            return self.last;
+        };
+        let scale = *self.scale.get_or_insert(s.scale);
+        let mut t = s.secs + self.wrap;
+        if scale == s.scale
+            && let Some(last) = self.last
+        {
+            let period = match scale {
+                Scale::YearRelative => Some(365.0 * 86400.0),
+                Scale::DayRelative => Some(86400.0),
+                Scale::Unix => None,
+            };
+            if let Some(p) = period
+                && t < last - p / 2.0
+            {
+                self.wrap += p;
+                t += p;
+            }
+        }
+        self.first.get_or_insert(t);
+        self.last = Some(t);
+        Some(t)
+    }
+    pub(super) fn offset(&self, t: Option<f64>) -> Option<f64> {
+        Some(round3(t? - self.first?))
+    }
+}
+
+pub(super) fn parse_num(s: Option<&str>) -> Option<i64> {
+    s?.trim().parse().ok()
+}

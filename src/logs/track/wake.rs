@@ -1,0 +1,147 @@
+//! Wakes against the ~10 s budget, keep-alive handler runs and their cadence, background time.
+
+use super::Cx;
+use super::state::{App, SAME};
+use super::summary::round3;
+use super::verdict::{Check, conclusion};
+use crate::logs::rules::{Family, Severity};
+
+/// The app starts running in the background (unless it already is): a wake, and the wake of the
+/// open push if it had none yet.
+pub(super) fn start_wake(app: &mut App, now: f64) {
+    if app.awake_since.is_none() {
+        app.awake_since = Some(now);
+        app.wake_count += 1;
+        if let Some(p) = app.pushes.iter_mut().rev().find(|p| !p.closed)
+            && p.woke.is_none()
+        {
+            p.woke = Some(now);
+            app.wake_latency.push(now - p.t);
+        }
+    }
+}
+
+/// Resumed, woken by socket data, or given a process assertion.
+pub(super) fn on_wake(app: &mut App, cx: &mut Cx<'_, '_>) {
+    start_wake(app, cx.now);
+}
+
+/// Suspended: the wake (and a handler run without an end marker) ends here.
+pub(super) fn on_suspend(app: &mut App, cx: &mut Cx<'_, '_>) {
+    let now = cx.now;
+    let cfg = cx.cfg;
+    let ev = &mut *cx.ev;
+    if let Some(since) = app.awake_since.take() {
+        let d = now - since;
+        app.wakes.push(d);
+        ev.duration_s = Some(round3(d));
+        if d > cfg.wake_budget {
+            app.wakes_over += 1;
+            ev.check = Some(Check::WakeOverBudget);
+            ev.severity = Severity::Error;
+            ev.note = Some(format!(
+                "awake {d:.1} s, over the {:.0} s budget",
+                cfg.wake_budget
+            ));
+        } else {
+            ev.note = Some(format!("awake {d:.1} s"));
+        }
+    }
+    if let Some(h) = app.handler_open.take() {
+        let d = now - h;
+        app.handler.push(d);
+        if d > cfg.handler_budget {
+            app.handler_over += 1;
+        }
+    }
+}
+
+/// A keep-alive handler run starts.
+pub(super) fn on_keepalive(app: &mut App, cx: &mut Cx<'_, '_>) {
+    let now = cx.now;
+    let cfg = cx.cfg;
+    let ev = &mut *cx.ev;
+    if app.keepalive_runs.last().is_some_and(|l| now - l < SAME) {
+        ev.note = Some("same keep-alive run as above".into());
+        return;
+    }
+    if let Some(prev) = app.keepalive_runs.last() {
+        let gap = now - prev;
+        ev.latency_s = Some(round3(gap));
+        if gap > 2.0 * cfg.keepalive_timeout {
+            app.keepalive_late += 1;
+            ev.check = Some(Check::KeepaliveLate);
+            ev.severity = Severity::Error;
+            ev.note = Some(format!(
+                "{gap:.0} s since the last run: a {:.0} s interval passed without one",
+                cfg.keepalive_timeout
+            ));
+        } else {
+            ev.note = Some(format!("{gap:.0} s since the last run"));
+        }
+    }
+    app.keepalive_runs.push(now);
+    app.handler_open = Some(now);
+    start_wake(app, now);
+}
+
+/// A keep-alive handler run ends (app marker).
+pub(super) fn on_keepalive_end(app: &mut App, cx: &mut Cx<'_, '_>) {
+    let now = cx.now;
+    let cfg = cx.cfg;
+    let ev = &mut *cx.ev;
+    if let Some(h) = app.handler_open.take() {
+        let d = now - h;
+        app.handler.push(d);
+        ev.duration_s = Some(round3(d));
+        if d > cfg.handler_budget {
+            app.handler_over += 1;
+            ev.check = Some(Check::KeepaliveOverBudget);
+            ev.severity = Severity::Error;
+            ev.note = Some(format!(
+                "handler ran {d:.1} s, over the {:.0} s budget",
+                cfg.handler_budget
+            ));
+        } else {
+            ev.note = Some(format!("handler ran {d:.1} s"));
+        }
+    }
+}
+
+/// Background time ran out (an error) or is about to (a warning).
+pub(super) fn on_bgtime(cx: &mut Cx<'_, '_>) {
+    if cx.hit.rule.severity == Severity::Error {
+        cx.ev.check = Some(Check::BgtimeExpired);
+    }
+}
+
+/// A wake that ends in an exit or a kill instead of a suspend: measured, and flagged when it
+/// went over the budget (iOS killing an app that overran its wake is the usual story).
+pub(super) fn end_wake_by_death(app: &mut App, cx: &mut Cx<'_, '_>) {
+    let Some(since) = app.awake_since.take() else {
+        return;
+    };
+    let now = cx.now;
+    let cfg = cx.cfg;
+    let ev = &*cx.ev;
+    let d = now - since;
+    app.wakes.push(d);
+    if d > cfg.wake_budget {
+        app.wakes_over += 1;
+        *app.checks.entry(Check::WakeOverBudget).or_default() += 1;
+        let mut c = conclusion(
+            cx.name,
+            &ev.time,
+            ev.offset_s,
+            ev.line,
+            Family::Suspend,
+            Check::WakeOverBudget,
+            format!(
+                "awake {d:.1} s, over the {:.0} s budget, and the wake ended in an exit or kill, not a suspend",
+                cfg.wake_budget
+            ),
+        );
+        c.duration_s = Some(round3(d));
+        cx.out.push(c);
+    }
+}
