@@ -60,9 +60,22 @@ struct CheckJson {
     #[serde(rename = "type", default)]
     kind: Option<String>,
     check: String,
+    verdict: String,
     count: u64,
     max: Option<u64>,
     failed: bool,
+    detail: String,
+    evidence: Vec<EvidenceJson>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct EvidenceJson {
+    line: u64,
+    time: String,
+    app: Option<String>,
+    text: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -307,9 +320,30 @@ fn analyze_syslog_session_json() {
     let p = parse_json_lines(&text(&out.stdout));
     assert!(p.events.iter().all(|e| e.kind == "event"));
     assert_eq!(p.checks.len(), 15);
+    // Every check has a verdict; a failed one names the lines it rests on.
+    let check = |name: &str| {
+        p.checks
+            .iter()
+            .find(|c| c.check == name)
+            .unwrap_or_else(|| panic!("no {name} check"))
+    };
+    let kill = check("callkit-kill");
+    assert_eq!(kill.verdict, "failed");
+    assert_eq!(kill.evidence[0].line, 10, "{kill:?}");
+    assert!(kill.evidence[0].text.starts_with("Killing app because"));
+    let nr = check("push-not-reported");
+    assert_eq!((nr.verdict.as_str(), nr.count), ("failed", 1), "{nr:?}");
+    assert_eq!(nr.evidence[0].line, 10);
+    let relaunch = check("no-relaunch");
+    assert_eq!(relaunch.verdict, "passed", "{relaunch:?}");
+    assert_eq!(relaunch.evidence[0].line, 12);
+    assert_eq!(check("watchdog").verdict, "passed");
+    assert_eq!(check("watchdog").detail, "none seen");
+    assert_eq!(check("report-late").verdict, "unknown");
+    assert!(!check("report-late").detail.is_empty());
     let s = p.summary;
     assert_eq!(s.kind, "summary");
-    assert_eq!(s.schema_version, 1);
+    assert_eq!(s.schema_version, 2);
     assert_eq!(s.lines, 14);
     assert_eq!(s.formats.get("syslog"), Some(&13));
     assert!(!s.failed);

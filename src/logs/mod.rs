@@ -321,10 +321,18 @@ impl Pipeline {
         meta: records::SummaryMeta,
         fail_on: &[FailOn],
     ) -> (Vec<Event>, records::Summary) {
-        let (tail, apps, counts, span) = self.tracker.finish(self.last_line);
-        let events = self.events + tail.len() as u64;
-        let summary =
-            records::Summary::build(meta, self.formats, events, span, apps, &counts, fail_on);
-        (tail, summary)
+        let f = self.tracker.finish(self.last_line);
+        let events = self.events + f.tail.len() as u64;
+        let summary = records::Summary::build(
+            meta,
+            self.formats,
+            events,
+            f.span,
+            f.apps,
+            &f.counts,
+            &f.verdicts,
+            fail_on,
+        );
+        (f.tail, summary)
     }
 }

@@ -112,6 +112,7 @@ impl Tracker {
                     crash: Some(report.clone()),
                     t: death.t,
                     line: death.line,
+                    message: format!("killed ({})", death.kind),
                 }),
             }
         }

@@ -21,7 +21,7 @@ mod tests;
 
 pub use crash::Death;
 pub use summary::{AppSummary, ExitInfo, Keepalive, Launches, Pushes, Stats, Wakes};
-pub use verdict::Check;
+pub use verdict::{Check, CheckVerdict, Evidence, Verdict};
 
 use super::decode::{Entry, Scale, Stamp};
 use super::rules::{Family, Hit, Severity};
@@ -117,6 +117,23 @@ pub struct Tracker {
     global_checks: BTreeMap<Check, u64>,
     last_push_app: Option<String>,
     deaths: Vec<Death>,
+    /// What each check rests on.
+    book: verdict::Book,
+}
+
+/// What the tracker concluded at the end of the input.
+#[derive(Debug)]
+pub struct Finished {
+    /// The last timeline events (conclusions due at the end).
+    pub tail: Vec<Event>,
+    /// Per app.
+    pub apps: Vec<AppSummary>,
+    /// Violations per check.
+    pub counts: BTreeMap<Check, u64>,
+    /// Verdict per check.
+    pub verdicts: BTreeMap<Check, CheckVerdict>,
+    /// Seconds from the first to the last timestamp.
+    pub span: Option<f64>,
 }
 
 /// What a family handler gets besides the app's state: the line's event (to annotate), where to
@@ -139,6 +156,8 @@ pub(super) struct Cx<'a, 'h> {
     dead_pid: Option<u32>,
     /// Process names seen for the app.
     processes: &'a [String],
+    /// Where passes and open cases are noted (violations are the events with a check).
+    book: &'a mut verdict::Book,
 }
 
 impl Tracker {
@@ -159,6 +178,7 @@ impl Tracker {
             global_checks: BTreeMap::new(),
             last_push_app: None,
             deaths: Vec::new(),
+            book: verdict::Book::default(),
         }
     }
 
@@ -166,7 +186,9 @@ impl Tracker {
     /// Returns the tracker's conclusions that became due (no relaunch after an exit…).
     pub fn tick(&mut self, stamp: Option<Stamp>, line: u64, time_text: &str) -> Vec<Event> {
         let t = self.clock.at(stamp);
-        self.due(t, line, time_text)
+        let evs = self.due(t, line, time_text);
+        self.book.note_events(&evs);
+        evs
     }
 
     /// Record a recognised line; returns the events for the timeline (the line's own event
@@ -220,6 +242,7 @@ impl Tracker {
             self.count_check(ev.app.as_deref(), c);
         }
         out.insert(0, ev);
+        self.book.note_events(&out);
         out
     }
 
@@ -281,6 +304,7 @@ impl Tracker {
             deaths: &mut self.deaths,
             dead_pid,
             processes: &processes,
+            book: &mut self.book,
         };
         match family {
             Family::LaunchRequest => process::on_launch_request(app, &mut cx),
@@ -359,32 +383,16 @@ impl Tracker {
         }
     }
 
-    /// End of input: conclude what is still open; returns the last events and the per-app
-    /// summaries and the counts per check.
-    pub fn finish(
-        mut self,
-        line: u64,
-    ) -> (
-        Vec<Event>,
-        Vec<AppSummary>,
-        BTreeMap<Check, u64>,
-        Option<f64>,
-    ) {
+    /// End of input (`line`: the last line's number): conclude what is still open; the last
+    /// events, the per-app summaries, the counts and the verdict of every check.
+    pub fn finish(mut self, line: u64) -> Finished {
         let end = self.clock.last;
         let offset = self.clock.offset(end);
-        let first = self.clock.first;
         let mut out = Vec::new();
         let cfg = self.cfg.clone();
         for (name, app) in &mut self.apps {
             if let Some(now) = end {
-                out.extend(push::finish_pushes(
-                    name,
-                    app,
-                    now,
-                    first,
-                    &cfg,
-                    (offset, line),
-                ));
+                push::finish_pushes(app, now, &cfg, &mut self.book);
                 out.extend(process::due_relaunch(
                     name,
                     app,
@@ -392,15 +400,18 @@ impl Tracker {
                     cfg.relaunch_window,
                     ("", offset, line),
                 ));
-                app.awaiting_relaunch = None;
+                wake::finish_wake(app, now, &cfg, &mut self.book, name);
             }
+            process::finish_exits(name, app, end, &cfg, &mut self.book);
             app.settle_counts();
         }
-        let mut totals = self.global_checks.clone();
+        self.book.note_events(&out);
+        let mut counts = self.global_checks.clone();
         let mut apps = Vec::new();
+        let activity = !self.apps.is_empty();
         for (name, app) in self.apps {
             for (c, n) in &app.checks {
-                *totals.entry(*c).or_default() += n;
+                *counts.entry(*c).or_default() += n;
             }
             apps.push(app.summary(name, &cfg));
         }
@@ -408,7 +419,14 @@ impl Tracker {
             (Some(a), Some(b)) => Some(round3(b - a)),
             _ => None,
         };
-        (out, apps, totals, span)
+        let verdicts = self.book.verdicts(&counts, activity);
+        Finished {
+            tail: out,
+            apps,
+            counts,
+            verdicts,
+            span,
+        }
     }
 }
 

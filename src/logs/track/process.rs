@@ -31,7 +31,7 @@ pub(super) fn on_launch(app: &mut App, cx: &mut Cx<'_, '_>) {
     if app.last_launch.is_some_and(|l| now - l < SAME) {
         ev.note = Some("same launch as above".into());
         if background {
-            start_wake(app, now);
+            start_wake(app, now, ev);
         }
         return;
     }
@@ -82,7 +82,9 @@ pub(super) fn on_launch(app: &mut App, cx: &mut Cx<'_, '_>) {
         "user" => format!("{note} by the user"),
         _ => format!("{note} by the system (reboot, background fetch…)"),
     };
-    app.awaiting_relaunch = None;
+    if app.awaiting_relaunch.take().is_some() {
+        cx.book.pass(Check::NoRelaunch, ev);
+    }
     if let Some(i) = app.exit_open.take()
         && let Some(x) = app.exits.get_mut(i)
     {
@@ -103,7 +105,7 @@ pub(super) fn on_launch(app: &mut App, cx: &mut Cx<'_, '_>) {
     }
     ev.note = Some(note);
     if background {
-        start_wake(app, now);
+        start_wake(app, now, ev);
     } else {
         app.awake_since = None;
     }
@@ -160,6 +162,7 @@ pub(super) fn on_exit(app: &mut App, cx: &mut Cx<'_, '_>) {
         crash: None,
         t,
         line: ev.line,
+        message: ev.message.clone(),
     });
     app.awaiting_relaunch = (relaunch_expected == Some(true)).then(|| app.exits.len() - 1);
     app.exit_open = Some(app.exits.len() - 1);
@@ -267,4 +270,52 @@ pub(super) fn due_relaunch(
             x.time
         ),
     ))
+}
+
+/// End of input: exits whose relaunch the log leaves open — the window had not passed, or the
+/// exit does not say whether iOS owes a relaunch (a SIGKILL without its context).
+pub(super) fn finish_exits(
+    name: &str,
+    app: &mut App,
+    end: Option<f64>,
+    cfg: &super::TrackConfig,
+    book: &mut super::verdict::Book,
+) {
+    let pushkit_only = app.pushkit && !app.legacy;
+    if let Some(i) = app.awaiting_relaunch.take()
+        && let Some(x) = app.exits.get(i)
+    {
+        let after = end.zip(x.t).map(|(e, t)| e - t).unwrap_or(0.0);
+        book.undecided(
+            Check::NoRelaunch,
+            Some(exit_evidence(name, x)),
+            format!(
+                "the log ends {after:.1} s after the exit, before the {:.0} s relaunch window closed",
+                cfg.relaunch_window
+            ),
+        );
+    }
+    if pushkit_only {
+        return;
+    }
+    for x in app
+        .exits
+        .iter()
+        .filter(|x| x.relaunch_expected.is_none() && x.relaunched_after_s.is_none())
+    {
+        book.undecided(
+            Check::NoRelaunch,
+            Some(exit_evidence(name, x)),
+            "an exit without its status or context: the log does not say whether iOS owes a relaunch (a user's swipe from the app switcher is not relaunched, a crash or a system kill is)".into(),
+        );
+    }
+}
+
+fn exit_evidence(name: &str, x: &ExitInfo) -> super::verdict::Evidence {
+    super::verdict::Evidence {
+        line: x.line,
+        time: x.time.clone(),
+        app: Some(name.to_string()),
+        text: x.message.clone(),
+    }
 }

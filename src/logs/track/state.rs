@@ -3,6 +3,7 @@
 
 use super::summary::{ExitInfo, Launches, round3};
 use super::verdict::Check;
+
 use crate::logs::decode::{Scale, Stamp};
 use std::collections::BTreeMap;
 
@@ -12,8 +13,11 @@ pub(super) const SAME: f64 = 3.0;
 /// both times are known (seconds).
 pub(super) const REPORT_WINDOW: f64 = 120.0;
 
+/// A VoIP push waiting for its CallKit report (or its kill).
 #[derive(Debug, Clone)]
 pub(super) struct Push {
+    /// The push's line, for the verdict.
+    pub(super) ev: super::verdict::Evidence,
     pub(super) t: f64,
     pub(super) woke: Option<f64>,
     pub(super) reported: bool,
@@ -26,6 +30,8 @@ pub(super) struct App {
     pub(super) launches: Launches,
     pub(super) last_launch: Option<f64>,
     pub(super) awake_since: Option<f64>,
+    /// The line that started the current wake.
+    pub(super) wake_ev: Option<super::verdict::Evidence>,
     pub(super) wakes: Vec<f64>,
     pub(super) wake_count: u64,
     pub(super) wakes_over: u64,

@@ -83,6 +83,9 @@ pub struct ExitInfo {
     pub(super) t: Option<f64>,
     #[serde(skip)]
     pub(super) line: u64,
+    /// The exit's log message.
+    #[serde(skip)]
+    pub(super) message: String,
 }
 
 /// Push figures of one app.

@@ -1,16 +1,17 @@
 //! Wakes against the ~10 s budget, keep-alive handler runs and their cadence, background time.
 
-use super::Cx;
+use super::{Cx, TrackConfig};
 use super::state::{App, SAME};
 use super::summary::round3;
-use super::verdict::{Check, conclusion};
+use super::verdict::{Book, Check, Evidence, conclusion};
 use crate::logs::rules::{Family, Severity};
 
 /// The app starts running in the background (unless it already is): a wake, and the wake of the
 /// open push if it had none yet.
-pub(super) fn start_wake(app: &mut App, now: f64) {
+pub(super) fn start_wake(app: &mut App, now: f64, ev: &super::Event) {
     if app.awake_since.is_none() {
         app.awake_since = Some(now);
+        app.wake_ev = Some(Evidence::of(ev));
         app.wake_count += 1;
         if let Some(p) = app.pushes.iter_mut().rev().find(|p| !p.closed)
             && p.woke.is_none()
@@ -23,7 +24,7 @@ pub(super) fn start_wake(app: &mut App, now: f64) {
 
 /// Resumed, woken by socket data, or given a process assertion.
 pub(super) fn on_wake(app: &mut App, cx: &mut Cx<'_, '_>) {
-    start_wake(app, cx.now);
+    start_wake(app, cx.now, cx.ev);
 }
 
 /// Suspended: the wake (and a handler run without an end marker) ends here.
@@ -45,6 +46,7 @@ pub(super) fn on_suspend(app: &mut App, cx: &mut Cx<'_, '_>) {
             ));
         } else {
             ev.note = Some(format!("awake {d:.1} s"));
+            cx.book.pass(Check::WakeOverBudget, ev);
         }
     }
     if let Some(h) = app.handler_open.take() {
@@ -52,6 +54,9 @@ pub(super) fn on_suspend(app: &mut App, cx: &mut Cx<'_, '_>) {
         app.handler.push(d);
         if d > cfg.handler_budget {
             app.handler_over += 1;
+            cx.book.fail(Check::KeepaliveOverBudget, ev);
+        } else {
+            cx.book.pass(Check::KeepaliveOverBudget, ev);
         }
     }
 }
@@ -78,11 +83,12 @@ pub(super) fn on_keepalive(app: &mut App, cx: &mut Cx<'_, '_>) {
             ));
         } else {
             ev.note = Some(format!("{gap:.0} s since the last run"));
+            cx.book.pass(Check::KeepaliveLate, ev);
         }
     }
     app.keepalive_runs.push(now);
     app.handler_open = Some(now);
-    start_wake(app, now);
+    start_wake(app, now, cx.ev);
 }
 
 /// A keep-alive handler run ends (app marker).
@@ -104,6 +110,7 @@ pub(super) fn on_keepalive_end(app: &mut App, cx: &mut Cx<'_, '_>) {
             ));
         } else {
             ev.note = Some(format!("handler ran {d:.1} s"));
+            cx.book.pass(Check::KeepaliveOverBudget, ev);
         }
     }
 }
@@ -143,5 +150,27 @@ pub(super) fn end_wake_by_death(app: &mut App, cx: &mut Cx<'_, '_>) {
         );
         c.duration_s = Some(round3(d));
         cx.out.push(c);
+    } else {
+        cx.book.pass(Check::WakeOverBudget, ev);
+    }
+}
+
+/// End of input: a background wake still open past the budget is undecided (no suspend, exit or
+/// kill seen: the app may have come to the foreground in words not recognised).
+pub(super) fn finish_wake(app: &mut App, now: f64, cfg: &TrackConfig, book: &mut Book, name: &str) {
+    if let Some(since) = app.awake_since
+        && now - since > cfg.wake_budget
+    {
+        book.undecided(
+            Check::WakeOverBudget,
+            app.wake_ev.clone().map(|mut e| {
+                e.app = Some(name.to_string());
+                e
+            }),
+            format!(
+                "awake {:.1} s at the end of the log with no suspend, exit or kill seen",
+                now - since
+            ),
+        );
     }
 }
