@@ -49,6 +49,10 @@ pub(super) fn last_component_matches(bundle: &str, process: &str) -> bool {
     !last.is_empty() && norm(last) == norm(process)
 }
 
+/// How long after a push a system line that names no app is taken to be about that push's app
+/// (seconds): the report window iOS enforces is far shorter.
+const PUSH_CONTEXT: f64 = 30.0;
+
 impl Tracker {
     pub(super) fn wanted(&self, app: &str) -> bool {
         self.cfg.bundles.is_empty() || self.cfg.bundles.iter().any(|b| b == app)
@@ -110,15 +114,32 @@ impl Tracker {
             }
             return Some(process.to_string());
         }
-        // callservicesd lines without a bundle continue the latest push.
-        if process == "callservicesd"
-            && matches!(
-                hit.rule.family,
-                Family::LaunchRequest | Family::Assertion | Family::PushCallservicesd
-            )
-        {
-            return self.last_push_app.clone();
+        // A system line about an app it does not name (`<private>`, or no name at all): the
+        // only app watched with -b, else the push being handled when the line is one of the
+        // push's own (callservicesd's delivery, the report, the kill, the ban).
+        let push_line = matches!(
+            hit.rule.family,
+            Family::LaunchRequest
+                | Family::Assertion
+                | Family::PushCallservicesd
+                | Family::CallkitReport
+                | Family::CallkitReportFailed
+                | Family::CallkitKill
+                | Family::Ban
+        );
+        if !push_line {
+            return None;
         }
-        None
+        if self.cfg.bundles.len() == 1 {
+            return Some(self.cfg.bundles[0].clone());
+        }
+        let now = self.clock.last;
+        match &self.last_push {
+            // callservicesd lines continue the latest push.
+            Some((app, _)) if process == "callservicesd" => Some(app.clone()),
+            // Other lines only while that push waits for its report.
+            Some((app, Some(t))) if now.is_some_and(|n| n - t <= PUSH_CONTEXT) => Some(app.clone()),
+            _ => None,
+        }
     }
 }

@@ -55,6 +55,7 @@ pub(super) fn on_system_kill(app: &mut App, cx: &mut Cx<'_, '_>) {
         (Check::Jetsam, "jetsam")
     };
     cx.ev.check = Some(check);
+    app.last_system_kill = Some(cx.now);
     super::wake::end_wake_by_death(app, cx);
     note_death(app, cx, kind);
 }

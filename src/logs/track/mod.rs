@@ -115,7 +115,8 @@ pub struct Tracker {
     clock: Clock,
     /// Events not tied to an app (bans lifted, disconnects…).
     global_checks: BTreeMap<Check, u64>,
-    last_push_app: Option<String>,
+    /// The app of the latest push, and when it came.
+    last_push: Option<(String, Option<f64>)>,
     deaths: Vec<Death>,
     /// What each check rests on.
     book: verdict::Book,
@@ -176,7 +177,7 @@ impl Tracker {
             process_app,
             clock: Clock::default(),
             global_checks: BTreeMap::new(),
-            last_push_app: None,
+            last_push: None,
             deaths: Vec::new(),
             book: verdict::Book::default(),
         }
@@ -201,6 +202,7 @@ impl Tracker {
             && !self.wanted(a)
             && hit.rule.family != Family::BanLifted
         {
+            self.book.note_events(&out);
             return out;
         }
         let mut ev = Event {
@@ -263,7 +265,7 @@ impl Tracker {
     ) {
         let family = hit.rule.family;
         if matches!(family, Family::PushApns | Family::PushCallservicesd) {
-            self.last_push_app = Some(name.to_string());
+            self.last_push = Some((name.to_string(), t));
         }
         let unix = t.filter(|_| self.clock.scale == Some(Scale::Unix));
         let processes: Vec<String> = self
@@ -332,6 +334,15 @@ impl Tracker {
             | Family::Disconnected
             | Family::Reconnected
             | Family::Custom => {}
+        }
+        // The pid is free again once its process is gone: iOS reuses pids.
+        if matches!(
+            family,
+            Family::Exit | Family::Jetsam | Family::Watchdog | Family::CallkitKill
+        ) && let Some(pid) = dead_pid
+            && self.pid_app.get(&pid).is_some_and(|a| a == name)
+        {
+            self.pid_app.remove(&pid);
         }
     }
 
@@ -444,11 +455,19 @@ fn note_model(app: &mut App, family: Family) {
             app.pushkit = true;
             // An app seen exiting before its first push turns out to be a PushKit app: it
             // is not relaunched after the exit, the push launches it.
-            if !app.legacy
-                && let Some(i) = app.awaiting_relaunch.take()
-                && let Some(x) = app.exits.get_mut(i)
-            {
-                x.relaunch_expected = Some(false);
+            if !app.legacy {
+                if let Some(i) = app.awaiting_relaunch.take()
+                    && let Some(x) = app.exits.get_mut(i)
+                {
+                    x.relaunch_expected = Some(false);
+                }
+                for x in app
+                    .exits
+                    .iter_mut()
+                    .filter(|x| x.relaunch_expected.is_none())
+                {
+                    x.relaunch_expected = Some(false);
+                }
             }
         }
         Family::SocketWake

@@ -37,6 +37,7 @@ pub(super) fn on_launch(app: &mut App, cx: &mut Cx<'_, '_>) {
     }
     app.last_launch = Some(now);
     app.launches.total += 1;
+    app.foreground = foreground && !background;
     if background {
         app.launches.background += 1;
     } else if foreground {
@@ -117,11 +118,18 @@ pub(super) fn on_exit(app: &mut App, cx: &mut Cx<'_, '_>) {
     let hit = cx.hit;
     let t = cx.t;
     let pushkit_only = app.pushkit && !app.legacy;
+    let model = Model::of(app);
     let dead_pid = cx.dead_pid;
     let (status, signal) = exit_code(hit);
+    let system_kill = app.last_system_kill.is_some_and(|k| now - k < SAME);
+    app.foreground = false;
     let ev = &mut *cx.ev;
+    // Several daemons log one death: a line close in time, of the same pid (or one that does
+    // not say), with no launch in between, is the same exit. Two deaths of two processes are
+    // two exits however close (a crash loop).
+    let open = app.exit_open.is_some() && app.exit_open == app.exits.len().checked_sub(1);
     if let Some(last) = app.exits.last_mut()
-        && last.t.is_some_and(|lt| now - lt < SAME)
+        && same_exit(last, open, now, dead_pid)
     {
         last.status = last.status.or(status);
         last.signal = last.signal.or(signal);
@@ -134,7 +142,7 @@ pub(super) fn on_exit(app: &mut App, cx: &mut Cx<'_, '_>) {
             "exit"
         };
         if last.relaunch_expected.is_none() {
-            last.relaunch_expected = expected(pushkit_only, last.status, last.signal);
+            last.relaunch_expected = expected(model, last.status, last.signal, system_kill);
             if last.relaunch_expected == Some(true) {
                 app.awaiting_relaunch = Some(app.exits.len() - 1);
             }
@@ -149,7 +157,7 @@ pub(super) fn on_exit(app: &mut App, cx: &mut Cx<'_, '_>) {
         .as_deref()
         .filter(|r| r.contains("voluntar"))
         .map(|_| 0));
-    let relaunch_expected = expected(pushkit_only, status, signal);
+    let relaunch_expected = expected(model, status, signal, system_kill);
     app.exits.push(ExitInfo {
         time: ev.time.clone(),
         pid: dead_pid,
@@ -171,12 +179,14 @@ pub(super) fn on_exit(app: &mut App, cx: &mut Cx<'_, '_>) {
     app.handler_open = None;
     app.last_launch = None;
     ev.note = Some(match relaunch_expected {
-        Some(true) => "non-zero exit: iOS should relaunch a VoIP app in the background".into(),
+        Some(true) => "a crash, a kill by the system or a non-zero exit: iOS should relaunch a VoIP-socket app in the background".into(),
         Some(false) if pushkit_only => {
             "PushKit app: iOS does not relaunch it after an exit; the next VoIP push launches it"
                 .into()
         }
-        Some(false) => "exit status 0: iOS does not relaunch the app".into(),
+        Some(false) => "exit status 0: iOS does not relaunch the app (on iOS 6/7, a swipe from the app switcher ended an app this way)".into(),
+        None if model == Model::Unknown => "no sign yet of the VoIP model the app uses (VoIP socket or PushKit): the log does not say whether iOS owes it a relaunch".into(),
+        None if signal == Some(9) => "SIGKILL without its context: a swipe from the app switcher (not relaunched) or a kill by the system (relaunched); the log does not say which".into(),
         None => "exit status unknown".into(),
     });
     // Only a signal leaves a crash report (`exit(1)` does not).
@@ -190,17 +200,56 @@ pub(super) fn on_exit(app: &mut App, cx: &mut Cx<'_, '_>) {
     }
 }
 
-/// Whether iOS relaunches the app after this exit: a legacy VoIP-socket app after a non-zero
-/// exit or a signal; a PushKit app never (the next VoIP push launches it).
+/// Whether an exit line at `now` of `pid` is `last`, the exit already recorded: several daemons
+/// log one death, so a line close in time ([`SAME`]), of the same pid (or one that does not
+/// say), with no launch since (`open`) is the same exit. Two deaths of two processes are two
+/// exits however close together (a crash loop).
+pub(super) fn same_exit(last: &ExitInfo, open: bool, now: f64, pid: Option<u32>) -> bool {
+    open && last.t.is_some_and(|lt| now - lt < SAME)
+        && (last.pid.is_none() || pid.is_none() || last.pid == pid)
+}
+
+/// The VoIP model the app's activity shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Model {
+    /// PushKit only (pushes, CallKit, kills, bans): not relaunched after an exit.
+    PushKit,
+    /// The legacy VoIP socket (socket wakes, keep-alive): relaunched after a crash.
+    Legacy,
+    /// Neither seen yet.
+    Unknown,
+}
+
+impl Model {
+    pub(super) fn of(app: &App) -> Model {
+        match (app.pushkit, app.legacy) {
+            (_, true) => Model::Legacy,
+            (true, false) => Model::PushKit,
+            (false, false) => Model::Unknown,
+        }
+    }
+}
+
+/// Whether iOS relaunches the app after this exit. A PushKit app: never (the next VoIP push
+/// launches it). A legacy VoIP-socket app: after a crash (a signal other than SIGKILL) or a
+/// non-zero status, yes; after exit status 0, no. A SIGKILL is a swipe from the app switcher
+/// (on today's iOS; not relaunched) or a kill by the system (relaunched): yes only when the
+/// system's reason was seen just before (`system_kill`), else unknown.
 pub(super) fn expected(
-    pushkit_only: bool,
+    model: Model,
     status: Option<i64>,
     signal: Option<i64>,
+    system_kill: bool,
 ) -> Option<bool> {
-    if pushkit_only {
-        return Some(false);
+    match model {
+        Model::PushKit => return Some(false),
+        // Only a VoIP-socket app is owed a relaunch; without a sign of either model the log
+        // does not say.
+        Model::Unknown => return None,
+        Model::Legacy => {}
     }
     match (status, signal) {
+        (_, Some(9)) => system_kill.then_some(true),
         (_, Some(_)) => Some(true),
         (Some(s), None) => Some(s != 0),
         (None, None) => None,

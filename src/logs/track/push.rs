@@ -12,6 +12,14 @@ use crate::logs::rules::Severity;
 /// apsd received a VoIP push for the app.
 pub(super) fn on_apns(app: &mut App, cx: &mut Cx<'_, '_>) {
     let now = cx.now;
+    if cx.hit.field("topic").is_some_and(is_push_to_talk) {
+        app.ptt_pushes += 1;
+        cx.ev.note = Some(
+            "Push-to-Talk push: the app reports it to the PushToTalk framework, not to CallKit"
+                .into(),
+        );
+        return;
+    }
     close_open(app, cx);
     app.pushes.push(Push {
         ev: Evidence::of(cx.ev),
@@ -24,6 +32,12 @@ pub(super) fn on_apns(app: &mut App, cx: &mut Cx<'_, '_>) {
         cx.ev.note =
             Some("the app is banned: callservicesd will not launch it for this push".into());
     }
+}
+
+/// A Push-to-Talk push's topic (`<bundle ID>.voip-ptt`, Apple's PushToTalk documentation): it
+/// is not reported to CallKit, so no report is expected for it.
+pub(super) fn is_push_to_talk(topic: &str) -> bool {
+    topic.trim().ends_with(".voip-ptt")
 }
 
 /// callservicesd received or delivered the push (a new push when apsd's line was not seen).
@@ -95,6 +109,7 @@ pub(super) fn on_kill(app: &mut App, cx: &mut Cx<'_, '_>) {
         return;
     }
     app.last_kill = Some(now);
+    app.last_system_kill = Some(now);
     app.kills += 1;
     cx.ev.check = Some(Check::CallkitKill);
     end_wake_by_death(app, cx);

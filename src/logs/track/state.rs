@@ -30,6 +30,13 @@ pub(super) struct App {
     pub(super) launches: Launches,
     pub(super) last_launch: Option<f64>,
     pub(super) awake_since: Option<f64>,
+    /// In the foreground (the user's session): not a wake, not judged against the wake budget.
+    pub(super) foreground: bool,
+    /// When iOS last killed the app for a cause (watchdog, jetsam, CallKit, background time): a
+    /// SIGKILL right after it is the system's, not the user's.
+    pub(super) last_system_kill: Option<f64>,
+    /// Push-to-Talk pushes (`.voip-ptt`): reported to the PushToTalk framework, not CallKit.
+    pub(super) ptt_pushes: u64,
     /// The line that started the current wake.
     pub(super) wake_ev: Option<super::verdict::Evidence>,
     pub(super) wakes: Vec<f64>,

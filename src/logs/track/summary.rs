@@ -109,6 +109,8 @@ pub struct Pushes {
     pub banned: bool,
     /// Dropped pushes.
     pub dropped: u64,
+    /// Push-to-Talk pushes (`.voip-ptt`): not counted in `received`, no CallKit report expected.
+    pub push_to_talk: u64,
 }
 
 /// Keep-alive figures of one app.
@@ -220,6 +222,7 @@ impl App {
                 bans: self.bans,
                 banned: self.banned,
                 dropped: self.dropped,
+                push_to_talk: self.ptt_pushes,
             },
             events: self.events,
             checks: self

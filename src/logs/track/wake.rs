@@ -1,15 +1,15 @@
 //! Wakes against the ~10 s budget, keep-alive handler runs and their cadence, background time.
 
-use super::{Cx, TrackConfig};
 use super::state::{App, SAME};
 use super::summary::round3;
 use super::verdict::{Book, Check, Evidence, conclusion};
+use super::{Cx, TrackConfig};
 use crate::logs::rules::{Family, Severity};
 
 /// The app starts running in the background (unless it already is): a wake, and the wake of the
 /// open push if it had none yet.
 pub(super) fn start_wake(app: &mut App, now: f64, ev: &super::Event) {
-    if app.awake_since.is_none() {
+    if app.awake_since.is_none() && !app.foreground {
         app.awake_since = Some(now);
         app.wake_ev = Some(Evidence::of(ev));
         app.wake_count += 1;
@@ -22,9 +22,51 @@ pub(super) fn start_wake(app: &mut App, now: f64, ev: &super::Event) {
     }
 }
 
-/// Resumed, woken by socket data, or given a process assertion.
+/// Resumed, woken by socket data, or given a process assertion. A line that says the app is
+/// in the foreground (role UserInteractive…, visibility Foreground) starts the user's session
+/// instead: foreground time is not a wake and does not count against the wake budget.
 pub(super) fn on_wake(app: &mut App, cx: &mut Cx<'_, '_>) {
-    start_wake(app, cx.now, cx.ev);
+    match foreground_hint(cx.hit, &cx.ev.message) {
+        Some(true) => {
+            if !app.foreground {
+                cx.ev.note = Some("in the foreground: not a background wake".into());
+            }
+            app.foreground = true;
+            app.awake_since = None;
+        }
+        // Leaving the foreground: background time after a session is not a VoIP wake.
+        Some(false) if app.foreground => {
+            app.foreground = false;
+            cx.ev.note = Some("left the foreground".into());
+        }
+        _ => start_wake(app, cx.now, cx.ev),
+    }
+}
+
+/// Whether a state line says the app is in the foreground (`Some(true)`), in the background
+/// (`Some(false)`), or does not say. Fields first (`role`, `visibility`), then RunningBoard's
+/// state line, whose role is in the message:
+/// `Calculated state for application<com.AppCo.MyApp>: running-active (role: UserInteractiveNonFocal)`
+/// (github.com/microsoftconnect/ms-intune-app-sdk-ios/issues/137, iOS 14.5) and
+/// `… running-active (role: Background)` (github.com/firebase/flutterfire/issues/5702).
+pub(super) fn foreground_hint(hit: &crate::logs::rules::Hit<'_>, message: &str) -> Option<bool> {
+    let word = |w: &str| {
+        if w.starts_with("UserInteractive") || w.eq_ignore_ascii_case("foreground") {
+            Some(true)
+        } else if w == "NonUserInteractive" || w.eq_ignore_ascii_case("background") {
+            Some(false)
+        } else {
+            None
+        }
+    };
+    if let Some(h) = hit.field("visibility").and_then(word) {
+        return Some(h);
+    }
+    if let Some(h) = hit.field("role").and_then(word) {
+        return Some(h);
+    }
+    let role = message.split_once("(role: ")?.1;
+    word(role.split(')').next().unwrap_or(""))
 }
 
 /// Suspended: the wake (and a handler run without an end marker) ends here.
@@ -32,6 +74,9 @@ pub(super) fn on_suspend(app: &mut App, cx: &mut Cx<'_, '_>) {
     let now = cx.now;
     let cfg = cx.cfg;
     let ev = &mut *cx.ev;
+    if std::mem::take(&mut app.foreground) {
+        ev.note = Some("suspended after a foreground session (not a wake)".into());
+    }
     if let Some(since) = app.awake_since.take() {
         let d = now - since;
         app.wakes.push(d);
