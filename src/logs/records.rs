@@ -480,10 +480,21 @@ impl Record for Summary {
                 )?;
             }
         }
+        let failed_checks: Vec<&str> = self
+            .checks
+            .iter()
+            .filter(|c| c.verdict == Verdict::Failed)
+            .map(|c| c.check.name())
+            .collect();
         let result = if self.failed {
             style.error("FAILED: a --fail-on threshold was exceeded")
         } else if self.interrupted {
             style.warn("interrupted")
+        } else if !failed_checks.is_empty() {
+            style.warn(&format!(
+                "failed checks: {} (no --fail-on threshold exceeded)",
+                failed_checks.join(", ")
+            ))
         } else {
             style.ok("ok")
         };

@@ -315,8 +315,8 @@ pub(super) fn due_relaunch(
         Family::Exit,
         Check::NoRelaunch,
         format!(
-            "not relaunched within {window:.0} s of the non-zero exit at {}",
-            x.time
+            "not relaunched within {window:.0} s of the exit at line {} ({})",
+            x.line, x.time
         ),
     ))
 }

@@ -80,6 +80,9 @@ pub(super) fn on_report(app: &mut App, cx: &mut Cx<'_, '_>) {
     let now = cx.now;
     let cfg = cx.cfg;
     let ev = &mut *cx.ev;
+    if app.awake_since.is_some() {
+        app.in_call = true;
+    }
     if let Some(p) = app.pushes.iter_mut().rev().find(|p| !p.closed) {
         p.reported = true;
         p.closed = true;

@@ -30,6 +30,9 @@ pub(super) struct App {
     pub(super) launches: Launches,
     pub(super) last_launch: Option<f64>,
     pub(super) awake_since: Option<f64>,
+    /// A call was reported to CallKit during the current wake: the app runs for the call, not
+    /// on the wake budget.
+    pub(super) in_call: bool,
     /// In the foreground (the user's session): not a wake, not judged against the wake budget.
     pub(super) foreground: bool,
     /// When iOS last killed the app for a cause (watchdog, jetsam, CallKit, background time): a

@@ -81,7 +81,11 @@ pub(super) fn on_suspend(app: &mut App, cx: &mut Cx<'_, '_>) {
         let d = now - since;
         app.wakes.push(d);
         ev.duration_s = Some(round3(d));
-        if d > cfg.wake_budget {
+        if std::mem::take(&mut app.in_call) {
+            ev.note = Some(format!(
+                "awake {d:.1} s, in a call reported to CallKit (not on the wake budget)"
+            ));
+        } else if d > cfg.wake_budget {
             app.wakes_over += 1;
             ev.check = Some(Check::WakeOverBudget);
             ev.severity = Severity::Error;
@@ -178,7 +182,9 @@ pub(super) fn end_wake_by_death(app: &mut App, cx: &mut Cx<'_, '_>) {
     let ev = &*cx.ev;
     let d = now - since;
     app.wakes.push(d);
-    if d > cfg.wake_budget {
+    if std::mem::take(&mut app.in_call) {
+        // A call reported to CallKit keeps the app running: not on the wake budget.
+    } else if d > cfg.wake_budget {
         app.wakes_over += 1;
         *app.checks.entry(Check::WakeOverBudget).or_default() += 1;
         let mut c = conclusion(
@@ -204,6 +210,7 @@ pub(super) fn end_wake_by_death(app: &mut App, cx: &mut Cx<'_, '_>) {
 /// kill seen: the app may have come to the foreground in words not recognised).
 pub(super) fn finish_wake(app: &mut App, now: f64, cfg: &TrackConfig, book: &mut Book, name: &str) {
     if let Some(since) = app.awake_since
+        && !app.in_call
         && now - since > cfg.wake_budget
     {
         book.undecided(
