@@ -99,6 +99,7 @@ struct AppJson {
     wakes: WakesJson,
     keepalive: KeepaliveJson,
     exits: Vec<ExitJson>,
+    exits_dropped: u64,
     pushes: PushesJson,
     events: BTreeMap<String, u64>,
     checks: BTreeMap<String, u64>,

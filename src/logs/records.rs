@@ -392,7 +392,11 @@ impl Record for Summary {
                     opt(a.wakes.duration_s.max, "s"),
                     format!("{} ({}!)", a.keepalive.runs, a.keepalive.late),
                     interval,
-                    format!("{} ({}↻)", a.exits.len(), relaunched),
+                    format!(
+                        "{} ({}↻)",
+                        a.exits.len() as u64 + a.exits_dropped,
+                        relaunched
+                    ),
                     format!(
                         "{} {}/{}",
                         a.pushes.received, a.pushes.reported, a.pushes.callkit_kills
@@ -402,6 +406,15 @@ impl Record for Summary {
             }
         }
         for a in &self.apps {
+            if a.exits_dropped > 0 {
+                writeln!(
+                    w,
+                    "  {} {}: {} earlier exits counted but not listed (--keep-events)",
+                    style.dim("kept:"),
+                    short(&terminal(&a.app), 28),
+                    a.exits_dropped
+                )?;
+            }
             for x in &a.exits {
                 if let Some(c) = &x.crash {
                     writeln!(

@@ -48,6 +48,9 @@ pub struct TrackConfig {
     pub bundles: Vec<String>,
     /// Process names of the app (`--process`), attributed to the only `-b` bundle.
     pub processes: Vec<String>,
+    /// Exits (and deaths) kept per app for the summary (`--keep-events`); earlier ones are
+    /// counted, not kept, so memory does not grow with the run's length.
+    pub keep_events: usize,
 }
 
 impl Default for TrackConfig {
@@ -60,6 +63,7 @@ impl Default for TrackConfig {
             report_window: 10.0,
             bundles: Vec::new(),
             processes: Vec::new(),
+            keep_events: 100,
         }
     }
 }
@@ -343,6 +347,14 @@ impl Tracker {
             && self.pid_app.get(&pid).is_some_and(|a| a == name)
         {
             self.pid_app.remove(&pid);
+        }
+        let keep = self.cfg.keep_events;
+        if let Some(app) = self.apps.get_mut(name) {
+            app.trim(keep);
+        }
+        if self.deaths.len() > 2 * keep.max(1) {
+            let cut = self.deaths.len() - keep.max(1);
+            self.deaths.drain(..cut);
         }
     }
 

@@ -21,7 +21,7 @@ pub(super) fn on_apns(app: &mut App, cx: &mut Cx<'_, '_>) {
         return;
     }
     close_open(app, cx);
-    app.pushes.push(Push {
+    app.add_push(Push {
         ev: Evidence::of(cx.ev),
         t: now,
         woke: None,
@@ -50,7 +50,7 @@ pub(super) fn on_callservicesd(app: &mut App, cx: &mut Cx<'_, '_>) {
         .any(|p| !p.closed && now - p.t <= cx.cfg.report_window);
     if !open {
         close_open(app, cx);
-        app.pushes.push(Push {
+        app.add_push(Push {
             ev: Evidence::of(cx.ev),
             t: now,
             woke: None,
@@ -64,7 +64,7 @@ pub(super) fn on_callservicesd(app: &mut App, cx: &mut Cx<'_, '_>) {
 pub(super) fn on_delegate(app: &mut App, cx: &mut Cx<'_, '_>) {
     let now = cx.now;
     if app.pushes.iter().all(|p| p.closed) {
-        app.pushes.push(Push {
+        app.add_push(Push {
             ev: Evidence::of(cx.ev),
             t: now,
             woke: Some(now),
@@ -84,6 +84,7 @@ pub(super) fn on_report(app: &mut App, cx: &mut Cx<'_, '_>) {
         app.in_call = true;
     }
     if let Some(p) = app.pushes.iter_mut().rev().find(|p| !p.closed) {
+        app.pushes_reported += 1;
         p.reported = true;
         p.closed = true;
         let l = now - p.t;

@@ -1,7 +1,7 @@
 //! The small per-app state the family handlers work on, and the clock that puts every line on
 //! one time scale.
 
-use super::summary::{ExitInfo, Launches, round3};
+use super::summary::{ExitInfo, Launches, Running, round3};
 use super::verdict::Check;
 
 use crate::logs::decode::{Scale, Stamp};
@@ -42,15 +42,21 @@ pub(super) struct App {
     pub(super) ptt_pushes: u64,
     /// The line that started the current wake.
     pub(super) wake_ev: Option<super::verdict::Evidence>,
-    pub(super) wakes: Vec<f64>,
+    pub(super) wakes: Running,
     pub(super) wake_count: u64,
     pub(super) wakes_over: u64,
-    pub(super) keepalive_runs: Vec<f64>,
+    /// The last keep-alive run, how many, and the intervals between them.
+    pub(super) keepalive_last: Option<f64>,
+    pub(super) keepalive_count: u64,
+    pub(super) keepalive_intervals: Running,
     pub(super) handler_open: Option<f64>,
-    pub(super) handler: Vec<f64>,
+    pub(super) handler: Running,
     pub(super) keepalive_late: u64,
     pub(super) handler_over: u64,
+    /// The last exits (see [`App::trim`]).
     pub(super) exits: Vec<ExitInfo>,
+    /// Exits dropped from `exits`.
+    pub(super) exits_dropped: u64,
     pub(super) awaiting_relaunch: Option<usize>,
     /// The last exit, until the next launch.
     pub(super) exit_open: Option<usize>,
@@ -60,9 +66,12 @@ pub(super) struct App {
     pub(super) legacy: bool,
     /// When the last death was recorded (one death, several daemons' lines).
     pub(super) last_death: Option<f64>,
+    /// The pushes still open (closed ones are counted and dropped).
     pub(super) pushes: Vec<Push>,
-    pub(super) report_latency: Vec<f64>,
-    pub(super) wake_latency: Vec<f64>,
+    pub(super) pushes_received: u64,
+    pub(super) pushes_reported: u64,
+    pub(super) report_latency: Running,
+    pub(super) wake_latency: Running,
     pub(super) kills: u64,
     pub(super) last_kill: Option<f64>,
     pub(super) bans: u64,
@@ -71,6 +80,31 @@ pub(super) struct App {
     pub(super) requested_by: Option<(f64, String)>,
     pub(super) events: BTreeMap<String, u64>,
     pub(super) checks: BTreeMap<Check, u64>,
+}
+
+impl App {
+    /// A new push waits for its report.
+    pub(super) fn add_push(&mut self, p: Push) {
+        self.pushes_received += 1;
+        self.pushes.push(p);
+    }
+
+    /// Keep memory flat over a long run: closed pushes are dropped (they are counted), and of
+    /// the exits only the last `keep` stay (when there are twice as many, so that trimming is
+    /// rare); the indices into `exits` follow.
+    pub(super) fn trim(&mut self, keep: usize) {
+        self.pushes.retain(|p| !p.closed);
+        let keep = keep.max(1);
+        if self.exits.len() <= 2 * keep {
+            return;
+        }
+        let cut = self.exits.len() - keep;
+        self.exits.drain(..cut);
+        self.exits_dropped += cut as u64;
+        let shift = |i: Option<usize>| i.and_then(|i| i.checked_sub(cut));
+        self.awaiting_relaunch = shift(self.awaiting_relaunch);
+        self.exit_open = shift(self.exit_open);
+    }
 }
 
 /// Turns log stamps into one monotonic-ish seconds scale (syslog stamps have no year; Console

@@ -21,20 +21,44 @@ pub struct Stats {
     pub stddev: Option<f64>,
 }
 
-impl Stats {
-    pub(super) fn of(v: &[f64]) -> Stats {
-        if v.is_empty() {
+/// Count, min, max, mean and variance of a series, kept as it grows (Welford): memory stays
+/// flat however long the run.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct Running {
+    n: u64,
+    min: f64,
+    max: f64,
+    mean: f64,
+    m2: f64,
+}
+
+impl Running {
+    /// Add one value.
+    pub(super) fn push(&mut self, x: f64) {
+        if self.n == 0 {
+            self.min = x;
+            self.max = x;
+        } else {
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
+        }
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+    }
+
+    /// The figures.
+    pub(super) fn stats(&self) -> Stats {
+        if self.n == 0 {
             return Stats::default();
         }
-        let n = v.len() as f64;
-        let mean = v.iter().sum::<f64>() / n;
-        let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
         Stats {
-            count: v.len() as u64,
-            min: v.iter().copied().reduce(f64::min).map(round3),
-            mean: Some(round3(mean)),
-            max: v.iter().copied().reduce(f64::max).map(round3),
-            stddev: Some(round3(var.sqrt())),
+            count: self.n,
+            min: Some(round3(self.min)),
+            mean: Some(round3(self.mean)),
+            max: Some(round3(self.max)),
+            stddev: Some(round3((self.m2 / self.n as f64).max(0.0).sqrt())),
         }
     }
 }
@@ -156,8 +180,10 @@ pub struct AppSummary {
     pub wakes: Wakes,
     /// Keep-alive.
     pub keepalive: Keepalive,
-    /// Exits.
+    /// Exits (the last `--keep-events` of them).
     pub exits: Vec<ExitInfo>,
+    /// Earlier exits not kept in `exits` (counted in every figure all the same).
+    pub exits_dropped: u64,
     /// Pushes.
     pub pushes: Pushes,
     /// Events per family.
@@ -183,12 +209,6 @@ impl App {
 
     /// The app's summary at the end.
     pub(super) fn summary(self, name: String, cfg: &TrackConfig) -> AppSummary {
-        let intervals: Vec<f64> = self
-            .keepalive_runs
-            .windows(2)
-            .map(|w| w[1] - w[0])
-            .collect();
-        let reported = self.pushes.iter().filter(|p| p.reported).count() as u64;
         AppSummary {
             app: name,
             pids: self.pids,
@@ -196,28 +216,29 @@ impl App {
             wakes: Wakes {
                 count: self.wake_count,
                 budget_s: cfg.wake_budget,
-                duration_s: Stats::of(&self.wakes),
+                duration_s: self.wakes.stats(),
                 over_budget: self.wakes_over,
             },
             keepalive: Keepalive {
-                runs: self.keepalive_runs.len() as u64,
+                runs: self.keepalive_count,
                 timeout_s: cfg.keepalive_timeout,
-                interval_s: Stats::of(&intervals),
+                interval_s: self.keepalive_intervals.stats(),
                 late: self.keepalive_late,
-                handler_s: Stats::of(&self.handler),
+                handler_s: self.handler.stats(),
                 over_budget: self.handler_over,
             },
             exits: self.exits,
+            exits_dropped: self.exits_dropped,
             pushes: Pushes {
-                received: self.pushes.len() as u64,
-                reported,
+                received: self.pushes_received,
+                reported: self.pushes_reported,
                 not_reported: self
                     .checks
                     .get(&Check::PushNotReported)
                     .copied()
                     .unwrap_or(0),
-                report_latency_s: Stats::of(&self.report_latency),
-                wake_latency_s: Stats::of(&self.wake_latency),
+                report_latency_s: self.report_latency.stats(),
+                wake_latency_s: self.wake_latency.stats(),
                 callkit_kills: self.kills,
                 bans: self.bans,
                 banned: self.banned,

@@ -565,3 +565,49 @@ fn exits_of_two_processes_close_together_are_two_exits() {
     assert!(!same_exit(&exit(Some(51362), 0.0), false, 0.5, Some(51362)));
     assert!(!same_exit(&exit(None, 0.0), true, 3.5, None));
 }
+
+#[test]
+fn long_runs_keep_aggregates_not_every_sample() {
+    use super::state::App;
+    use super::summary::{ExitInfo, Running};
+    // Running figures are those of the whole series.
+    let xs = [6.0, 15.0, 1.0, 8.5, 0.25];
+    let mut r = Running::default();
+    xs.iter().for_each(|x| r.push(*x));
+    let s = r.stats();
+    let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / xs.len() as f64;
+    assert_eq!(s.count, 5);
+    assert_eq!((s.min, s.max), (Some(0.25), Some(15.0)));
+    assert_eq!(s.mean, Some((mean * 1000.0).round() / 1000.0));
+    assert_eq!(s.stddev, Some((var.sqrt() * 1000.0).round() / 1000.0));
+    // Exits: the last `keep` stay, the others are counted; indices follow.
+    let mut app = App::default();
+    for i in 0..7u32 {
+        app.exits.push(ExitInfo {
+            time: String::new(),
+            pid: Some(i),
+            status: None,
+            signal: None,
+            reason: None,
+            relaunch_expected: None,
+            relaunched_after_s: None,
+            relaunched_into: None,
+            crash: None,
+            t: Some(f64::from(i)),
+            line: u64::from(i),
+            message: String::new(),
+        });
+    }
+    app.exit_open = Some(6);
+    app.awaiting_relaunch = Some(1);
+    app.trim(3);
+    assert_eq!(app.exits.len(), 3);
+    assert_eq!(app.exits_dropped, 4);
+    assert_eq!(app.exits[0].pid, Some(4));
+    assert_eq!(app.exit_open, Some(2));
+    assert_eq!(app.awaiting_relaunch, None, "its exit was dropped");
+    // Below twice the limit nothing moves (trimming stays rare).
+    app.trim(3);
+    assert_eq!((app.exits.len(), app.exits_dropped), (3, 4));
+}

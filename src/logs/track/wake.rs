@@ -115,12 +115,13 @@ pub(super) fn on_keepalive(app: &mut App, cx: &mut Cx<'_, '_>) {
     let now = cx.now;
     let cfg = cx.cfg;
     let ev = &mut *cx.ev;
-    if app.keepalive_runs.last().is_some_and(|l| now - l < SAME) {
+    if app.keepalive_last.is_some_and(|l| now - l < SAME) {
         ev.note = Some("same keep-alive run as above".into());
         return;
     }
-    if let Some(prev) = app.keepalive_runs.last() {
+    if let Some(prev) = app.keepalive_last {
         let gap = now - prev;
+        app.keepalive_intervals.push(gap);
         ev.latency_s = Some(round3(gap));
         if gap > 2.0 * cfg.keepalive_timeout {
             app.keepalive_late += 1;
@@ -135,7 +136,8 @@ pub(super) fn on_keepalive(app: &mut App, cx: &mut Cx<'_, '_>) {
             cx.book.pass(Check::KeepaliveLate, ev);
         }
     }
-    app.keepalive_runs.push(now);
+    app.keepalive_last = Some(now);
+    app.keepalive_count += 1;
     app.handler_open = Some(now);
     start_wake(app, now, cx.ev);
 }
