@@ -356,18 +356,10 @@ impl Pipeline {
         meta: records::SummaryMeta,
         fail_on: &[FailOn],
     ) -> (Vec<Event>, records::Summary) {
-        let f = self.tracker.finish(self.last_line);
-        let events = self.events + f.tail.len() as u64;
-        let summary = records::Summary::build(
-            meta,
-            self.formats,
-            events,
-            f.span,
-            f.apps,
-            &f.counts,
-            &f.verdicts,
-            fail_on,
-        );
-        (f.tail, summary)
+        let mut f = self.tracker.finish(self.last_line);
+        let tail = std::mem::take(&mut f.tail);
+        let events = self.events + tail.len() as u64;
+        let summary = records::Summary::build(meta, self.formats, events, f, fail_on);
+        (tail, summary)
     }
 }

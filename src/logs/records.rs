@@ -4,7 +4,7 @@
 
 use super::FailOn;
 use super::decode::{Entry, Level};
-use super::track::{AppSummary, Check, CheckVerdict, Event, Evidence, Verdict};
+use super::track::{AppSummary, Check, Event, Evidence, Finished, Verdict};
 use crate::report::{Case, CaseOutcome, Record, Style};
 use crate::sanitize::terminal;
 use serde::Serialize;
@@ -256,12 +256,16 @@ impl Summary {
         meta: SummaryMeta,
         formats: BTreeMap<super::decode::Format, u64>,
         events: u64,
-        span_s: Option<f64>,
-        apps: Vec<AppSummary>,
-        counts: &BTreeMap<Check, u64>,
-        verdicts: &BTreeMap<Check, CheckVerdict>,
+        finished: Finished,
         fail_on: &[FailOn],
     ) -> Summary {
+        let Finished {
+            apps,
+            counts,
+            verdicts,
+            span: span_s,
+            ..
+        } = finished;
         let checks: Vec<CheckRecord> = Check::ALL
             .iter()
             .map(|c| {
