@@ -81,7 +81,7 @@ _voipctl() {
             return 0
             ;;
         voipctl__subcmd__analyze)
-            opts="-b -v -q -h -V --bundle --process --pid --match --exclude --level --lines --rules --fail-on --wake-budget --keepalive-timeout --handler-budget --relaunch-window --report-window --crash-report --json --format --color --verbose --quiet --help --version"
+            opts="-b -v -q -h -V --bundle --process --pid --match --exclude --level --lines --rules --fail-on --wake-budget --keepalive-timeout --handler-budget --relaunch-window --report-window --keep-events --crash-report --json --format --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -140,6 +140,10 @@ _voipctl() {
                     return 0
                     ;;
                 --report-window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep-events)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -771,7 +775,7 @@ _voipctl() {
             return 0
             ;;
         voipctl__subcmd__watch)
-            opts="-u -n -b -v -q -h -V --usbmuxd --udid --network --timeout --bundle --process --pid --match --exclude --level --lines --rules --fail-on --wake-budget --keepalive-timeout --handler-budget --relaunch-window --report-window --syslog-relay --exit-on-disconnect --record --duration --until --no-crash-reports --json --format --color --verbose --quiet --help --version"
+            opts="-u -n -b -v -q -h -V --usbmuxd --udid --network --timeout --bundle --process --pid --match --exclude --level --lines --rules --fail-on --wake-budget --keepalive-timeout --handler-budget --relaunch-window --report-window --keep-events --syslog-relay --exit-on-disconnect --record --duration --until --no-crash-reports --json --format --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -846,6 +850,10 @@ _voipctl() {
                     return 0
                     ;;
                 --report-window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep-events)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -63,6 +63,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l keepalive-ti
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l handler-budget -d 'Seconds a keep-alive handler may run' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l relaunch-window -d 'Seconds after a non-zero exit within which iOS should relaunch the app' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l report-window -d 'Seconds after a VoIP push within which the CallKit report must come' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l keep-events -d 'Exits kept per app for the summary; earlier ones are counted, not listed (memory stays flat on long runs)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l crash-report -d 'A crash report (`.ips` or `.crash`, e.g. from `idevicecrashreport` or Xcode, or a system-wide `JetsamEvent-….ips`) to put in the timeline next to the exit it explains; repeatable' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
@@ -332,6 +333,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l keepalive-time
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l handler-budget -d 'Seconds a keep-alive handler may run' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l relaunch-window -d 'Seconds after a non-zero exit within which iOS should relaunch the app' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l report-window -d 'Seconds after a VoIP push within which the CallKit report must come' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l keep-events -d 'Exits kept per app for the summary; earlier ones are counted, not listed (memory stays flat on long runs)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l record -d 'Save the raw stream to FILE (voipctl\'s recording format; `voipctl analyze FILE` reads it)' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l duration -d 'Stop after this long: seconds, or with a unit (`90s`, `5m`, `1h`)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l until -d 'Stop at this time: `HH:MM[:SS]` (local, the next one), `HH:MM[:SS]Z` (UTC) or RFC 3339' -r

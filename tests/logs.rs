@@ -60,9 +60,22 @@ struct CheckJson {
     #[serde(rename = "type", default)]
     kind: Option<String>,
     check: String,
+    verdict: String,
     count: u64,
     max: Option<u64>,
     failed: bool,
+    detail: String,
+    evidence: Vec<EvidenceJson>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct EvidenceJson {
+    line: u64,
+    time: String,
+    app: Option<String>,
+    text: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,6 +99,7 @@ struct AppJson {
     wakes: WakesJson,
     keepalive: KeepaliveJson,
     exits: Vec<ExitJson>,
+    exits_dropped: u64,
     pushes: PushesJson,
     events: BTreeMap<String, u64>,
     checks: BTreeMap<String, u64>,
@@ -173,6 +187,7 @@ struct PushesJson {
     bans: u64,
     banned: bool,
     dropped: u64,
+    push_to_talk: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -233,6 +248,8 @@ fn parse_json_lines(out: &str) -> Parsed {
                         .unwrap_or_else(|e| panic!("summary schema: {e}: {line}")),
                 )
             }
+            // `--lines`: the unrecognised lines.
+            Some("line") => {}
             other => panic!("unexpected record type {other:?}"),
         }
     }
@@ -307,9 +324,30 @@ fn analyze_syslog_session_json() {
     let p = parse_json_lines(&text(&out.stdout));
     assert!(p.events.iter().all(|e| e.kind == "event"));
     assert_eq!(p.checks.len(), 15);
+    // Every check has a verdict; a failed one names the lines it rests on.
+    let check = |name: &str| {
+        p.checks
+            .iter()
+            .find(|c| c.check == name)
+            .unwrap_or_else(|| panic!("no {name} check"))
+    };
+    let kill = check("callkit-kill");
+    assert_eq!(kill.verdict, "failed");
+    assert_eq!(kill.evidence[0].line, 10, "{kill:?}");
+    assert!(kill.evidence[0].text.starts_with("Killing app because"));
+    let nr = check("push-not-reported");
+    assert_eq!((nr.verdict.as_str(), nr.count), ("failed", 1), "{nr:?}");
+    assert_eq!(nr.evidence[0].line, 10);
+    let relaunch = check("no-relaunch");
+    assert_eq!(relaunch.verdict, "passed", "{relaunch:?}");
+    assert_eq!(relaunch.evidence[0].line, 12);
+    assert_eq!(check("watchdog").verdict, "passed");
+    assert_eq!(check("watchdog").detail, "none seen");
+    assert_eq!(check("report-late").verdict, "unknown");
+    assert!(!check("report-late").detail.is_empty());
     let s = p.summary;
     assert_eq!(s.kind, "summary");
-    assert_eq!(s.schema_version, 1);
+    assert_eq!(s.schema_version, 2);
     assert_eq!(s.lines, 14);
     assert_eq!(s.formats.get("syslog"), Some(&13));
     assert!(!s.failed);
@@ -1366,4 +1404,254 @@ fn watch_cuts_an_endless_syslog_line_and_goes_on() {
             "watch held {kib} KiB for a {ENDLESS}-byte entry"
         );
     }
+}
+
+// ---- issue 13: the verdict does not depend on --lines, the filters or the noise ----------------
+
+/// A real crash and the quiet that follows, in one Console.app capture: (is noise, line).
+/// github.com/SimbaBuilds/Juniper_React_Native/blob/12fd8b83d3c2e209cc91221122d41c1e6969a33f/native_crash_logs.md
+/// (2025, iOS 17+): com.hightowerai.MobileJarvisNative dies of SIGABRT at 19:28:27; the last
+/// line, 74 minutes later, is wifid noise. The first line is an app marker (the only kind of
+/// line written here), so that the app is a VoIP-socket app that iOS owes a relaunch.
+const CRASH_THEN_QUIET: &[(bool, &str)] = &[
+    (
+        false,
+        "default\t19:28:20.000000-0500\tMobileJarvisNative\tVOIPCTL socket.wake",
+    ),
+    (
+        false,
+        "default\t19:28:27.263825-0500\tkernel\tMobileJarvisNative[51362] Corpse allowed 1 of 5",
+    ),
+    (
+        false,
+        "default\t19:28:27.267102-0500\tSpringBoard\tcom.hightowerai.MobileJarvisNative(51362) lostConnection (invalidation)",
+    ),
+    (
+        false,
+        "default\t19:28:27.267497-0500\tSpringBoard\t[app<com.hightowerai.MobileJarvisNative>:51362] Now flagged as pending exit for reason: workspace client connection invalidated",
+    ),
+    (
+        true,
+        "default\t19:28:27.268591-0500\tSpringBoard\t[coordinator] using MRU target <com.apple.frontboard.systemappservices/FBSceneManager:sceneID%3Acom.hightowerai.MobileJarvisNative-default pid:51362>",
+    ),
+    (
+        true,
+        "default\t19:28:27.268644-0500\tSpringBoard\t[coordinator] informing scene controller 'com.apple.springboard' of focusTarget: <com.apple.frontboard.systemappservices/FBSceneManager:sceneID%3Acom.hightowerai.MobileJarvisNative-default pid:51362>",
+    ),
+    (
+        true,
+        "default\t19:28:27.269526-0500\tSpringBoard\t[coordinator] keyboard arbiter suggested <nothing> and we replied <com.apple.frontboard.systemappservices/FBSceneManager:sceneID%3Acom.hightowerai.MobileJarvisNative-default pid:51362>",
+    ),
+    (
+        true,
+        "error\t19:28:27.269850-0500\tSpringBoard\tAdvisor: No handle found for currently focused PID: 51362; sceneIdentity: com.apple.frontboard.systemappservices/FBSceneManager:sceneID%3Acom.hightowerai.MobileJarvisNative-default",
+    ),
+    (
+        false,
+        "default\t19:28:27.271564-0500\trunningboardd\tXPC connection invalidated: [app<com.hightowerai.MobileJarvisNative(BED36376-5A4B-42A9-9620-6AE0BC5F0283)>:51362]",
+    ),
+    (
+        false,
+        "default\t19:28:27.273510-0500\trunningboardd\t[app<com.hightowerai.MobileJarvisNative(BED36376-5A4B-42A9-9620-6AE0BC5F0283)>:51362] termination reported by launchd (2, 6, 6)",
+    ),
+    (
+        false,
+        "default\t19:28:27.273556-0500\trunningboardd\tRemoving process: [app<com.hightowerai.MobileJarvisNative(BED36376-5A4B-42A9-9620-6AE0BC5F0283)>:51362]",
+    ),
+    (
+        false,
+        "default\t19:28:27.273811-0500\trunningboardd\tRemoving assertions for terminated process: [app<com.hightowerai.MobileJarvisNative(BED36376-5A4B-42A9-9620-6AE0BC5F0283)>:51362]",
+    ),
+    (
+        false,
+        "default\t19:28:27.278755-0500\trunningboardd\tCalculated state for app<com.hightowerai.MobileJarvisNative(BED36376-5A4B-42A9-9620-6AE0BC5F0283)>: none (role: None) (endowments: (null))",
+    ),
+    (
+        false,
+        "default\t19:28:27.279007-0500\tSpringBoard\t[app<com.hightowerai.MobileJarvisNative>:51362] Process exited: <RBSProcessExitContext| specific, status:<RBSProcessExitStatus| domain:signal(2) code:SIGABRT(6)>>.",
+    ),
+    (
+        false,
+        "default\t19:28:27.279037-0500\tSpringBoard\t[app<com.hightowerai.MobileJarvisNative>:51362] Setting process task state to: Not Running",
+    ),
+    (
+        false,
+        "default\t19:28:27.279638-0500\tSpringBoard\tProcess exited: <FBApplicationProcess: 0x86622f300; app<com.hightowerai.MobileJarvisNative>:51362(vA570D)> -> <RBSProcessExitContext| specific, status:<RBSProcessExitStatus| domain:signal(2) code:SIGABRT(6)>>",
+    ),
+    (
+        false,
+        "default\t19:28:27.290338-0500\tcallservicesd\tReceived state update for 51362 (app<com.hightowerai.MobileJarvisNative(BED36376-5A4B-42A9-9620-6AE0BC5F0283)>, none-NotVisible",
+    ),
+    (
+        false,
+        "default\t19:28:27.290998-0500\tlocationd\t{\"msg\":\"#dic AppMonitor received Termination\", \"pid\":51362, \"bundleId\":\"com.hightowerai.MobileJarvisNative\", \"isUserKill\":0}",
+    ),
+    (
+        false,
+        "default\t19:28:27.291910-0500\tlocationd\t{\"msg\":\"RBS #dic AppMonitor received Termination\", \"pid\":51362, \"bundleId\":\"com.hightowerai.MobileJarvisNative\", \"isUserKill\":0}",
+    ),
+    (
+        true,
+        "default\t19:28:27.292435-0500\tlocationd\t{\"msg\":\"#Warning #ClientResolution the passed keyPath is not registered. Resolving to #nullCKP\", \"InputCKP\":\"icom.hightowerai.MobileJarvisNative:\"}",
+    ),
+    (
+        true,
+        "default\t19:28:27.293853-0500\tlocationd\t{\"msg\":\"#CLIUA Marking change\", \"clientKey\":\"icom.hightowerai.MobileJarvisNative:\", \"reason\":\"Process state from RunningBoard\", \"AssertionLevel\":\"kCLClientInUseLevelDirectUserEngagement\", \"coming\":0}",
+    ),
+    (
+        true,
+        "default\t19:28:27.294397-0500\tWirelessRadioManagerd\tReceived state update for 51362 (app<com.hightowerai.MobileJarvisNative(BED36376-5A4B-42A9-9620-6AE0BC5F0283)>, none-NotVisible",
+    ),
+    (
+        false,
+        "default\t19:28:27.298578-0500\tSpringBoard\t[com.hightowerai.MobileJarvisNative] com.hightowerai.MobileJarvisNative application state changed to <RBSProcessState| task:none debug:none>",
+    ),
+    (
+        false,
+        "default\t19:28:27.298775-0500\tSpringBoard\t[com.hightowerai.MobileJarvisNative] Ignore becoming background for application without push registration",
+    ),
+    (
+        true,
+        "default\t19:28:27.307265-0500\tSpringBoard\t[com.apple.springboard] removing scene: com.apple.frontboard.systemappservices/FBSceneManager:sceneID%3Acom.hightowerai.MobileJarvisNative-default pid: 51362 for reason: didRemoveExternalForegroundApplicationSceneHandle",
+    ),
+    (
+        true,
+        "default\t19:28:27.314918-0500\tcameracaptured\t<<<< FigCaptureDisplayLayoutMonitor >>>> -[FigCaptureDisplayLayoutMonitor _parseFBSDisplayLayout:]: <FigCaptureDisplayLayoutMonitor: 0x85416d5c0 Main Display> <FBSDisplayLayout: 0x859b50e80; displayIdentity: Main> {    bounds = {{0, 0}, {390, 844}};    interfaceOrientation = \"portrait (1)\";    backlightLevel = 100;    backlightState = 2;    elements = {        <SBSDisplayLayoutElement: 0x85b5edc00; com.apple.springboard.home-screen; frame: {{0, 0}, {390, 844}}; level: 0; role: primary>;        <SBSDisplayLayoutElement: 0x85b5eedf0; sceneID:com.hightowerai.MobileJarvisNative-default; bundleID: com.hightowerai.MobileJarvisNative; frame: {{0, 0}, {390, 844}}; level: 1; role: primary>;    }    timestamp = October 14, 2025 at 7:28:27 PM CDT;}",
+    ),
+    (
+        true,
+        "default\t19:28:27.329225-0500\tSpringBoard\t<SBSceneSnapshotRequestor: 0x8648f3f00; debugName: LCD> [sceneID:com.hightowerai.MobileJarvisNative-default] Requesting 2 snapshot(s) because the scene actually moved to the background",
+    ),
+    (
+        true,
+        "default\t19:28:27.330208-0500\tbluetoothd\tSystemUI unknown identifier: 'sceneID:com.hightowerai.MobileJarvisNative-default' / 'com.hightowerai.MobileJarvisNative'",
+    ),
+    (
+        true,
+        "default\t19:28:27.338681-0500\tsymptomsd\tcom.hightowerai.MobileJarvisNative: Foreground: false",
+    ),
+    (
+        true,
+        "default\t19:28:27.345608-0500\tbackboardd\tnew scene host settings: contextID:924739A4 <sceneID:com.hightowerai.MobileJarvisNative-default> foreground -> inactive",
+    ),
+    (
+        true,
+        "default\t19:28:27.358617-0500\tSpringBoard\tGot response for <FBSceneSnapshotAction: 0x86b609e00; sceneID:com.hightowerai.MobileJarvisNative-default>: <NSError: 0x86fd32c10; domain: BSActionErrorDomain; code: 6 (\"anulled\")>",
+    ),
+    (
+        true,
+        "error\t19:28:27.404687-0500\tsymptomsd\tCOSMCtrl _foregroundAppActivity incoming bundle com.hightowerai.MobileJarvisNative has nil supplied UUID, finds existing FEA71535-E2E6-335F-B002-9DFD4EAAB236",
+    ),
+    (
+        false,
+        "default\t19:28:27.921082-0500\tReportCrash\tFormulating fatal 309 report for corpse[51362] MobileJarvisNative",
+    ),
+    (
+        false,
+        "default\t19:28:27.934591-0500\tReportCrash\tloadStoreInfo [platform 2] com.hightowerai.MobileJarvisNative from file:///private/var/containers/Bundle/Application/1BD390BE-4C15-43CE-9F11-6E65FCA29E52/MobileJarvisNative.app/",
+    ),
+    (
+        false,
+        "default\t19:28:27.950825-0500\tosanalyticshelper\tcreating type 309 as /private/var/containers/Shared/SystemGroup/systemgroup.com.apple.osanalytics/DiagnosticReports/.MobileJarvisNative-2025-10-14-192827.ips",
+    ),
+    (
+        false,
+        "default\t19:28:27.970020-0500\tosanalyticshelper\tSaved type '309(<private>)' report (19 of max 25) at /private/var/containers/Shared/SystemGroup/systemgroup.com.apple.osanalytics/DiagnosticReports/MobileJarvisNative-2025-10-14-192827.ips",
+    ),
+    (
+        false,
+        "default\t19:28:27.976022-0500\tReportCrash\tclient log create type 309 result success: /private/var/containers/Shared/SystemGroup/systemgroup.com.apple.osanalytics/DiagnosticReports/MobileJarvisNative-2025-10-14-192827.ips",
+    ),
+    (
+        false,
+        "default\t19:28:27.986422-0500\tReportCrash\tcom.hightowerai.MobileJarvisNative is not a MetricKit client",
+    ),
+    (
+        false,
+        "default\t19:28:28.009593-0500\tReportCrash\trecordCrashEvent; isBeta 0, log: '/private/var/containers/Shared/SystemGroup/systemgroup.com.apple.osanalytics/DiagnosticReports/MobileJarvisNative-2025-10-14-192827.ips'",
+    ),
+    (
+        true,
+        "default\t19:28:28.877171-0500\tSpringBoard\tVerify background audio activity for com.hightowerai.MobileJarvisNative, Recording: 0",
+    ),
+    (
+        true,
+        "default\t20:42:13.648363-0500\twifid\tWiFiDeviceManagerCatsSetLowLatencyApp: CATSUpdate en0: fgApp:com.hightowerai.MobileJarvisNative b=0x0 rc=0",
+    ),
+];
+
+#[test]
+fn verdicts_are_the_same_with_lines_filters_and_noise() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, noise: bool| {
+        let path = dir.path().join(name);
+        let text: Vec<&str> = CRASH_THEN_QUIET
+            .iter()
+            .enumerate()
+            // Without noise: the events' lines and the last line (the log's end).
+            .filter(|(i, (is_noise, _))| noise || !is_noise || *i == CRASH_THEN_QUIET.len() - 1)
+            .map(|(_, (_, l))| *l)
+            .collect();
+        std::fs::write(&path, text.join("\n") + "\n").unwrap_or_else(|e| panic!("{e}"));
+        path.to_string_lossy().into_owned()
+    };
+    let noisy = write("noisy.log", true);
+    let quiet = write("quiet.log", false);
+    let verdicts = |args: &[&str]| {
+        let mut all = vec![
+            "--json",
+            "analyze",
+            "-b",
+            "com.hightowerai.MobileJarvisNative",
+        ];
+        all.extend_from_slice(args);
+        let out = voipctl(&all);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let p = parse_json_lines(&text(&out.stdout));
+        p.checks
+            .iter()
+            .map(|c| (c.check.clone(), c.verdict.clone(), c.count))
+            .collect::<Vec<_>>()
+    };
+    let base = verdicts(&[&noisy]);
+    let relaunch = base
+        .iter()
+        .find(|c| c.0 == "no-relaunch")
+        .unwrap_or_else(|| panic!("no no-relaunch check"));
+    assert_eq!((relaunch.1.as_str(), relaunch.2), ("failed", 1), "{base:?}");
+    for args in [
+        vec![noisy.as_str(), "--lines"],
+        vec![noisy.as_str(), "--exclude", "wifid"],
+        vec![noisy.as_str(), "--match", "VOIPCTL|termination reported"],
+        vec![noisy.as_str(), "--lines", "--exclude", "SpringBoard"],
+        vec![quiet.as_str()],
+        vec![quiet.as_str(), "--lines"],
+    ] {
+        assert_eq!(verdicts(&args), base, "{args:?}");
+    }
+    // Cut before the quiet: the log ends before the relaunch window closes — unknown.
+    let cut = dir.path().join("cut.log");
+    let lines: Vec<&str> = CRASH_THEN_QUIET[..CRASH_THEN_QUIET.len() - 1]
+        .iter()
+        .map(|(_, l)| *l)
+        .collect();
+    std::fs::write(&cut, lines.join("\n")).unwrap_or_else(|e| panic!("{e}"));
+    let out = voipctl(&[
+        "--json",
+        "analyze",
+        "-b",
+        "com.hightowerai.MobileJarvisNative",
+        cut.to_str().unwrap_or_default(),
+    ]);
+    let p = parse_json_lines(&text(&out.stdout));
+    let c = p
+        .checks
+        .iter()
+        .find(|c| c.check == "no-relaunch")
+        .unwrap_or_else(|| panic!("no no-relaunch check"));
+    assert_eq!(c.verdict, "unknown", "{c:?}");
+    assert!(
+        c.detail.contains("before the 60 s relaunch window closed"),
+        "{c:?}"
+    );
 }

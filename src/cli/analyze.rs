@@ -135,6 +135,10 @@ pub struct LogArgs {
     /// Seconds after a VoIP push within which the CallKit report must come.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     pub report_window: f64,
+    /// Exits kept per app for the summary; earlier ones are counted, not listed (memory stays
+    /// flat on long runs).
+    #[arg(long, value_name = "N", default_value = "100", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep_events: u32,
 }
 
 impl LogArgs {
@@ -173,6 +177,7 @@ impl LogArgs {
                 handler_budget: self.handler_budget,
                 relaunch_window: self.relaunch_window,
                 report_window: self.report_window,
+                keep_events: self.keep_events as usize,
                 ..TrackConfig::default()
             },
             rules_files: self.rules,

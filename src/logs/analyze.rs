@@ -101,6 +101,16 @@ pub async fn run_analyze(ctx: &mut Ctx, opts: AnalyzeOptions) -> crate::Result<O
     if let Some(e) = out_err {
         return Err(e.into());
     }
+    // The lines after the last one handed out still move the clock: the log ends at its last
+    // line's time, not at its last recognised line's.
+    if !cancel.is_cancelled() {
+        let handed = pipeline.last_line();
+        for line in reader.tail() {
+            if line.number > handed {
+                emit(ctx, pipeline.tick_line(&line.text, line.number))?;
+            }
+        }
+    }
     read.map_err(|e| match &opts.input {
         Input::Stdin => Error::input(LogsError::Stdin(e)),
         Input::File(p) => Error::input(LogsError::Read(p.clone(), e)),

@@ -184,7 +184,15 @@ pub struct LineReader<R> {
     eof: bool,
     skipping: bool,
     stats: Stats,
+    /// The last few complete lines read (see [`LineReader::tail`]).
+    tail: Vec<u8>,
+    /// How many lines `tail` holds.
+    tail_lines: u64,
 }
+
+/// Lines kept by [`LineReader::tail`], and the most bytes they may take.
+const TAIL_LINES: usize = 16;
+const TAIL_BYTES: usize = 64 * 1024;
 
 /// What the consumer wants next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +213,8 @@ impl<R: Read> LineReader<R> {
             eof: false,
             skipping: false,
             stats: Stats::default(),
+            tail: Vec::new(),
+            tail_lines: 0,
         }
     }
 
@@ -249,6 +259,12 @@ impl<R: Read> LineReader<R> {
             let region = &self.buf[start..end];
             let (flow, n_lines) = emit_region(region, first_line_no, prefilter, &mut f);
             self.stats.lines += n_lines;
+            keep_tail(
+                &mut self.tail,
+                &mut self.tail_lines,
+                &self.buf[start..end],
+                n_lines,
+            );
             // A line without newline that fills the buffer is cut: skip the rest of it.
             if end == self.len && !self.buf[..end].ends_with(b"\n") && !self.eof {
                 self.stats.truncated += 1;
@@ -259,6 +275,25 @@ impl<R: Read> LineReader<R> {
                 return Ok(());
             }
         }
+    }
+
+    /// The last lines read (up to 16, and 64 KiB), with their 1-based numbers: the prefilter
+    /// skips lines that cannot match a rule, but their times still count (the log's end is the
+    /// last line's time, whether or not a rule knows that line).
+    pub fn tail(&self) -> Vec<Line<'_>> {
+        let mut out = Vec::new();
+        let first = self.stats.lines.saturating_sub(self.tail_lines) + 1;
+        for (i, raw) in self.tail.split(|b| *b == b'\n').enumerate() {
+            if i as u64 >= self.tail_lines {
+                break;
+            }
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            out.push(Line {
+                number: first + i as u64,
+                text: String::from_utf8_lossy(raw),
+            });
+        }
+        out
     }
 
     fn consume(&mut self, n: usize) {
@@ -281,6 +316,54 @@ impl<R: Read> LineReader<R> {
         }
         Ok(())
     }
+}
+
+/// Keep the last lines of `region` (complete lines; `n_lines` of them) in `tail`: up to
+/// [`TAIL_LINES`] lines within the last [`TAIL_BYTES`] bytes.
+fn keep_tail(tail: &mut Vec<u8>, tail_lines: &mut u64, region: &[u8], n_lines: u64) {
+    if n_lines == 0 {
+        return;
+    }
+    let body = region.strip_suffix(b"\n").unwrap_or(region);
+    let floor = body.len().saturating_sub(TAIL_BYTES);
+    let mut from = body.len();
+    let mut kept = 0u64;
+    loop {
+        if kept == TAIL_LINES as u64 || kept == n_lines {
+            break;
+        }
+        match memchr::memrchr(b'\n', &body[floor..from]) {
+            Some(i) => {
+                kept += 1;
+                from = floor + i;
+            }
+            None => {
+                if floor == 0 {
+                    // The region's first line.
+                    kept += 1;
+                    tail.clear();
+                    tail.extend_from_slice(body);
+                    *tail_lines = kept;
+                    return;
+                }
+                break;
+            }
+        }
+    }
+    tail.clear();
+    if kept == 0 {
+        // The last line alone is longer than TAIL_BYTES.
+        *tail_lines = 0;
+        return;
+    }
+    // `from` is the newline before the kept lines (or the floor inside a too-long line).
+    let start = if body.get(from) == Some(&b'\n') {
+        from + 1
+    } else {
+        from
+    };
+    tail.extend_from_slice(&body[start..]);
+    *tail_lines = memchr::memchr_iter(b'\n', tail.as_slice()).count() as u64 + 1;
 }
 
 /// Hand out the lines of `region` (complete lines) to `f`; also returns how many lines
@@ -371,6 +454,53 @@ mod tests {
         );
         assert_eq!(stats.lines, 4);
         assert_eq!(stats.bytes, 10);
+    }
+
+    fn tail_of(input: &[u8], pre: Option<&Prefilter>) -> Vec<(u64, String)> {
+        let mut r = LineReader::new(input);
+        r.for_each(pre, |_| Flow::Continue).unwrap();
+        r.tail()
+            .into_iter()
+            .map(|l| (l.number, l.text.into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_tail_is_the_last_lines_whatever_the_prefilter_handed_out() {
+        let ac = Prefilter::new(&["needle"]).unwrap();
+        let t = tail_of(
+            b"a needle
+b
+c
+",
+            Some(&ac),
+        );
+        assert_eq!(
+            t,
+            vec![(1, "a needle".into()), (2, "b".into()), (3, "c".into())]
+        );
+        let mut input = Vec::new();
+        for n in 1..=40 {
+            input.extend_from_slice(format!("line {n}\n").as_bytes());
+        }
+        let t = tail_of(&input, Some(&ac));
+        assert_eq!(t.len(), TAIL_LINES);
+        assert_eq!(t[0], (25, "line 25".into()));
+        assert_eq!(t.last().unwrap(), &(40, "line 40".into()));
+        assert!(tail_of(b"", None).is_empty());
+        // Without a final newline, the last line still counts.
+        assert_eq!(tail_of(b"x\ny", None).last().unwrap(), &(2, "y".into()));
+        // Across chunks, the tail is the input's end.
+        let mut big = Vec::new();
+        let mut n = 0;
+        while big.len() < CHUNK * 2 + 100 {
+            n += 1;
+            big.extend_from_slice(format!("l{n}\n").as_bytes());
+        }
+        assert_eq!(
+            tail_of(&big, Some(&ac)).last().unwrap(),
+            &(n, format!("l{n}"))
+        );
     }
 
     #[test]

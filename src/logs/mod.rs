@@ -199,10 +199,10 @@ impl Pipeline {
     /// Feed one raw line (its 1-based number in the input).
     pub fn line(&mut self, raw: &str, number: u64) -> Vec<Output> {
         self.last_line = number;
-        if !self.filter.raw_ok(raw) {
-            return Vec::new();
-        }
         let entry = self.decoder.decode(raw);
+        if !self.filter.raw_ok(raw) {
+            return self.tick_entry(&entry, number);
+        }
         self.entry(&entry, number)
     }
 
@@ -210,12 +210,47 @@ impl Pipeline {
     /// date) is put in the receive time's year (or day).
     pub fn line_received(&mut self, raw: &str, number: u64, received: f64) -> Vec<Output> {
         self.last_line = number;
-        if !self.filter.raw_ok(raw) {
-            return Vec::new();
-        }
         let mut entry = self.decoder.decode(raw);
         entry.time = entry.time.map(|s| s.anchored(received));
+        if !self.filter.raw_ok(raw) {
+            return self.tick_entry(&entry, number);
+        }
         self.entry(&entry, number)
+    }
+
+    /// A line that cannot produce an event (filtered out, or skipped by the prefilter) still
+    /// moves the clock: deadlines (no relaunch, the report window) run on every line's time, so
+    /// the verdicts do not depend on `--lines`, the filters or how quiet the log is.
+    pub fn tick_line(&mut self, raw: &str, number: u64) -> Vec<Output> {
+        self.last_line = number;
+        let entry = self.decoder.decode(raw);
+        self.tick_entry(&entry, number)
+    }
+
+    /// [`Pipeline::tick_line`] for a line received live at `received` (Unix seconds).
+    pub fn tick_line_received(&mut self, raw: &str, number: u64, received: f64) -> Vec<Output> {
+        self.last_line = number;
+        let mut entry = self.decoder.decode(raw);
+        entry.time = entry.time.map(|s| s.anchored(received));
+        self.tick_entry(&entry, number)
+    }
+
+    /// [`Pipeline::tick_line`] for an entry that came decoded.
+    pub fn tick_entry(&mut self, entry: &Entry<'_>, number: u64) -> Vec<Output> {
+        self.last_line = number;
+        let out: Vec<Output> = self
+            .tracker
+            .tick(entry.time, number, &entry.time_text)
+            .into_iter()
+            .map(|e| Output::Event(Box::new(e)))
+            .collect();
+        self.events += out.len() as u64;
+        out
+    }
+
+    /// The number of the last line fed.
+    pub fn last_line(&self) -> u64 {
+        self.last_line
     }
 
     /// Whether a line with this text can produce anything (`false`: skip it, as `analyze`'s
@@ -229,7 +264,7 @@ impl Pipeline {
     pub fn entry_live(&mut self, entry: &Entry<'_>, number: u64) -> Vec<Output> {
         self.last_line = number;
         if !self.filter.raw_ok(&entry.message) {
-            return Vec::new();
+            return self.tick_entry(entry, number);
         }
         self.entry(entry, number)
     }
@@ -239,7 +274,7 @@ impl Pipeline {
         self.last_line = number;
         *self.formats.entry(entry.format).or_default() += 1;
         if !self.filter.entry_ok(entry) {
-            return Vec::new();
+            return self.tick_entry(entry, number);
         }
         match self.rules.classify(entry) {
             Some(hit) => {
@@ -321,10 +356,10 @@ impl Pipeline {
         meta: records::SummaryMeta,
         fail_on: &[FailOn],
     ) -> (Vec<Event>, records::Summary) {
-        let (tail, apps, counts, span) = self.tracker.finish(self.last_line);
+        let mut f = self.tracker.finish(self.last_line);
+        let tail = std::mem::take(&mut f.tail);
         let events = self.events + tail.len() as u64;
-        let summary =
-            records::Summary::build(meta, self.formats, events, span, apps, &counts, fail_on);
+        let summary = records::Summary::build(meta, self.formats, events, f, fail_on);
         (tail, summary)
     }
 }

@@ -4,7 +4,7 @@
 
 use super::FailOn;
 use super::decode::{Entry, Level};
-use super::track::{AppSummary, Check, Event};
+use super::track::{AppSummary, Check, Event, Evidence, Finished, Verdict};
 use crate::report::{Case, CaseOutcome, Record, Style};
 use crate::sanitize::terminal;
 use serde::Serialize;
@@ -130,17 +130,27 @@ impl Record for LineRecord {
     }
 }
 
-/// One threshold's verdict (a JUnit test case).
+/// The schema version of `analyze`/`watch` records: 2 since check records carry a verdict with
+/// its evidence.
+pub const LOGS_SCHEMA_VERSION: u32 = 2;
+
+/// One check's verdict (a JUnit test case).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CheckRecord {
     /// The check.
     pub check: Check,
+    /// `passed`, `failed` or `unknown`: what the log shows.
+    pub verdict: Verdict,
     /// Violations counted.
     pub count: u64,
     /// The `--fail-on` threshold (null: not a failure condition in this run).
     pub max: Option<u64>,
     /// Over the threshold.
     pub failed: bool,
+    /// The verdict in words: what was seen, or — for `unknown` — what was missing.
+    pub detail: String,
+    /// The lines the verdict rests on (the first few).
+    pub evidence: Vec<Evidence>,
 }
 
 impl Record for CheckRecord {
@@ -157,12 +167,17 @@ impl Record for CheckRecord {
             (Some(_), false) => CaseOutcome::Pass,
             (Some(max), true) => CaseOutcome::Fail {
                 message: format!("{} {} (allowed {max})", self.check.name(), self.count),
-                text: format!(
-                    "{} violations of {}; see the timeline events with \"check\":\"{}\"",
-                    self.count,
-                    self.check.name(),
-                    self.check.name()
-                ),
+                text: {
+                    let mut t = format!(
+                        "{}; see the timeline events with \"check\":\"{}\"",
+                        self.detail,
+                        self.check.name()
+                    );
+                    for e in &self.evidence {
+                        t.push_str(&format!("\nline {}: {}", e.line, e.text));
+                    }
+                    t
+                },
             },
         };
         Some(Case {
@@ -241,21 +256,30 @@ impl Summary {
         meta: SummaryMeta,
         formats: BTreeMap<super::decode::Format, u64>,
         events: u64,
-        span_s: Option<f64>,
-        apps: Vec<AppSummary>,
-        counts: &BTreeMap<Check, u64>,
+        finished: Finished,
         fail_on: &[FailOn],
     ) -> Summary {
+        let Finished {
+            apps,
+            counts,
+            verdicts,
+            span: span_s,
+            ..
+        } = finished;
         let checks: Vec<CheckRecord> = Check::ALL
             .iter()
             .map(|c| {
                 let count = counts.get(c).copied().unwrap_or(0);
                 let max = fail_on.iter().find(|f| f.check == *c).map(|f| f.max);
+                let v = verdicts.get(c);
                 CheckRecord {
                     check: *c,
+                    verdict: v.map_or(Verdict::Unknown, |v| v.verdict),
                     count,
                     max,
                     failed: max.is_some_and(|m| count > m),
+                    detail: v.map(|v| v.detail.clone()).unwrap_or_default(),
+                    evidence: v.map(|v| v.evidence.clone()).unwrap_or_default(),
                 }
             })
             .collect();
@@ -372,7 +396,11 @@ impl Record for Summary {
                     opt(a.wakes.duration_s.max, "s"),
                     format!("{} ({}!)", a.keepalive.runs, a.keepalive.late),
                     interval,
-                    format!("{} ({}↻)", a.exits.len(), relaunched),
+                    format!(
+                        "{} ({}↻)",
+                        a.exits.len() as u64 + a.exits_dropped,
+                        relaunched
+                    ),
                     format!(
                         "{} {}/{}",
                         a.pushes.received, a.pushes.reported, a.pushes.callkit_kills
@@ -382,6 +410,15 @@ impl Record for Summary {
             }
         }
         for a in &self.apps {
+            if a.exits_dropped > 0 {
+                writeln!(
+                    w,
+                    "  {} {}: {} earlier exits counted but not listed (--keep-events)",
+                    style.dim("kept:"),
+                    short(&terminal(&a.app), 28),
+                    a.exits_dropped
+                )?;
+            }
             for x in &a.exits {
                 if let Some(c) = &x.crash {
                     writeln!(
@@ -399,29 +436,82 @@ impl Record for Summary {
                 }
             }
         }
-        let flagged: Vec<&CheckRecord> = self
-            .checks
-            .iter()
-            .filter(|c| c.count > 0 || c.max.is_some())
-            .collect();
-        for c in flagged {
-            let verdict = match (c.max, c.failed) {
-                (Some(_), true) => style.error("FAIL"),
-                (Some(_), false) => style.ok("ok"),
-                (None, _) => style.warn("seen"),
+        let mut quiet_pass = Vec::new();
+        let mut quiet_unknown = Vec::new();
+        for c in &self.checks {
+            let shown = c.max.is_some() || !c.evidence.is_empty() || c.verdict == Verdict::Failed;
+            if !shown {
+                match c.verdict {
+                    Verdict::Passed => quiet_pass.push(c),
+                    _ => quiet_unknown.push(c),
+                }
+                continue;
+            }
+            let verdict = match c.verdict {
+                Verdict::Failed => style.error("FAIL"),
+                Verdict::Passed => style.ok("ok"),
+                Verdict::Unknown => style.warn("?"),
+            };
+            let threshold = match (c.max, c.failed) {
+                (Some(m), true) => format!(" (over the --fail-on {m})"),
+                (Some(m), false) => format!(" (--fail-on {m}: within)"),
+                (None, _) => String::new(),
             };
             writeln!(
                 w,
-                "  {verdict:<4} {:<24} {}{}",
+                "  {verdict:<4} {:<24} {}{threshold}",
                 c.check.name(),
-                c.count,
-                c.max.map(|m| format!(" (allowed {m})")).unwrap_or_default()
+                terminal(&c.detail)
             )?;
+            for e in &c.evidence {
+                writeln!(
+                    w,
+                    "       {} {}",
+                    style.dim(&format!("line {}", e.line)),
+                    terminal(&short(&e.text, 140))
+                )?;
+            }
         }
+        if !quiet_pass.is_empty() {
+            let names: Vec<&str> = quiet_pass.iter().map(|c| c.check.name()).collect();
+            writeln!(w, "  {:<4} none seen: {}", style.ok("ok"), names.join(", "))?;
+        }
+        if !quiet_unknown.is_empty() {
+            if style.verbose > 0 {
+                for c in &quiet_unknown {
+                    writeln!(
+                        w,
+                        "  {:<4} {:<24} {}",
+                        style.warn("?"),
+                        c.check.name(),
+                        terminal(&c.detail)
+                    )?;
+                }
+            } else {
+                let names: Vec<&str> = quiet_unknown.iter().map(|c| c.check.name()).collect();
+                writeln!(
+                    w,
+                    "  {:<4} nothing to judge: {} (-v says what is missing)",
+                    style.warn("?"),
+                    names.join(", ")
+                )?;
+            }
+        }
+        let failed_checks: Vec<&str> = self
+            .checks
+            .iter()
+            .filter(|c| c.verdict == Verdict::Failed)
+            .map(|c| c.check.name())
+            .collect();
         let result = if self.failed {
             style.error("FAILED: a --fail-on threshold was exceeded")
         } else if self.interrupted {
             style.warn("interrupted")
+        } else if !failed_checks.is_empty() {
+            style.warn(&format!(
+                "failed checks: {} (no --fail-on threshold exceeded)",
+                failed_checks.join(", ")
+            ))
         } else {
             style.ok("ok")
         };
@@ -429,6 +519,9 @@ impl Record for Summary {
     }
     fn junit(&self) -> Option<Case> {
         None
+    }
+    fn schema_version(&self) -> u32 {
+        LOGS_SCHEMA_VERSION
     }
 }
 

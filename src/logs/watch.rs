@@ -324,7 +324,7 @@ impl Live {
                 Ok(if self.pipeline.wants(&raw) {
                     self.pipeline.line_received(&raw, self.seq, received)
                 } else {
-                    Vec::new()
+                    self.pipeline.tick_line_received(&raw, self.seq, received)
                 })
             }
             Item::Entry(e) => {
@@ -349,7 +349,7 @@ impl Live {
                 Ok(if self.pipeline.wants(&e.message) {
                     self.pipeline.entry_live(&entry, self.seq)
                 } else {
-                    Vec::new()
+                    self.pipeline.tick_entry(&entry, self.seq)
                 })
             }
             Item::Undecodable => {
