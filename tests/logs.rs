@@ -1445,3 +1445,222 @@ fn analyze_warns_once_when_a_jetsam_event_explains_no_exit() {
     assert!(p.events.iter().all(|e| e.family != "crash-report"));
     assert!(p.summary.apps[0].exits.iter().all(|x| x.crash.is_none()));
 }
+
+// ---- golden sessions: real excerpts, with what their sidecar makes certain ---------------------
+
+/// The sidecar of a real session excerpt (`tests/data/sessions/NAME.json`): where it comes from and
+/// the per-app facts the excerpt makes certain (`null`: the excerpt cannot tell).
+#[derive(Debug, Deserialize)]
+struct SessionSidecar {
+    source: String,
+    ios: String,
+    app: String,
+    expected: SessionExpected,
+}
+
+#[derive(Debug, Deserialize)]
+struct SessionExpected {
+    pushes: Option<u64>,
+    reports: Option<u64>,
+    kills: Option<u64>,
+    bans: Option<u64>,
+    launches: Vec<SessionLaunch>,
+    exits: Vec<SessionExit>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SessionLaunch {
+    state: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct SessionExit {
+    relaunch_due: Option<bool>,
+}
+
+/// Facts a golden session gets wrong today, with why. The test fails when one of them becomes
+/// right (so the list shrinks as recognition and the tracker improve) or a new one appears.
+const KNOWN_GAPS: &[(&str, &str, &str)] = &[
+    (
+        "r2-01-twilio-courtbuddy-push-launch",
+        "pushes",
+        "callservicesd's delivery lines (recognised as push-callservicesd) name the app only as <private>: the tracker does not give them to the app watched with -b",
+    ),
+    (
+        "r2-01-twilio-courtbuddy-push-launch",
+        "launches",
+        "the excerpt ends at callservicesd's open request (recognised as launch-request): no process-start line, and the tracker counts a launch only from one",
+    ),
+    (
+        "r2-01-twilio-courtbuddy-push-launch",
+        "launches in background",
+        "as above: no launch counted",
+    ),
+    (
+        "r2-02-twilio-courtbuddy-call-reported",
+        "reports",
+        "the report (callservicesd 'Started tracking call', recognised as callkit-report) names no app (<private>) and answers a push before the excerpt: the tracker counts reports of pushes it saw",
+    ),
+    (
+        "r2-04-flutterfire-background-launch",
+        "launches in background",
+        "the only background evidence is RBSCPUAccessGrant role:Background on a continuation line of the assertion; the launch line (RunningBoard job) has no intent",
+    ),
+    (
+        "r2-06-element-pushkit-unreported-voip-push",
+        "exits",
+        "the excerpt is the app's own log up to PushKit's kill (counted): the tracker records no exit without an exit line",
+    ),
+    (
+        "r3-01-rn-app-foreground-crash-sigabrt",
+        "relaunch due",
+        "a foreground crash (SIGABRT) of an app with no VoIP evidence: the tracker expects a relaunch after any signal exit",
+    ),
+];
+
+#[test]
+fn golden_sessions_give_the_facts_their_sidecars_make_certain() {
+    let dir = data("sessions");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".json").map(str::to_string))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 15, "golden sessions: {}", names.len());
+    let mut table = Vec::new();
+    let mut gaps = Vec::new();
+    for name in &names {
+        let side: SessionSidecar = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(format!("{name}.json")))
+                .unwrap_or_else(|e| panic!("{name}: {e}")),
+        )
+        .unwrap_or_else(|e| panic!("{name}.json: {e}"));
+        assert!(side.source.starts_with("https://"), "{name}: no source");
+        assert!(!side.ios.is_empty(), "{name}");
+        let log = dir.join(format!("{name}.log"));
+        // The app's bundle ID when the sidecar names one: its first word with a dot.
+        let bundle = side
+            .app
+            .split([' ', ';', '(', ')'])
+            .find(|w| w.contains('.') && !w.ends_with('.'));
+        let mut args = vec!["--json", "analyze", log.to_str().unwrap_or_default()];
+        if let Some(b) = bundle {
+            args.extend(["-b", b]);
+        }
+        let out = voipctl(&args);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{name}: {}",
+            text(&out.stderr)
+        );
+        let p = parse_json_lines(&text(&out.stdout));
+        let apps = &p.summary.apps;
+        let sum = |f: &dyn Fn(&AppJson) -> u64| apps.iter().map(f).sum::<u64>();
+        let e = &side.expected;
+        let mut facts: Vec<(&str, Option<String>, String)> = vec![
+            (
+                "pushes",
+                e.pushes.map(|n| n.to_string()),
+                sum(&|a| a.pushes.received).to_string(),
+            ),
+            (
+                "reports",
+                e.reports.map(|n| n.to_string()),
+                sum(&|a| a.pushes.reported).to_string(),
+            ),
+            (
+                "kills",
+                e.kills.map(|n| n.to_string()),
+                sum(&|a| a.pushes.callkit_kills).to_string(),
+            ),
+            (
+                "bans",
+                e.bans.map(|n| n.to_string()),
+                sum(&|a| a.pushes.bans).to_string(),
+            ),
+            (
+                "launches",
+                Some(e.launches.len().to_string()),
+                sum(&|a| a.launches.total).to_string(),
+            ),
+            (
+                "exits",
+                Some(e.exits.len().to_string()),
+                apps.iter()
+                    .map(|a| a.exits.len())
+                    .sum::<usize>()
+                    .to_string(),
+            ),
+        ];
+        for state in ["background", "foreground"] {
+            let want = e.launches.iter().filter(|l| l.state == state).count();
+            if want > 0 {
+                let got = sum(&|a| {
+                    if state == "background" {
+                        a.launches.background
+                    } else {
+                        a.launches.foreground
+                    }
+                });
+                facts.push((
+                    if state == "background" {
+                        "launches in background"
+                    } else {
+                        "launches in foreground"
+                    },
+                    Some(want.to_string()),
+                    got.to_string(),
+                ));
+            }
+        }
+        let got_exits: Vec<&ExitJson> = apps.iter().flat_map(|a| &a.exits).collect();
+        for (i, x) in e.exits.iter().enumerate() {
+            if let Some(due) = x.relaunch_due {
+                facts.push((
+                    "relaunch due",
+                    Some(due.to_string()),
+                    got_exits
+                        .get(i)
+                        .map(|g| format!("{:?}", g.relaunch_expected))
+                        .unwrap_or_else(|| "no exit".into()),
+                ));
+            }
+        }
+        for (fact, want, got) in facts {
+            let Some(want) = want else {
+                table.push(format!("{name:<58} {fact:<24} {:>8} {got:>8}  -", "?"));
+                continue;
+            };
+            let ok = want == got || format!("Some({want})") == got;
+            let known = KNOWN_GAPS.iter().find(|(n, f, _)| n == name && *f == fact);
+            table.push(format!(
+                "{name:<58} {fact:<24} {want:>8} {got:>8}  {}",
+                match (ok, known) {
+                    (true, None) => "ok",
+                    (true, Some(_)) => "ok (listed as a gap: remove it)",
+                    (false, Some(_)) => "known gap",
+                    (false, None) => "WRONG",
+                }
+            ));
+            if ok == known.is_some() {
+                gaps.push(format!("{name} {fact}: expected {want}, got {got}"));
+            }
+        }
+    }
+    println!(
+        "{:<58} {:<24} {:>8} {:>8}  verdict",
+        "session", "fact", "expected", "got"
+    );
+    println!("{}", table.join("\n"));
+    println!("known gaps ({}):", KNOWN_GAPS.len());
+    for (n, f, why) in KNOWN_GAPS {
+        println!("  {n} {f}: {why}");
+    }
+    assert!(
+        gaps.is_empty(),
+        "facts that are wrong and not known gaps, or known gaps now right:\n{}",
+        gaps.join("\n")
+    );
+}
