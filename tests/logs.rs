@@ -1861,3 +1861,50 @@ fn every_system_line_a_scenario_plays_is_a_form_seen_on_a_real_device() {
         unseen.join("\n")
     );
 }
+
+// ---- issue 13: false readings of real lines --------------------------------------------------------
+
+/// `voipctl --json analyze` on `log` (written to a temporary file), with `args` after the file.
+fn analyze_text(log: &str, args: &[&str]) -> Parsed {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("device.log");
+    std::fs::write(&file, log).unwrap_or_else(|e| panic!("{e}"));
+    let mut all = vec!["--json", "analyze", file.to_str().unwrap_or_default()];
+    all.extend_from_slice(args);
+    let out = voipctl(&all);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        text(&out.stderr)
+    );
+    parse_json_lines(&text(&out.stdout))
+}
+
+#[test]
+fn issue_13_callservicesd_killing_a_voip_app_is_a_kill_not_a_delivery() {
+    // https://developer.apple.com/forums/thread/801446 (iOS 18, 2025), as posted.
+    let p = analyze_text(
+        "callservicesd: Delivering 1 VoIP payload(s) to application UrgiDoctor: Apps receiving VoIP pushes must post an incoming call via CallKit... error: Killing VoIP app because it failed to post an incoming call in time.\n",
+        &[],
+    );
+    let families: Vec<&str> = p.events.iter().map(|e| e.family.as_str()).collect();
+    assert_eq!(families, ["callkit-kill"], "{:?}", p.events);
+    assert_eq!(p.events[0].rule, "callkit.csd-kill");
+}
+
+#[test]
+fn issue_13_a_released_voip_assertion_is_a_release_not_a_hold() {
+    // https://github.com/twilio/voice-quickstart-ios/issues/152 (iOS 11, Console.app), and
+    // https://github.com/BelledonneCommunications/linphone-iphone/issues/758 (2021, runningboardd).
+    let p = analyze_text(
+        "default\t12:05:01.979826 +0530\tassertiond\tClient relinquished <BKProcessAssertion: 0x14bd3c220; \"CSDVoIPProcessAssertion-Com.Courtbuddy.Courtbuddy\" (voIP:inf); id:…CBF67115BC69>\n\
+         18:29:27.247808+0200\trunningboardd\tInvalidating assertion 32-143-27197 (target:[application<xxxx>:1958]) from originator [daemon<com.apple.telephonyutilities.callservicesd>:143]\n",
+        &[],
+    );
+    let families: Vec<&str> = p.events.iter().map(|e| e.family.as_str()).collect();
+    assert_eq!(families, ["suspend", "suspend"], "{:?}", p.events);
+    assert_eq!(
+        p.events[0].app.as_deref(),
+        Some("Com.Courtbuddy.Courtbuddy")
+    );
+}
