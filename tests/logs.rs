@@ -300,6 +300,7 @@ fn corpus_of_real_iphone_lines_is_classified_as_expected() {
     let (mut noise, mut noise_events) = (0, 0);
     let mut sources = std::collections::BTreeSet::new();
     let mut versions = std::collections::BTreeSet::new();
+    let mut styles: BTreeMap<&str, u32> = BTreeMap::new();
     for (i, c) in corpus.iter().enumerate() {
         let n = i + 1;
         assert!(
@@ -310,6 +311,7 @@ fn corpus_of_real_iphone_lines_is_classified_as_expected() {
         sources.insert(c.source.as_str());
         versions.extend(ios_major(&c.ios));
         let entry = voipctl::logs::decode::decode_line(&c.line);
+        *styles.entry(entry.format.name()).or_default() += 1;
         let hit = rules.classify(&entry);
         let got_rule = hit.as_ref().map(|h| h.rule.id.clone());
         let got_family = hit.as_ref().map(|h| h.rule.family.name().to_string());
@@ -374,6 +376,7 @@ fn corpus_of_real_iphone_lines_is_classified_as_expected() {
         sources.len(),
         versions
     );
+    println!("prefix styles decoded: {styles:?}");
     println!("recall per family (lines given the right family / lines of that family):");
     for (f, (n, ok)) in &recall {
         println!(
