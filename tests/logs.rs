@@ -290,6 +290,7 @@ fn ios_major(ios: &str) -> Option<u32> {
 }
 
 #[test]
+#[allow(clippy::print_stdout)] // the figures are the point: shown with --no-capture
 fn corpus_of_real_iphone_lines_is_classified_as_expected() {
     let corpus = corpus();
     let rules = voipctl::logs::rules::RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
@@ -402,6 +403,7 @@ fn corpus_of_real_iphone_lines_is_classified_as_expected() {
 }
 
 #[test]
+#[allow(clippy::print_stdout)] // the figures are the point: shown with --no-capture
 fn every_cited_builtin_rule_has_a_real_line_in_the_corpus() {
     let corpus = corpus();
     let rules = voipctl::logs::rules::RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
@@ -1522,6 +1524,7 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
 ];
 
 #[test]
+#[allow(clippy::print_stdout)] // the figures are the point: shown with --no-capture
 fn golden_sessions_give_the_facts_their_sidecars_make_certain() {
     let dir = data("sessions");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -1733,6 +1736,7 @@ const NOT_SEEN_YET: &[(&str, &str)] = &[
 ];
 
 #[test]
+#[allow(clippy::print_stdout)] // the figures are the point: shown with --no-capture
 fn every_system_line_a_scenario_plays_is_a_form_seen_on_a_real_device() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // Every real line: the corpus and the golden session excerpts.
