@@ -1915,3 +1915,54 @@ fn issue_13_a_released_voip_assertion_is_a_release_not_a_hold() {
         Some("Com.Courtbuddy.Courtbuddy")
     );
 }
+
+/// The fields a verdict needs, captured from real lines of the corpus (found by a piece of them).
+#[test]
+fn real_lines_give_the_fields_the_tracker_reads() {
+    let corpus = corpus();
+    let rules = voipctl::logs::rules::RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let fields = |piece: &str| -> (String, BTreeMap<String, String>) {
+        let c = corpus
+            .iter()
+            .find(|c| c.line.contains(piece))
+            .unwrap_or_else(|| panic!("no corpus line with {piece:?}"));
+        let e = voipctl::logs::decode::decode_line(&c.line);
+        let h = rules
+            .classify(&e)
+            .unwrap_or_else(|| panic!("not recognised: {}", c.line));
+        (h.rule.id.clone(), h.fields.clone())
+    };
+    let f = |m: &BTreeMap<String, String>, k: &str| m.get(k).cloned().unwrap_or_default();
+    // Who asked for a kill, and why (user vs system kill).
+    let (id, m) = fields("killed from app switcher");
+    assert_eq!(id, "exit.sb-terminate-application");
+    assert_eq!(f(&m, "reason"), "killed from app switcher");
+    let (id, m) = fields("explanation:BG Kill");
+    assert_eq!(id, "exit.termination-request");
+    assert_eq!(f(&m, "requester"), "osservice<com.apple.dasd>:76");
+    assert_eq!(f(&m, "reason"), "BG Kill Demo");
+    let (_, m) = fields("code:0xDEAD6502");
+    assert_eq!(f(&m, "requester"), "daemon<com.apple.mobile.installd>:166");
+    assert_eq!(f(&m, "code"), "0xDEAD6502");
+    assert_eq!(f(&m, "reason"), "FBSApplicationTerminationAssertion");
+    // Background or foreground, as today's iOS says it.
+    let (id, m) = fields("Set darwin role to: NonUserInteractive");
+    assert_eq!(id, "state.rbs-darwin-role");
+    assert_eq!(f(&m, "role"), "NonUserInteractive");
+    let (_, m) = fields("visibility: Background>");
+    assert_eq!(f(&m, "visibility"), "Background");
+    assert_eq!(f(&m, "pid"), "1957");
+    let (id, m) = fields("Initial launch assertion state: ForegroundFocal");
+    assert_eq!(id, "launch.fb-initial-state");
+    assert_eq!(f(&m, "intent"), "ForegroundFocal");
+    // Exit status and signal from today's exit contexts.
+    let (id, m) = fields(
+        "Process exited: <RBSProcessExitContext| specific, status:<RBSProcessExitStatus| domain:signal(2) code:SIGABRT(6)>>.",
+    );
+    assert_eq!(id, "exit.fb-process-exited");
+    assert_eq!(
+        (f(&m, "domain"), f(&m, "code")),
+        ("signal".into(), "6".into())
+    );
+    assert_eq!(f(&m, "pid"), "51362");
+}
