@@ -71,7 +71,7 @@ bundle_id = "com.example.notes"
 at = "0s"
 process = "callservicesd"
 pid = 112
-message = "Delivering 1 VoIP payload(s) to application com.example.call"
+message = "Incoming message has topic: com.example.call.voip bundleID: com.example.call"
 repeat = 3
 every = "100ms"
 "#;
@@ -640,11 +640,11 @@ at = "0.5s"
 process = "SpringBoard"
 pid = 57
 image = "FrontBoard"
-message = "Bootstrapping com.example.call with intent background"
+message = "Bootstrapping app<com.example.call> with intent foreground-interactive"
 [[device.log]]
 at = "2.5s"
-process = "callservicesd"
-pid = 112
+process = "ExampleCall"
+pid = 601
 message = "after the reattach"
 "#
     ));
@@ -655,7 +655,7 @@ message = "after the reattach"
         let line = s.next().await.unwrap();
         assert!(
             line.contains(
-                " Live-Phone SpringBoard(FrontBoard)[57] <Notice>: Bootstrapping com.example.call"
+                " Live-Phone SpringBoard(FrontBoard)[57] <Notice>: Bootstrapping app<com.example.call>"
             ),
             "{line}"
         );
@@ -667,7 +667,7 @@ message = "after the reattach"
         let mut s = dev.syslog().await.unwrap();
         let line = s.next().await.unwrap();
         assert!(
-            line.ends_with("callservicesd[112] <Notice>: after the reattach"),
+            line.ends_with("ExampleCall[601] <Notice>: after the reattach"),
             "{line}"
         );
     });
@@ -720,7 +720,7 @@ every = "10ms"
 fn many_concurrent_clients_are_served() {
     // A line every 100 ms for a minute: every log client gets one however late it connects.
     let f = Fixture::one(
-        "[[device.log]]\nat = 0\nprocess = \"callservicesd\"\npid = 112\nmessage = \"Delivering 1 VoIP payload(s) to application com.example.call\"\nrepeat = 600\nevery = \"100ms\"\n",
+        "[[device.log]]\nat = 0\nprocess = \"callservicesd\"\npid = 112\nmessage = \"Incoming message has topic: com.example.call.voip bundleID: com.example.call\"\nrepeat = 600\nevery = \"100ms\"\n",
     );
     let sel = selector(&f);
     bounded(&f, async {
@@ -747,7 +747,10 @@ fn many_concurrent_clients_are_served() {
             assert_eq!(r.unwrap().len(), 3);
         }
         for line in l {
-            assert!(line.contains("Delivering 1 VoIP payload(s)"), "{line}");
+            assert!(
+                line.contains("Incoming message has topic: com.example.call.voip"),
+                "{line}"
+            );
         }
         assert!(w.iter().all(Result::is_ok));
     });
@@ -1070,7 +1073,7 @@ fn idevicesyslog_receives_the_scenario_lines() {
         let line = rx
             .recv_timeout(left)
             .unwrap_or_else(|e| panic!("saw {seen} lines: {e}"));
-        if line.contains("callservicesd[112] <Notice>: Delivering 1 VoIP payload(s) to application com.example.call") {
+        if line.contains("callservicesd[112] <Notice>: Incoming message has topic: com.example.call.voip bundleID: com.example.call") {
             seen += 1;
         }
     }

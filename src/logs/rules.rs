@@ -164,6 +164,7 @@ struct RuleDef {
     severity: Option<Severity>,
     summary: String,
     explain: Option<String>,
+    cited: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -194,6 +195,9 @@ pub struct Rule {
     pub explain: Option<String>,
     /// Where the rule came from (`built-in` or the file).
     pub origin: String,
+    /// Whether the wording was seen on a real device (`cited = false` in the rules file: no
+    /// public sample). A verdict must not rest on an uncited rule alone.
+    pub cited: bool,
 }
 
 /// Why a rules file was rejected.
@@ -473,6 +477,7 @@ pub fn parse_rules(text: &str, origin: &str) -> Result<Vec<Rule>, RulesError> {
             summary: d.summary,
             explain: d.explain,
             origin: origin.to_string(),
+            cited: d.cited.unwrap_or(true),
         });
     }
     Ok(out)
