@@ -1829,11 +1829,6 @@ struct SessionExit {
 const KNOWN_GAPS: &[(&str, &str, &str)] = &[
     (
         "r2-01-twilio-courtbuddy-push-launch",
-        "pushes",
-        "callservicesd's delivery lines (recognised as push-callservicesd) name the app only as <private>: the tracker does not give them to the app watched with -b",
-    ),
-    (
-        "r2-01-twilio-courtbuddy-push-launch",
         "launches",
         "the excerpt ends at callservicesd's open request (recognised as launch-request): no process-start line, and the tracker counts a launch only from one",
     ),
