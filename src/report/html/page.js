@@ -6,7 +6,7 @@
     d.querySelectorAll("details").forEach(function (x) { x.open = true; });
   });
   var svg = d.getElementById("chart");
-  if (!svg) return;
+  if (!svg) { d.documentElement.dataset.ready = "1"; return; }
   var NS = "http://www.w3.org/2000/svg";
   var T0 = +svg.dataset.t0, T1 = +svg.dataset.t1, X0 = +svg.dataset.x0, X1 = +svg.dataset.x1;
   var byLine = svg.dataset.byLine === "1";
