@@ -202,15 +202,21 @@ fn screenshot(page: &Path, name: &str) -> PathBuf {
             String::from_utf8_lossy(&out.stderr)
         )
     });
-    assert!(head.starts_with(b"\x89PNG"), "{} is not a PNG", png.display());
+    assert!(
+        head.starts_with(b"\x89PNG"),
+        "{} is not a PNG",
+        png.display()
+    );
     png
 }
 
 /// The page is self-contained: no attribute points outside it, no style pulls a URL, and the
 /// Content-Security-Policy forbids fetching anything.
 fn assert_self_contained(dom: &str) {
-    let attr = regex::Regex::new(r#"(?i)\s(src|href|xlink:href|action|srcset|poster|data)\s*=\s*"([^"]*)""#)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let attr = regex::Regex::new(
+        r#"(?i)\s(src|href|xlink:href|action|srcset|poster|data)\s*=\s*"([^"]*)""#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     for c in attr.captures_iter(dom) {
         assert!(
             c[2].starts_with('#'),
@@ -224,8 +230,16 @@ fn assert_self_contained(dom: &str) {
 }
 
 fn assert_clean(l: &Loaded, what: &str) {
-    assert!(l.console.is_empty(), "{what}: console messages: {:#?}", l.console);
-    assert!(l.requests.is_empty(), "{what}: the page made requests: {:#?}", l.requests);
+    assert!(
+        l.console.is_empty(),
+        "{what}: console messages: {:#?}",
+        l.console
+    );
+    assert!(
+        l.requests.is_empty(),
+        "{what}: the page made requests: {:#?}",
+        l.requests
+    );
     assert!(
         l.dom.contains("data-ready=\"1\""),
         "{what}: the page's script did not run to the end"
@@ -297,7 +311,12 @@ mod scenario {
 
     /// `watch` the scenario at `speed` with `--format html --record`, then `analyze` the
     /// recording as HTML and as JSON: (watch page, analyze page, analyze JSON records).
-    pub fn reports(file: &str, speed: f64, bundle: &str, dir: &Path) -> (PathBuf, PathBuf, Vec<Value>) {
+    pub fn reports(
+        file: &str,
+        speed: f64,
+        bundle: &str,
+        dir: &Path,
+    ) -> (PathBuf, PathBuf, Vec<Value>) {
         let p = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("scenarios")
             .join(file);
@@ -315,7 +334,15 @@ mod scenario {
         let rec_s = rec.to_str().unwrap_or_default().to_string();
         let out = voipctl(
             &[
-                "watch", "-b", bundle, "--duration", "8s", "--record", &rec_s, "--format", "html",
+                "watch",
+                "-b",
+                bundle,
+                "--duration",
+                "8s",
+                "--record",
+                &rec_s,
+                "--format",
+                "html",
             ],
             &[("USBMUXD_SOCKET_ADDRESS", &sim.env_value())],
         );
@@ -397,8 +424,14 @@ fn legacy_scenario_report_opens_in_a_browser_and_zooms() {
     // The zoom: a link to a range draws that range (the axis and the inputs follow).
     let l = load(&analyze, "#zoom=1380,1470");
     assert_clean(&l, "zoomed");
-    assert!(l.dom.contains(">+1400.0 s<"), "the axis did not follow the zoom");
-    assert!(l.dom.contains("+1380.0 s → +1470.0 s"), "the range is not shown");
+    assert!(
+        l.dom.contains(">+1400.0 s<"),
+        "the axis did not follow the zoom"
+    );
+    assert!(
+        l.dom.contains("+1380.0 s → +1470.0 s"),
+        "the range is not shown"
+    );
     screenshot(&analyze, "legacy-voip");
 }
 
@@ -422,7 +455,10 @@ fn check_reports_open_in_a_browser() {
         let json = json_lines(&voipctl(&["--json", "check", p], &[]).stdout);
         for f in json.iter().filter(|r| r["type"] == "finding") {
             let id = f["id"].as_str().unwrap_or_default();
-            assert!(l.dom.contains(&format!(">{id}<")), "{ipa}: finding {id} not shown");
+            assert!(
+                l.dom.contains(&format!(">{id}<")),
+                "{ipa}: finding {id} not shown"
+            );
         }
         if code == 1 {
             screenshot(&page, "check-legacy-ipa");
@@ -443,8 +479,16 @@ fn the_browser_checks_can_fail() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let l = load(&page, "");
-    assert!(l.console.iter().any(|c| c.contains("boom")), "{:?}", l.console);
-    assert!(l.console.iter().any(|c| c.contains("Uncaught")), "{:?}", l.console);
+    assert!(
+        l.console.iter().any(|c| c.contains("boom")),
+        "{:?}",
+        l.console
+    );
+    assert!(
+        l.console.iter().any(|c| c.contains("Uncaught")),
+        "{:?}",
+        l.console
+    );
     assert!(
         l.requests.iter().any(|r| r.contains("127.0.0.1:9")),
         "{:?}",
@@ -459,11 +503,17 @@ fn html_is_the_same_whatever_the_colour_settings() {
     let p = log.to_str().unwrap_or_default();
     let plain = voipctl(&["analyze", p, "--format", "html"], &[]);
     let no_color = voipctl(&["analyze", p, "--format", "html"], &[("NO_COLOR", "1")]);
-    let always = voipctl(&["analyze", p, "--format", "html", "--color", "always"], &[]);
+    let always = voipctl(
+        &["analyze", p, "--format", "html", "--color", "always"],
+        &[],
+    );
     assert!(plain.stdout.starts_with(b"<!DOCTYPE html>"));
     assert_eq!(plain.stdout, no_color.stdout);
     assert_eq!(plain.stdout, always.stdout);
-    assert!(!plain.stdout.contains(&0x1b), "no terminal escapes in the page");
+    assert!(
+        !plain.stdout.contains(&0x1b),
+        "no terminal escapes in the page"
+    );
 }
 
 #[test]
@@ -471,7 +521,8 @@ fn html_is_refused_where_there_is_no_page_to_draw() {
     let out = voipctl(&["--format", "html", "devices"], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("--format html is for `analyze`, `watch` and `check`"),
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--format html is for `analyze`, `watch` and `check`"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

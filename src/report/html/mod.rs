@@ -217,8 +217,7 @@ impl Collector {
             None
         };
         self.events.push(Ev {
-            t: v
-                .get("offset_s")
+            t: v.get("offset_s")
                 .and_then(Value::as_f64)
                 .filter(|x| x.is_finite()),
             line: v.get("line").and_then(Value::as_u64).unwrap_or(0),
@@ -313,7 +312,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_control_characters() {
-        assert_eq!(esc("<a href='x'>&\"\u{1b}"), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;\u{fffd}");
+        assert_eq!(
+            esc("<a href='x'>&\"\u{1b}"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;\u{fffd}"
+        );
     }
 
     #[test]

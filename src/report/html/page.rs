@@ -42,9 +42,10 @@ fn verdict(summary: &Value) -> (&'static str, String) {
     if summary.get("interrupted").and_then(Value::as_bool) == Some(true) {
         return ("interrupted", "interrupted (partial)".into());
     }
-    if summary.get("failed").and_then(Value::as_bool) == Some(false)
-        || s(summary, "result") == Some("pass")
-    {
+    if summary.get("failed").and_then(Value::as_bool) == Some(false) {
+        return ("passed", "passed: no --fail-on threshold exceeded".into());
+    }
+    if s(summary, "result") == Some("pass") {
         return ("passed", "passed".into());
     }
     ("unknown", "no verdict".into())
@@ -234,15 +235,34 @@ fn checks(o: &mut String, c: &Collector) {
 }
 
 const PREFERRED: [&str; 10] = [
-    "severity", "status", "id", "name", "check", "rule", "component", "title", "message", "reason",
+    "severity",
+    "status",
+    "id",
+    "name",
+    "check",
+    "rule",
+    "component",
+    "title",
+    "message",
+    "reason",
 ];
 const LAST: [&str; 2] = ["fix", "explanation"];
 
 /// Summary fields shown first in the header (the rest follow in name order); the verdict fields
 /// are the badge.
 const HEADER_FIRST: [&str; 12] = [
-    "source", "path", "lines", "events", "span_s", "bytes", "distribution", "strict", "errors",
-    "warnings", "infos", "rules",
+    "source",
+    "path",
+    "lines",
+    "events",
+    "span_s",
+    "bytes",
+    "distribution",
+    "strict",
+    "errors",
+    "warnings",
+    "infos",
+    "rules",
 ];
 const HEADER_SKIP: [&str; 5] = ["type", "failed", "interrupted", "result", "status"];
 
@@ -258,7 +278,11 @@ fn generic_table(o: &mut String, id: &str, heading: &str, rows: &[Value], total:
     for r in rows {
         if let Value::Object(m) = r {
             for k in m.keys() {
-                if k != "type" && !cols.contains(k) && !LAST.contains(&k.as_str()) && cols.len() < 16 {
+                if k != "type"
+                    && !cols.contains(k)
+                    && !LAST.contains(&k.as_str())
+                    && cols.len() < 16
+                {
                     cols.push(k.clone());
                 }
             }
@@ -269,12 +293,7 @@ fn generic_table(o: &mut String, id: &str, heading: &str, rows: &[Value], total:
             cols.push(k.to_string());
         }
     }
-    let _ = write!(
-        o,
-        "<section id=\"{}\"><h2>{}</h2>",
-        esc(id),
-        esc(heading)
-    );
+    let _ = write!(o, "<section id=\"{}\"><h2>{}</h2>", esc(id), esc(heading));
     if (rows.len() as u64) < total {
         let _ = write!(
             o,
@@ -389,7 +408,11 @@ fn apps_table(o: &mut String, apps: &[Value]) {
             esc(&p(a, "/pushes/dropped")),
             esc(&p(a, "/pushes/callkit_kills")),
             esc(&p(a, "/pushes/bans")),
-            if banned { "; <strong>banned at the end</strong>" } else { "" },
+            if banned {
+                "; <strong>banned at the end</strong>"
+            } else {
+                ""
+            },
             exits.map(Vec::len).unwrap_or(0),
             relaunched,
         );
@@ -398,7 +421,9 @@ fn apps_table(o: &mut String, apps: &[Value]) {
 }
 
 fn summary_section(o: &mut String, summary: &Value) {
-    o.push_str("<section id=\"summary\" aria-labelledby=\"h-summary\"><h2 id=\"h-summary\">Summary</h2>");
+    o.push_str(
+        "<section id=\"summary\" aria-labelledby=\"h-summary\"><h2 id=\"h-summary\">Summary</h2>",
+    );
     if let Some(apps) = summary.get("apps").and_then(Value::as_array) {
         apps_table(o, apps);
     }
@@ -414,7 +439,9 @@ fn summary_section(o: &mut String, summary: &Value) {
                         let mut inner = String::new();
                         generic_table(&mut inner, &format!("summary-{k}"), k, a, a.len() as u64);
                         // The generic table brings its own section and heading: keep the table.
-                        if let (Some(st), Some(en)) = (inner.find("<div"), inner.rfind("</section>")) {
+                        if let (Some(st), Some(en)) =
+                            (inner.find("<div"), inner.rfind("</section>"))
+                        {
                             o.push_str(&inner[st..en]);
                         }
                     } else {
@@ -536,20 +563,40 @@ fn events_table(o: &mut String, c: &Collector, chart: &timeline::Chart) {
 const LEGEND: [(&str, &str, &str); 16] = [
     ("f-launch", "k-up", "launch into the foreground"),
     ("f-launch", "k-up-hollow", "launch into the background"),
-    ("f-launch-request", "k-chevron", "launch requested (by whom: hover)"),
-    ("f-resume", "k-tick-up", "wake (resume, socket data, assertion)"),
+    (
+        "f-launch-request",
+        "k-chevron",
+        "launch requested (by whom: hover)",
+    ),
+    (
+        "f-resume",
+        "k-tick-up",
+        "wake (resume, socket data, assertion)",
+    ),
     ("f-suspend", "k-tick-down", "suspend"),
     ("f-exit", "k-down", "exit"),
     ("f-callkit-kill", "k-x", "kill (CallKit, watchdog, jetsam)"),
     ("f-crash-report", "k-doc", "crash report"),
     ("f-keepalive", "k-square", "keep-alive handler"),
-    ("f-socket-reconnect", "k-ring", "socket reconnect, ban lifted, phone back"),
-    ("f-push-apns", "k-diamond", "VoIP push (APNs, callservicesd, delegate)"),
+    (
+        "f-socket-reconnect",
+        "k-ring",
+        "socket reconnect, ban lifted, phone back",
+    ),
+    (
+        "f-push-apns",
+        "k-diamond",
+        "VoIP push (APNs, callservicesd, delegate)",
+    ),
     ("f-push-dropped", "k-diamond-slash", "push dropped"),
     ("f-callkit-report", "k-circle", "call reported to CallKit"),
     ("f-ban", "k-stop", "ban"),
     ("f-disconnected", "k-bar", "phone disconnected"),
-    ("f-other", "k-star", "other (wake limit, background time, config…)"),
+    (
+        "f-other",
+        "k-star",
+        "other (wake limit, background time, config…)",
+    ),
 ];
 
 const LEGEND_AREAS: [(&str, &str); 9] = [
@@ -736,9 +783,9 @@ pub(super) fn render(suite: &str, c: &Collector, summary: &Value) -> String {
         );
     }
     summary_section(&mut o, summary);
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "</main><footer>voipctl {} — a self-contained page: no script, style or font is fetched; it reads the same records as <code>--json</code>.</footer><script>{JS}</script></body></html>\n",
+        "</main><footer>voipctl {} — a self-contained page: no script, style or font is fetched; it reads the same records as <code>--json</code>.</footer><script>{JS}</script></body></html>",
         env!("CARGO_PKG_VERSION")
     );
     o

@@ -11,7 +11,7 @@
 //! A lane with more than [`LANE_MARKS`] marks is folded: the axis is cut into [`BINS`] bins and
 //! a bin holding more than [`BIN_KEEP`] events becomes one box per row whose shade says how
 //! many events it holds and whose title lists them by family; an event that violates a check
-//! keeps a mark of its own on top. The page says what was folded.
+//! keeps a mark on top (one per check and bin, saying how many it stands for). The page says what was folded.
 
 use super::{Collector, Ev, esc, esc_into};
 use serde_json::Value;
@@ -24,8 +24,6 @@ const LANE_MARKS: usize = 600;
 const BINS: usize = 240;
 /// Events a bin of a folded lane draws one by one.
 const BIN_KEEP: usize = 2;
-/// Violations drawn one by one per folded lane (the rest are in the bins' titles).
-const LANE_VIOLATIONS: usize = 400;
 
 /// viewBox width, left label column, right margin.
 pub(super) const W: f64 = 1200.0;
@@ -60,8 +58,14 @@ pub(super) struct Chart {
 fn row(family: &str) -> usize {
     match family {
         "keepalive" | "keepalive-end" | "socket-reconnect" => 1,
-        "push-apns" | "push-dropped" | "push-callservicesd" | "push-delegate"
-        | "callkit-report" | "callkit-report-failed" | "ban" | "ban-lifted" => 2,
+        "push-apns"
+        | "push-dropped"
+        | "push-callservicesd"
+        | "push-delegate"
+        | "callkit-report"
+        | "callkit-report-failed"
+        | "ban"
+        | "ban-lifted" => 2,
         _ => 0,
     }
 }
@@ -259,13 +263,10 @@ pub(super) fn chart(c: &Collector, summary: &Value) -> Chart {
     let mut out = Chart::default();
     let timed = c.events.iter().filter(|e| e.t.is_some()).count();
     let by_line = timed == 0;
-    let ts = c.events.iter().filter_map(|e| {
-        if by_line {
-            Some(e.line as f64)
-        } else {
-            e.t
-        }
-    });
+    let ts = c
+        .events
+        .iter()
+        .filter_map(|e| if by_line { Some(e.line as f64) } else { e.t });
     let (mut t0, mut t1) = ts.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), t| {
         (a.min(t), b.max(t))
     });
@@ -297,12 +298,7 @@ pub(super) fn chart(c: &Collector, summary: &Value) -> Chart {
             c.events.len() - timed
         ));
     }
-    let cx = Ctx {
-        c,
-        t0,
-        t1,
-        by_line,
-    };
+    let cx = Ctx { c, t0, t1, by_line };
 
     // Lanes: the summary's apps first (its order), then apps as they appeared, then system.
     let mut order: Vec<Option<u32>> = Vec::new();
@@ -360,7 +356,11 @@ pub(super) fn chart(c: &Collector, summary: &Value) -> Chart {
     let mut gaps = String::new();
     let mut open: Option<f64> = None;
     let mut sorted: Vec<&Ev> = c.events.iter().filter(|e| cx.t(e).is_some()).collect();
-    sorted.sort_by(|a, b| cx.t(a).partial_cmp(&cx.t(b)).unwrap_or(std::cmp::Ordering::Equal));
+    sorted.sort_by(|a, b| {
+        cx.t(a)
+            .partial_cmp(&cx.t(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     let mut ban_lifts: Vec<f64> = Vec::new();
     for e in &sorted {
         let t = cx.t(e).unwrap_or(0.0);
@@ -370,12 +370,21 @@ pub(super) fn chart(c: &Collector, summary: &Value) -> Chart {
             }
             "reconnected" => {
                 if let Some(a) = open.take() {
-                    seg(&mut gaps, &cx, "gap", a, t, AXIS_H, height - AXIS_H - 4.0, &format!(
-                        "phone disconnected {} → {} ({} s without the log)",
-                        cx.when(a),
-                        cx.when(t),
-                        f3(t - a)
-                    ));
+                    seg(
+                        &mut gaps,
+                        &cx,
+                        "gap",
+                        a,
+                        t,
+                        AXIS_H,
+                        height - AXIS_H - 4.0,
+                        &format!(
+                            "phone disconnected {} → {} ({} s without the log)",
+                            cx.when(a),
+                            cx.when(t),
+                            f3(t - a)
+                        ),
+                    );
                 }
             }
             "ban-lifted" => ban_lifts.push(t),
@@ -383,10 +392,19 @@ pub(super) fn chart(c: &Collector, summary: &Value) -> Chart {
         }
     }
     if let Some(a) = open {
-        seg(&mut gaps, &cx, "gap", a, t1, AXIS_H, height - AXIS_H - 4.0, &format!(
-            "phone disconnected at {} and not back by the end",
-            cx.when(a)
-        ));
+        seg(
+            &mut gaps,
+            &cx,
+            "gap",
+            a,
+            t1,
+            AXIS_H,
+            height - AXIS_H - 4.0,
+            &format!(
+                "phone disconnected at {} and not back by the end",
+                cx.when(a)
+            ),
+        );
     }
 
     let _ = write!(svg, "<g clip-path=\"url(#plot)\">{gaps}</g>");
@@ -517,62 +535,166 @@ fn tick(o: &mut String, cx: &Ctx<'_>, class: &str, t: f64, y: f64, h: f64, title
     o.push_str("</title></line>");
 }
 
-/// The marks of one event: its symbol, and the stretch it ends (awake, handler run, interval,
-/// latency).
-fn event_marks(o: &mut String, cx: &Ctx<'_>, e: &Ev, t: f64, y: f64, b: Budgets) {
+/// The marks of some events: first the stretches they end (awake, handler run, interval,
+/// latency), then their symbols, errors last so that nothing hides them.
+fn events_marks(o: &mut String, cx: &Ctx<'_>, evs: &[&Ev], y: f64, b: Budgets) {
+    for e in evs {
+        if let Some(t) = cx.t(e) {
+            spans(o, cx, e, t, y, b);
+        }
+    }
+    let mut order: Vec<&&Ev> = evs.iter().collect();
+    order.sort_by_key(|e| (e.severity, e.check.is_some()));
+    for e in order {
+        if let Some(t) = cx.t(e) {
+            let fam = cx.c.family(e);
+            let ry = y + ROW_H * row(fam) as f64 + ROW_H / 2.0;
+            point(o, cx, e, t, ry, &cx.title(e), cx.c.check_name(e));
+        }
+    }
+}
+
+/// The stretch an event ends, drawn from its `duration_s` or `latency_s`.
+fn spans(o: &mut String, cx: &Ctx<'_>, e: &Ev, t: f64, y: f64, b: Budgets) {
     let fam = cx.c.family(e);
-    let r = row(fam);
-    let ry = y + ROW_H * r as f64;
     let check = cx.c.check_name(e);
-    let title = cx.title(e);
     if !cx.by_line {
         match (fam, e.duration, e.latency) {
             ("suspend", Some(d), _) if d > 0.0 => {
                 let a = t - d;
-                seg(o, cx, "awake", a, t, y + 4.0, ROW_H - 8.0, &format!("awake {} s ({} → {})", f3(d), cx.when(a), cx.when(t)));
+                seg(
+                    o,
+                    cx,
+                    "awake",
+                    a,
+                    t,
+                    y + 4.0,
+                    ROW_H - 8.0,
+                    &format!("awake {} s ({} → {})", f3(d), cx.when(a), cx.when(t)),
+                );
                 if let Some(bud) = b.wake {
                     if d > bud {
-                        seg(o, cx, "over", a + bud, t, y + 4.0, ROW_H - 8.0, &format!(
-                            "{} s over the {} s wake budget{}",
-                            f3(d - bud),
-                            f3(bud),
-                            check.map(|c| format!(" (check {c})")).unwrap_or_default()
-                        ));
+                        seg(
+                            o,
+                            cx,
+                            "over",
+                            a + bud,
+                            t,
+                            y + 4.0,
+                            ROW_H - 8.0,
+                            &format!(
+                                "{} s over the {} s wake budget{}",
+                                f3(d - bud),
+                                f3(bud),
+                                check.map(|c| format!(" (check {c})")).unwrap_or_default()
+                            ),
+                        );
                     }
-                    tick(o, cx, "budget", a + bud, y + 1.0, ROW_H - 2.0, &format!("wake budget: {} s after the wake at {}", f3(bud), cx.when(a)));
+                    tick(
+                        o,
+                        cx,
+                        "budget",
+                        a + bud,
+                        y + 1.0,
+                        ROW_H - 2.0,
+                        &format!(
+                            "wake budget: {} s after the wake at {}",
+                            f3(bud),
+                            cx.when(a)
+                        ),
+                    );
                 }
             }
             ("keepalive-end", Some(d), _) if d > 0.0 => {
                 let a = t - d;
-                let class = if check.is_some() { "ka-run over" } else { "ka-run" };
-                seg(o, cx, class, a, t, y + ROW_H + 4.0, ROW_H - 8.0, &format!("keep-alive handler ran {} s", f3(d)));
+                let class = if check.is_some() {
+                    "ka-run over"
+                } else {
+                    "ka-run"
+                };
+                seg(
+                    o,
+                    cx,
+                    class,
+                    a,
+                    t,
+                    y + ROW_H + 4.0,
+                    ROW_H - 8.0,
+                    &format!("keep-alive handler ran {} s", f3(d)),
+                );
                 if let Some(bud) = b.handler.filter(|bud| d > *bud && check.is_none()) {
-                    seg(o, cx, "over", a + bud, t, y + ROW_H + 4.0, ROW_H - 8.0, &format!("{} s over the {} s handler budget", f3(d - bud), f3(bud)));
+                    seg(
+                        o,
+                        cx,
+                        "over",
+                        a + bud,
+                        t,
+                        y + ROW_H + 4.0,
+                        ROW_H - 8.0,
+                        &format!("{} s over the {} s handler budget", f3(d - bud), f3(bud)),
+                    );
                 }
             }
             ("keepalive", _, Some(l)) if l > 0.0 => {
                 let a = t - l;
                 let class = if check.is_some() { "ival late" } else { "ival" };
-                span_line(o, cx, class, a, t, y + ROW_H * 1.5, &format!(
-                    "{} s between keep-alive runs{}",
-                    f3(l),
-                    b.timeout.map(|to| format!(" (timeout {} s)", f3(to))).unwrap_or_default()
-                ));
+                span_line(
+                    o,
+                    cx,
+                    class,
+                    a,
+                    t,
+                    y + ROW_H * 1.5,
+                    &format!(
+                        "{} s between keep-alive runs{}",
+                        f3(l),
+                        b.timeout
+                            .map(|to| format!(" (timeout {} s)", f3(to)))
+                            .unwrap_or_default()
+                    ),
+                );
                 if let Some(to) = b.timeout {
-                    tick(o, cx, "due", a + to, y + ROW_H + 2.0, ROW_H - 4.0, &format!("keep-alive timeout: {} s after the run at {}", f3(to), cx.when(a)));
+                    tick(
+                        o,
+                        cx,
+                        "due",
+                        a + to,
+                        y + ROW_H + 2.0,
+                        ROW_H - 4.0,
+                        &format!(
+                            "keep-alive timeout: {} s after the run at {}",
+                            f3(to),
+                            cx.when(a)
+                        ),
+                    );
                 }
             }
             ("callkit-report" | "callkit-report-failed", _, Some(l)) => {
                 let class = if check.is_some() { "lat late" } else { "lat" };
-                span_line(o, cx, class, t - l, t, y + ROW_H * 2.5, &format!("push → CallKit report: {} s", f3(l)));
+                span_line(
+                    o,
+                    cx,
+                    class,
+                    t - l,
+                    t,
+                    y + ROW_H * 2.5,
+                    &format!("push → CallKit report: {} s", f3(l)),
+                );
             }
             ("launch", _, Some(l)) if l > 0.0 => {
-                span_line(o, cx, "relaunch", t - l, t, y + ROW_H - 2.0, &format!("exit → relaunch: {} s", f3(l)));
+                span_line(
+                    o,
+                    cx,
+                    "relaunch",
+                    t - l,
+                    t,
+                    y + ROW_H - 2.0,
+                    &format!("exit → relaunch: {} s", f3(l)),
+                );
             }
             _ => {}
         }
     }
-    point(o, cx, e, t, ry + ROW_H / 2.0, &title, check);
 }
 
 fn point(o: &mut String, cx: &Ctx<'_>, e: &Ev, t: f64, y: f64, title: &str, check: Option<&str>) {
@@ -593,7 +715,11 @@ fn point(o: &mut String, cx: &Ctx<'_>, e: &Ev, t: f64, y: f64, title: &str, chec
             .unwrap_or_default()
     );
     esc_into(o, title);
-    let _ = write!(o, "</title><use href=\"#{}\"/></g>", shape(fam, e.foreground));
+    let _ = write!(
+        o,
+        "</title><use href=\"#{}\"/></g>",
+        shape(fam, e.foreground)
+    );
 }
 
 /// One lane's marks, its sentence for the text alternative, and what was folded.
@@ -611,17 +737,30 @@ fn lane_body(
     let mut banned: Option<f64> = None;
     let mut bans = String::new();
     let mut sorted: Vec<&Ev> = evs.to_vec();
-    sorted.sort_by(|a, b| cx.t(a).partial_cmp(&cx.t(b)).unwrap_or(std::cmp::Ordering::Equal));
+    sorted.sort_by(|a, b| {
+        cx.t(a)
+            .partial_cmp(&cx.t(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     for e in &sorted {
         if c.family(e) == "ban" && banned.is_none() {
             let t = cx.t(e).unwrap_or(0.0);
             let end = ban_lifts.iter().copied().find(|l| *l > t);
             let until = end.unwrap_or(cx.t1);
-            seg(&mut bans, cx, "ban", t, until, y + 1.0, 3.0 * ROW_H - 2.0, &format!(
-                "banned from VoIP launches {} → {}",
-                cx.when(t),
-                end.map(|e| cx.when(e)).unwrap_or_else(|| "the end".into())
-            ));
+            seg(
+                &mut bans,
+                cx,
+                "ban",
+                t,
+                until,
+                y + 1.0,
+                3.0 * ROW_H - 2.0,
+                &format!(
+                    "banned from VoIP launches {} → {}",
+                    cx.when(t),
+                    end.map(|e| cx.when(e)).unwrap_or_else(|| "the end".into())
+                ),
+            );
             banned = end.or(Some(f64::INFINITY));
         } else if let Some(until) = banned
             && cx.t(e).is_some_and(|t| t > until)
@@ -654,11 +793,7 @@ fn lane_body(
 
     // Each event makes about two marks (its symbol, the stretch it ends).
     if evs.len() * 2 <= LANE_MARKS {
-        for e in &sorted {
-            if let Some(t) = cx.t(e) {
-                event_marks(&mut o, cx, e, t, y, b);
-            }
-        }
+        events_marks(&mut o, cx, &sorted, y, b);
         return (o, desc, None);
     }
 
@@ -680,11 +815,7 @@ fn lane_body(
             continue;
         }
         if bin.len() <= BIN_KEEP {
-            for e in bin {
-                if let Some(t) = cx.t(e) {
-                    event_marks(&mut o, cx, e, t, y, b);
-                }
-            }
+            events_marks(&mut o, cx, bin, y, b);
             continue;
         }
         folded += bin.len() as u64;
@@ -732,34 +863,43 @@ fn lane_body(
             esc_into(&mut o, &title);
             o.push_str("</title></g>");
         }
-        // Violations stay visible on their own.
-        for e in bin.iter().filter(|e| e.check.is_some()) {
-            if violations_drawn >= LANE_VIOLATIONS {
-                break;
+        // Violations stay visible: the first of each check in the bin, with how many it stands
+        // for.
+        let mut seen: BTreeMap<&str, (usize, &Ev)> = BTreeMap::new();
+        for e in bin.iter() {
+            if let Some(ch) = c.check_name(e) {
+                seen.entry(ch).or_insert((0, e)).0 += 1;
             }
-            violations_drawn += 1;
+        }
+        for (ch, (n, e)) in seen {
+            violations_drawn += n;
             if let Some(t) = cx.t(e) {
                 let fam = c.family(e);
                 let ry = y + ROW_H * row(fam) as f64 + ROW_H / 2.0;
-                point(&mut o, cx, e, t, ry, &cx.title(e), c.check_name(e));
+                let mut title = cx.title(e);
+                if n > 1 {
+                    let _ = write!(
+                        title,
+                        "\n(+{} more {ch} violations in this stretch, {} → {})",
+                        n - 1,
+                        cx.when(a),
+                        cx.when(z)
+                    );
+                }
+                point(&mut o, cx, e, t, ry, &title, Some(ch));
             }
         }
     }
     let note = format!(
         "{name}: {folded} of {} events fall in dense stretches and are folded into {folded_bins} \
          bins of {} each (shade: how many; hover or focus a bin for its families and log lines); \
-         violations stay marked one by one{}.",
+         each check violated in a bin keeps a mark ({violations_drawn} violations in all).",
         evs.len(),
         if cx.by_line {
             format!("{} lines", f3(width))
         } else {
             format!("{} s", f3(width))
         },
-        if violations_drawn >= LANE_VIOLATIONS {
-            format!(" (the first {LANE_VIOLATIONS}; the checks table counts them all)")
-        } else {
-            String::new()
-        }
     );
     (o, desc, Some(note))
 }
