@@ -66,7 +66,7 @@ _voipctl() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -148,7 +148,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -198,7 +198,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -252,7 +252,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -278,7 +278,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -320,7 +320,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -370,7 +370,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -508,7 +508,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -530,7 +530,7 @@ _voipctl() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -636,7 +636,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -714,7 +714,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -748,7 +748,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -854,7 +854,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)

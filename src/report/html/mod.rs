@@ -392,14 +392,34 @@ mod tests {
     }
 
     #[test]
-    fn the_page_does_not_depend_on_colour_settings() {
-        // The renderer takes no Style: the same records make the same bytes.
-        let mut a = Collector::default();
-        let mut b = Collector::default();
-        for c in [&mut a, &mut b] {
-            c.push("event", ev(0.5, 3, "com.example.call", "push-apns"));
-        }
-        assert_eq!(page(&a, &json!({})), page(&b, &json!({})));
+    fn gaps_bans_and_budgets_are_drawn_from_the_records() {
+        let mut c = Collector::default();
+        let mut e = ev(3.0, 1, "com.example.voip", "suspend");
+        e["duration_s"] = json!(15.0);
+        e["check"] = json!("wake-over-budget");
+        c.push("event", e);
+        c.push("event", ev(5.0, 2, "com.example.voip", "ban"));
+        let mut d = ev(6.0, 3, "x", "disconnected");
+        d["app"] = Value::Null;
+        c.push("event", d);
+        let mut r = ev(9.0, 4, "x", "reconnected");
+        r["app"] = Value::Null;
+        c.push("event", r);
+        let mut k = ev(20.0, 5, "com.example.voip", "keepalive");
+        k["latency_s"] = json!(1300.0);
+        k["check"] = json!("keepalive-late");
+        c.push("event", k);
+        let summary = json!({"apps": [{"app": "com.example.voip",
+            "wakes": {"budget_s": 10.0}, "keepalive": {"timeout_s": 600.0}}]});
+        let p = page(&c, &summary);
+        assert!(p.contains("<rect class=\"gap\""), "disconnect gap");
+        assert!(p.contains("<rect class=\"ban\""), "ban band until the end");
+        assert!(p.contains("<rect class=\"awake\""));
+        assert!(p.contains("<rect class=\"over\""), "the part over the 10 s budget");
+        assert!(p.contains("<line class=\"budget\""));
+        assert!(p.contains("<line class=\"ival late\""), "late keep-alive interval");
+        assert!(p.contains("<line class=\"due\""), "keep-alive timeout tick");
+        assert!(p.contains("data-lane=\"system\""));
     }
 
     proptest::proptest! {
