@@ -8,7 +8,7 @@
 //! `missing`) reaches the page without a change here, and a missing field only leaves a blank.
 //!
 //! Big logs stay usable: events are kept compactly as they arrive (the words of at most
-//! [`TEXT_CAP`] of them), and a lane with more marks than the chart can show folds its dense
+//! [`TEXT_CAP`] informational ones per lane), and a lane with more marks than the chart can show folds its dense
 //! stretches into bins that say what they hold ([`timeline`]). The page size is bounded by the
 //! number of lanes, not by the log.
 
@@ -19,9 +19,10 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-/// Events whose words (summary, message, evidence) are kept; past this only warnings and errors
-/// keep theirs. Every event keeps its time, family, line and verdict.
-const TEXT_CAP: usize = 200_000;
+/// Events per lane whose words (summary, message, evidence) are kept; past this only warnings,
+/// errors and violations keep theirs (a lane this busy is folded anyway). Every event keeps its
+/// time, family, line and verdict.
+const TEXT_CAP: usize = 3_000;
 /// Unrecognised lines (`--lines`) shown; the rest are counted.
 const LINES_KEPT: usize = 200;
 /// Records of other types (findings, rules, checks…) shown per type; the rest are counted.
@@ -73,7 +74,8 @@ pub(crate) struct Collector {
     lane_ix: HashMap<String, u32>,
     families: Vec<String>,
     check_names: Vec<String>,
-    texts: usize,
+    /// Events whose words were kept, per lane (the last slot: no app).
+    texts: Vec<usize>,
     texts_dropped: u64,
     checks: Vec<Value>,
     lines: Vec<Value>,
@@ -186,9 +188,13 @@ impl Collector {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_ascii_lowercase();
-        let keep = self.texts < TEXT_CAP || severity > 0 || check.is_some();
+        let slot = lane.map(|l| l as usize + 1).unwrap_or(0);
+        if self.texts.len() <= slot {
+            self.texts.resize(slot + 1, 0);
+        }
+        let keep = self.texts[slot] < TEXT_CAP || severity > 0 || check.is_some();
         let text = if keep {
-            self.texts += 1;
+            self.texts[slot] += 1;
             let mut extra: Vec<(String, String)> = Vec::new();
             if let Some(Value::Object(f)) = v.get("fields") {
                 for (k, x) in f {

@@ -671,7 +671,7 @@ fn timeline_section(o: &mut String, c: &Collector, summary: &Value) {
         if c.texts_dropped > 0 {
             let _ = write!(
                 o,
-                "<li>{} informational events past the first {} keep only their time, family and line number (warnings, errors and violations keep their words).</li>",
+                "<li>{} informational events past the first {} of their lane keep only their time, family and line number here (warnings, errors and violations keep their words; the log line has them all).</li>",
                 c.texts_dropped,
                 super::TEXT_CAP
             );

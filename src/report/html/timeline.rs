@@ -247,8 +247,8 @@ impl Ctx<'_> {
             None => {
                 let _ = write!(
                     o,
-                    "{fam} at line {} ({} events of this report keep only time and family; \
-                     the log line has the words)",
+                    "{fam} at line {} (past the first {} events of a lane, informational ones \
+                     keep only time and family here; the log line has the words)",
                     e.line,
                     super::TEXT_CAP
                 );
