@@ -9,7 +9,8 @@
 #
 #   bash benches/html.sh [SIZE_MB...]     # default: 100 1024
 #
-# Needs: python3, GNU time, chromium (CHROMIUM=/path/to/chrome for another one).
+# Needs: python3, GNU time, chromium (CHROMIUM=/path/to/chrome for another one). VOIPCTL=path
+# benchmarks that binary instead of building the release one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -gt 0 ] && SIZES=("$@") || SIZES=(100 1024)
@@ -19,8 +20,12 @@ CHROMIUM=${CHROMIUM:-chromium}
 mkdir -p "$OUT"
 command -v "$CHROMIUM" >/dev/null || { echo "benches/html.sh: $CHROMIUM not found; install it with: sudo apt-get install chromium" >&2; exit 2; }
 
-cargo build --release --locked --bin voipctl
-BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/voipctl
+if [ -n "${VOIPCTL:-}" ]; then
+  BIN=$VOIPCTL
+else
+  cargo build --release --locked --bin voipctl
+  BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/voipctl
+fi
 echo '<!DOCTYPE html><html><head><meta charset="utf-8"><title>empty</title></head><body></body></html>' > "$OUT/empty.html"
 
 for mb in "${SIZES[@]}"; do
