@@ -421,9 +421,15 @@ mod tests {
         assert!(p.contains("<rect class=\"gap\""), "disconnect gap");
         assert!(p.contains("<rect class=\"ban\""), "ban band until the end");
         assert!(p.contains("<rect class=\"awake\""));
-        assert!(p.contains("<rect class=\"over\""), "the part over the 10 s budget");
+        assert!(
+            p.contains("<rect class=\"over\""),
+            "the part over the 10 s budget"
+        );
         assert!(p.contains("<line class=\"budget\""));
-        assert!(p.contains("<line class=\"ival late\""), "late keep-alive interval");
+        assert!(
+            p.contains("<line class=\"ival late\""),
+            "late keep-alive interval"
+        );
         assert!(p.contains("<line class=\"due\""), "keep-alive timeout tick");
         assert!(p.contains("data-lane=\"system\""));
     }
