@@ -340,6 +340,7 @@ pub(super) fn chart(c: &Collector, summary: &Value) -> Chart {
         f3(t1),
         by_line as u8
     );
+    let head_at = svg.len();
     svg.push_str(DEFS);
     let _ = write!(
         svg,
@@ -460,6 +461,14 @@ pub(super) fn chart(c: &Collector, summary: &Value) -> Chart {
             f3(AXIS_H + 24.0)
         );
     }
+    // The SVG's own text alternative, now that every lane has its sentence.
+    let mut head = String::from("<title>");
+    let _ = write!(head, "VoIP timeline, {} lanes", out.lanes.len());
+    head.push_str("</title><desc>");
+    esc_into(&mut head, &out.desc.join(" "));
+    head.push_str("</desc>");
+    out.svg.insert_str(head_at, &head);
+    let svg = &mut out.svg;
     // The brush the script draws while selecting a range.
     let _ = write!(
         svg,
