@@ -62,6 +62,16 @@ fn status_class(st: &str) -> &'static str {
     }
 }
 
+/// A severity (or status) word as a class: errors read as failed, warnings as warnings.
+fn sev_class(x: &str) -> &'static str {
+    match x {
+        "error" => "failed",
+        "warning" | "warn" => "warn",
+        "info" => "other",
+        x => status_class(x),
+    }
+}
+
 fn badge(class: &str, text: &str) -> String {
     let sym = match class {
         "failed" => "✘",
@@ -69,6 +79,7 @@ fn badge(class: &str, text: &str) -> String {
         "unknown" => "?",
         "seen" => "●",
         "interrupted" => "‖",
+        "warn" => "!",
         _ => "·",
     };
     format!(
@@ -310,7 +321,7 @@ fn generic_table(o: &mut String, id: &str, heading: &str, rows: &[Value], total:
         let sev = s(r, "severity").or_else(|| s(r, "status"));
         match sev {
             Some(x) => {
-                let _ = write!(o, "<tr data-status=\"{}\">", status_class(x));
+                let _ = write!(o, "<tr data-status=\"{}\">", sev_class(x));
             }
             None => o.push_str("<tr>"),
         }
@@ -319,13 +330,7 @@ fn generic_table(o: &mut String, id: &str, heading: &str, rows: &[Value], total:
             o.push_str("<td>");
             if k == "severity" || k == "status" {
                 let t = value_text(v);
-                let class = match t.as_str() {
-                    "error" => "failed",
-                    "warning" | "warn" => "unknown",
-                    "info" => "other",
-                    x => status_class(x),
-                };
-                o.push_str(&badge(class, &t));
+                o.push_str(&badge(sev_class(&t), &t));
             } else if k == "evidence" {
                 evidence_list(o, v);
             } else {
