@@ -66,7 +66,7 @@ _voipctl() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -152,7 +152,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -202,7 +202,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -260,7 +260,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -286,7 +286,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -328,7 +328,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -378,7 +378,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -516,7 +516,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -538,7 +538,7 @@ _voipctl() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -644,7 +644,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -726,7 +726,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -760,7 +760,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -870,7 +870,7 @@ _voipctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0
                     ;;
                 --color)

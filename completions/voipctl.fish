@@ -26,7 +26,8 @@ end
 
 complete -c voipctl -n "__fish_voipctl_needs_command" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
-junit\t'JUnit XML for CI test reports'"
+junit\t'JUnit XML for CI test reports'
+html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_needs_command" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -67,7 +68,8 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l keep-events 
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l crash-report -d 'A crash report (`.ips` or `.crash`, e.g. from `idevicecrashreport` or Xcode, or a system-wide `JetsamEvent-….ips`) to put in the timeline next to the exit it explains; repeatable' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
-junit\t'JUnit XML for CI test reports'"
+junit\t'JUnit XML for CI test reports'
+html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -89,7 +91,8 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l app -d 'Which 
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l min-days -d 'Warn when the provisioning profile expires within N days' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
-junit\t'JUnit XML for CI test reports'"
+junit\t'JUnit XML for CI test reports'
+html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -106,7 +109,8 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand check" -s V -l version -
 complete -c voipctl -n "__fish_voipctl_using_subcommand completions" -l dir -d 'Write every shell\'s completions and the man page into DIR (this is how `completions/` is refreshed)' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand completions" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
-junit\t'JUnit XML for CI test reports'"
+junit\t'JUnit XML for CI test reports'
+html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand completions" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -153,7 +157,8 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l timeout -d 'Tim
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l backoff -d 'First retry delay, doubling each retry (seconds, or `250ms`…)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
-junit\t'JUnit XML for CI test reports'"
+junit\t'JUnit XML for CI test reports'
+html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -165,7 +170,8 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand push" -s h -l help -d 'P
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -s V -l version -d 'Print version'
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and not __fish_seen_subcommand_from send serve" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
-junit\t'JUnit XML for CI test reports'"
+junit\t'JUnit XML for CI test reports'
+html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and not __fish_seen_subcommand_from send serve" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -204,7 +210,8 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l server-name -d 'Name to verify the server certificate against (default: the target host)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
-junit\t'JUnit XML for CI test reports'"
+junit\t'JUnit XML for CI test reports'
+html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -231,7 +238,8 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l idle-timeout -d 'Drop a connection after this long without data (default: hold forever; UDP peers: 300 s)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
-junit\t'JUnit XML for CI test reports'"
+junit\t'JUnit XML for CI test reports'
+html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -248,7 +256,8 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l timeout -d '
 complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l duration -d 'With --watch: stop after this long (seconds, or `90s`, `5m`, `1h`)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
-junit\t'JUnit XML for CI test reports'"
+junit\t'JUnit XML for CI test reports'
+html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -266,7 +275,8 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand info" -s k -l key -d 'Pr
 complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l domain -d 'Lockdown domain to read (e.g. com.apple.disk_usage)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
-junit\t'JUnit XML for CI test reports'"
+junit\t'JUnit XML for CI test reports'
+html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -286,7 +296,8 @@ any\t'Both'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -s b -l bundle -d 'Only this bundle id (repeatable)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
-junit\t'JUnit XML for CI test reports'"
+junit\t'JUnit XML for CI test reports'
+html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -303,7 +314,8 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l unix -d 'Listen 
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l duration -d 'Stop after this long: seconds, or `90s`, `5m`, `1h` (default: run until Ctrl-C)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
-junit\t'JUnit XML for CI test reports'"
+junit\t'JUnit XML for CI test reports'
+html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -339,7 +351,8 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l duration -d 'S
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l until -d 'Stop at this time: `HH:MM[:SS]` (local, the next one), `HH:MM[:SS]Z` (UTC) or RFC 3339' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
-junit\t'JUnit XML for CI test reports'"
+junit\t'JUnit XML for CI test reports'
+html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"

@@ -86,6 +86,11 @@ where
             return code;
         }
     };
+    if let Err(why) = cli.check_format() {
+        let _ = writeln!(err, "error: {why}");
+        let _ = err.flush();
+        return Code::Usage;
+    }
     let global = cli.global.resolve(out_tty, err_tty);
     if global.color_any() {
         colored::control::set_override(true);

@@ -90,6 +90,8 @@ pub enum FormatChoice {
     Json,
     /// JUnit XML for CI test reports.
     Junit,
+    /// One self-contained HTML page (analyze, watch, check): the timeline, checks and summary.
+    Html,
 }
 
 /// Options every command accepts.
@@ -139,6 +141,7 @@ impl GlobalArgs {
         let format = match (self.json, self.format) {
             (true, _) | (_, Some(FormatChoice::Json)) => Format::Json,
             (_, Some(FormatChoice::Junit)) => Format::Junit,
+            (_, Some(FormatChoice::Html)) => Format::Html,
             _ => Format::Human,
         };
         let env_allows = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
@@ -155,6 +158,24 @@ impl GlobalArgs {
             verbose: self.verbose,
             quiet: self.quiet,
         }
+    }
+}
+
+impl Cli {
+    /// `--format html` is a page about a log or a bundle: refused for other commands.
+    pub fn check_format(&self) -> Result<(), String> {
+        let html = self.global.format == Some(FormatChoice::Html);
+        let fits = matches!(
+            self.command,
+            Command::Analyze(_) | Command::Watch(_) | Command::Check(_)
+        );
+        if html && !fits {
+            return Err(
+                "--format html is for `analyze`, `watch` and `check`; use --json or --format junit here"
+                    .into(),
+            );
+        }
+        Ok(())
     }
 }
 

@@ -1,11 +1,13 @@
 //! One reporter for every command. Commands hand it typed records; it renders them as human text
-//! (with or without colour), JSON Lines, or a JUnit XML document, chosen once at start-up.
+//! (with or without colour), JSON Lines, a JUnit XML document, or a self-contained HTML page,
+//! chosen once at start-up.
 //!
 //! Each capability defines its own record types next to its logic and implements [`Record`] for
 //! them; the reporter knows nothing about checks, devices or pushes. JSON Lines output is one
 //! object per line with a `type` field first, and ends with a `summary` record that carries
 //! [`SCHEMA_VERSION`].
 
+mod html;
 mod junit;
 mod progress;
 mod style;
@@ -30,6 +32,8 @@ pub enum Format {
     Json,
     /// A JUnit XML document at the end (for CI test reports).
     Junit,
+    /// One self-contained HTML page at the end, drawn from the records' JSON values.
+    Html,
 }
 
 /// Something a command reports: a finding, a device, a log event, a push result…
@@ -56,6 +60,7 @@ pub struct Reporter {
     out: Box<dyn Write + Send>,
     style: Style,
     cases: Vec<Case>,
+    html: Box<html::Collector>,
 }
 
 impl std::fmt::Debug for Reporter {
@@ -74,6 +79,7 @@ impl Reporter {
             out,
             style,
             cases: Vec::new(),
+            html: Box::default(),
         }
     }
 
@@ -98,6 +104,11 @@ impl Reporter {
                 }
                 Ok(())
             }
+            Format::Html => {
+                let v = serde_json::to_value(r).map_err(io::Error::other)?;
+                self.html.push(r.kind(), v);
+                Ok(())
+            }
         }
     }
 
@@ -116,6 +127,10 @@ impl Reporter {
                     self.cases.push(c);
                 }
                 junit::write(&mut self.out, suite, &self.cases)?;
+            }
+            Format::Html => {
+                let v = serde_json::to_value(summary).map_err(io::Error::other)?;
+                html::write(&mut self.out, suite, &self.html, &v)?;
             }
         }
         self.out.flush()
