@@ -55,6 +55,12 @@ pub struct SimReady {
     pub devices: Vec<String>,
     /// Scenario title.
     pub scenario: Option<String>,
+    /// The APNs look-alike (`--apns-url`), when a phone reacts to pushes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apns_url: Option<String>,
+    /// Its CA certificate, written to this file (`--ca-cert`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apns_ca: Option<String>,
 }
 
 impl Record for SimReady {
@@ -68,6 +74,15 @@ impl Record for SimReady {
         }
         for d in &self.devices {
             writeln!(w, "{} {}", style.dim("device:"), terminal(d))?;
+        }
+        if let (Some(url), Some(ca)) = (&self.apns_url, &self.apns_ca) {
+            writeln!(
+                w,
+                "{} --apns-url {} --ca-cert {}",
+                style.dim("APNs look-alike:"),
+                terminal(url),
+                terminal(ca)
+            )?;
         }
         writeln!(
             w,
@@ -115,11 +130,29 @@ pub async fn run(ctx: &mut Ctx, opts: SimOptions) -> crate::Result<Outcome> {
     let sim: Sim = super::start_on(scenario, opts.listen.clone())
         .await
         .map_err(crate::Error::network)?;
+    let apns_ca = match sim.apns_ca_pem() {
+        Some(pem) => {
+            let path = std::env::temp_dir().join(format!(
+                "voipctl-sim-apns-ca-{}.pem",
+                std::process::id()
+            ));
+            std::fs::write(&path, pem).map_err(|e| {
+                crate::Error::input(std::io::Error::new(
+                    e.kind(),
+                    format!("write the APNs look-alike's CA to {}: {e}", path.display()),
+                ))
+            })?;
+            Some(path)
+        }
+        None => None,
+    };
     ctx.reporter.emit(&SimReady {
         usbmuxd: sim.addr().to_string(),
         env: format!("{}={}", crate::device::ENV_VAR, sim.env_value()),
         devices: sim.udids(),
         scenario: title,
+        apns_url: sim.apns_url(),
+        apns_ca: apns_ca.as_ref().map(|p| p.display().to_string()),
     })?;
     ctx.reporter.flush()?;
     let cancel = ctx.cancel.clone();
@@ -133,6 +166,9 @@ pub async fn run(ctx: &mut Ctx, opts: SimOptions) -> crate::Result<Outcome> {
         } => false,
     };
     sim.shutdown();
+    if let Some(p) = &apns_ca {
+        let _ = std::fs::remove_file(p);
+    }
     ctx.reporter.finish(
         &SimSummary {
             command: "sim",
