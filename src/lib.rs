@@ -20,6 +20,7 @@ pub mod exit;
 pub mod logs;
 pub mod net;
 pub mod preflight;
+pub mod probe;
 pub mod push;
 pub mod report;
 mod run;

@@ -146,6 +146,7 @@ async fn dispatch(ctx: &mut Ctx, command: Command) -> crate::Result<crate::Outco
             None => crate::check::run(ctx, a.resolve()).await,
         },
         Command::Completions(a) => crate::completions::run(ctx, a.resolve()),
+        Command::Probe(a) => crate::probe::run_probe(ctx, (*a).resolve()?).await,
         Command::Push(a) => crate::push::run(ctx, a.resolve()?).await,
         Command::Signal(a) => match a.command {
             crate::cli::SignalCommand::Send(s) => crate::signal::run_send(ctx, s.resolve()?).await,

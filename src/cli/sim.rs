@@ -7,7 +7,7 @@ use std::time::Duration;
 /// Arguments of `voipctl sim`.
 #[derive(Debug, Args)]
 pub struct SimArgs {
-    /// Scenario: a TOML file, or a shipped one (legacy-voip, pushkit-callkit). Default: one
+    /// Scenario: a TOML file, or a shipped one (legacy-voip, pushkit-callkit, probe). Default: one
     /// trusted iPhone with no apps and no log.
     #[arg(value_name = "SCENARIO")]
     pub scenario: Option<String>,

@@ -23,6 +23,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "pushkit-callkit",
         include_str!("../../scenarios/pushkit-callkit.toml"),
     ),
+    ("probe", include_str!("../../scenarios/probe.toml")),
 ];
 
 /// Options of `voipctl sim`.
