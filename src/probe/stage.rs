@@ -137,7 +137,8 @@ mod tests {
     use crate::logs::rules::RuleSet;
 
     fn m(line: &str, process: &str) -> Option<Mark> {
-        let rules = RuleSet::builtin().unwrap();
+        static RULES: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+        let rules = RULES.get_or_init(|| RuleSet::builtin().unwrap());
         let e = Entry {
             process: process.into(),
             ..Entry::bare(line)
