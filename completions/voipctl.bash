@@ -874,7 +874,7 @@ _voipctl() {
             return 0
             ;;
         voipctl__subcmd__sim)
-            opts="-v -q -h -V --listen --unix --duration --json --format --color --verbose --quiet --help --version"
+            opts="-v -q -h -V --listen --unix --duration --replay --speed --json --format --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -889,6 +889,14 @@ _voipctl() {
                     return 0
                     ;;
                 --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --speed)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -351,6 +351,8 @@ set edit:completion:arg-completer[voipctl] = {|@words|
             cand --listen 'Listen on this TCP address (port 0 picks a free port)'
             cand --unix 'Listen on a Unix socket at PATH instead (e.g. to stand in for /var/run/usbmuxd)'
             cand --duration 'Stop after this long: seconds, or `90s`, `5m`, `1h` (default: run until Ctrl-C)'
+            cand --replay 'Play a recorded log (`watch --record` file, idevicesyslog text, pymobiledevice3 JSON or text) through the phone''s syslog_relay and os_trace_relay with its original timing, from when the first log client connects'
+            cand --speed 'How fast the scenario (and --replay) plays: 2 is twice as fast (0.001–100000)'
             cand --format 'Output format (--json is short for --format json)'
             cand --color 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)'
             cand --json 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'

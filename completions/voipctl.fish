@@ -342,6 +342,8 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -s V -l version -d
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l listen -d 'Listen on this TCP address (port 0 picks a free port)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l unix -d 'Listen on a Unix socket at PATH instead (e.g. to stand in for /var/run/usbmuxd)' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l duration -d 'Stop after this long: seconds, or `90s`, `5m`, `1h` (default: run until Ctrl-C)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l replay -d 'Play a recorded log (`watch --record` file, idevicesyslog text, pymobiledevice3 JSON or text) through the phone\'s syslog_relay and os_trace_relay with its original timing, from when the first log client connects' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l speed -d 'How fast the scenario (and --replay) plays: 2 is twice as fast (0.001–100000)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'"

@@ -366,3 +366,102 @@ fn probe_usage_errors() {
     }
     let _ = Duration::ZERO;
 }
+
+/// Run a command for at most `limit`, with its output.
+fn run_limited(mut c: Command, limit: Duration) -> Output {
+    c.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = c.spawn().unwrap();
+    let id = child.id();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let d2 = done.clone();
+    let guard = std::thread::spawn(move || {
+        let until = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < until {
+            if d2.load(std::sync::atomic::Ordering::SeqCst) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = Command::new("kill").arg("-9").arg(id.to_string()).status();
+    });
+    let out = child.wait_with_output().unwrap();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let _ = guard.join();
+    out
+}
+
+fn watch(env: &str, extra: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+    c.args(["--json", "watch", "--duration", "5s", "--no-crash-reports"])
+        .args(extra)
+        .env("USBMUXD_SOCKET_ADDRESS", env)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    run_limited(c, Duration::from_secs(60))
+}
+
+/// What must survive a record → replay → watch round trip: each event and the verdicts.
+fn essence(o: &Output) -> (Vec<String>, serde_json::Value) {
+    let mut events = Vec::new();
+    let mut summary = serde_json::Value::Null;
+    for v in String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+    {
+        match v["type"].as_str() {
+            Some("event") => events.push(format!(
+                "{} | {} | {} | {} | {} | {}",
+                v["time"], v["rule"], v["family"], v["app"], v["summary"], v["message"]
+            )),
+            Some("summary") => {
+                summary = serde_json::json!({
+                    "checks": v["checks"],
+                    "failed": v["failed"],
+                    "apps": v["apps"],
+                    "events": v["events"],
+                });
+            }
+            _ => {}
+        }
+    }
+    (events, summary)
+}
+
+#[test]
+fn replay_round_trip_gives_the_same_events_and_verdicts() {
+    let text = voipctl::sim::BUILTIN
+        .iter()
+        .find(|(n, _)| *n == "pushkit-callkit")
+        .unwrap()
+        .1
+        .replace("clock = \"first-log-client\"", "clock = \"first-log-client\"\nspeed = 25");
+    let f = Fixture::new(&text);
+    let rec = f.path("rec.jsonl");
+    let first = watch(&f.sim.env_value(), &["--record", &rec]);
+    let (events_a, summary_a) = essence(&first);
+    assert!(events_a.len() > 20, "{events_a:?}");
+    assert!(events_a.iter().any(|e| e.contains("callkit-kill")));
+
+    // Replay the recording through a `voipctl sim --replay` process, and watch it again.
+    let mut sim = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+        // The recording's times are the entries' own stamps: at the first run's speed.
+        .args(["--json", "sim", "--duration", "30s", "--replay", &rec, "--speed", "25"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(sim.stdout.as_mut().unwrap()),
+        &mut first_line,
+    )
+    .unwrap();
+    let ready: serde_json::Value = serde_json::from_str(&first_line).unwrap();
+    let second = watch(ready["usbmuxd"].as_str().unwrap(), &[]);
+    let _ = sim.kill();
+    let _ = sim.wait();
+    let (events_b, summary_b) = essence(&second);
+    assert_eq!(events_a, events_b);
+    assert_eq!(summary_a, summary_b);
+}

@@ -35,6 +35,10 @@ pub struct SimOptions {
     pub listen: Listen,
     /// Stop after this long.
     pub duration: Option<Duration>,
+    /// Play this recorded log through the (first) phone's log services.
+    pub replay: Option<PathBuf>,
+    /// Replay speed (2: twice as fast).
+    pub speed: Option<f64>,
 }
 
 /// Load a scenario by path or shipped name.
@@ -122,10 +126,30 @@ impl Record for SimSummary {
 
 /// Run `voipctl sim`.
 pub async fn run(ctx: &mut Ctx, opts: SimOptions) -> crate::Result<Outcome> {
-    let scenario = match &opts.scenario {
+    let mut scenario = match &opts.scenario {
         Some(s) => load(s).map_err(crate::Error::input)?,
         None => Scenario::single(DEFAULT_UDID),
     };
+    if let Some(speed) = opts.speed {
+        scenario.speed = speed;
+    }
+    if let Some(path) = &opts.replay {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        let entries = super::replay::load(path, now).map_err(crate::Error::input)?;
+        ctx.note(&format!(
+            "replaying {} entries of {} (over {:.1} s at speed {})",
+            entries.len(),
+            path.display(),
+            entries.last().map_or(0.0, |e| e.at.as_secs_f64()) / scenario.speed,
+            scenario.speed
+        ));
+        if let Some(d) = scenario.devices.first_mut() {
+            d.log.extend(entries);
+        }
+    }
     let title = scenario.name.clone();
     let started = tokio::time::Instant::now();
     let sim: Sim = super::start_on(scenario, opts.listen.clone())

@@ -18,6 +18,7 @@ mod lockdownd;
 mod mux;
 pub mod pki;
 pub mod react;
+pub mod replay;
 pub mod scenario;
 mod services;
 

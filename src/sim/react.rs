@@ -519,6 +519,8 @@ fn line(process: String, pid: u32, image: Option<&str>, level: &str, message: St
         category: None,
         repeat: 1,
         every: None,
+        stamp: None,
+        raw: None,
     }
 }
 

@@ -362,6 +362,12 @@ pub struct LogSpec {
     /// Interval between repeats (default 1s).
     #[serde(default, deserialize_with = "opt_duration")]
     pub every: Option<Duration>,
+    /// Replay (`sim --replay`): the entry's own time, written instead of the scenario clock's.
+    #[serde(skip)]
+    pub stamp: Option<std::time::SystemTime>,
+    /// Replay: the syslog_relay line exactly as it was recorded (written as is).
+    #[serde(skip)]
+    pub raw: Option<String>,
 }
 
 fn default_pid() -> u32 {

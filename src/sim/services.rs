@@ -145,11 +145,15 @@ async fn syslog(state: Arc<SimState>, dev: usize, mut io: Box<dyn Io>) -> std::i
             () = sleep_until_opt(next_at) => {
                 let Some((n, tick)) = ticks.next() else { continue };
                 let spec = &device.spec.log[tick.line];
-                let mut line = syslog_line(&device.spec.name, spec, clock.wall(tick.at)).into_bytes();
+                let at = spec.stamp.unwrap_or_else(|| clock.wall(tick.at));
+                let mut line = match &spec.raw {
+                    Some(raw) => raw.clone().into_bytes(),
+                    None => syslog_line(&device.spec.name, spec, at).into_bytes(),
+                };
                 if garbage && n % 2 == 1 {
                     line.extend_from_slice(b" \xff\xfe\x1b[31mred\x1b[0m\x07");
                 }
-                (line, clock.wall(tick.at), spec.message.clone())
+                (line, at, spec.message.clone())
             }
         };
         let mut line = line;
@@ -265,11 +269,12 @@ async fn os_trace(state: Arc<SimState>, dev: usize, mut io: Box<dyn Io>) -> std:
                 next = (n + 1..ticks.len()).find(|i| wanted(*i));
                 let tick = &ticks[n];
                 let spec = &device.spec.log[tick.line];
-                let mut body = ostrace::encode_entry(&entry_for(spec, clock.wall(tick.at)));
+                let at = spec.stamp.unwrap_or_else(|| clock.wall(tick.at));
+                let mut body = ostrace::encode_entry(&entry_for(spec, at));
                 if garbage && n % 3 == 2 {
                     body.truncate(40);
                 }
-                (body, clock.wall(tick.at), spec.message.clone())
+                (body, at, spec.message.clone())
             }
         };
         let mut frame = vec![2u8];
@@ -422,6 +427,8 @@ mod tests {
             category: None,
             repeat: 1,
             every: None,
+            stamp: None,
+            raw: None,
         };
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_064_801);
         assert_eq!(
