@@ -388,7 +388,7 @@ _voipctl() {
             return 0
             ;;
         voipctl__subcmd__probe)
-            opts="-u -n -b -v -q -h -V --usbmuxd --udid --network --timeout --bundle --via --rounds --interval --round-timeout --deadline --fail-on --syslog-relay --rules --token --env --apns-url --ca-cert --key --key-id --team-id --p12 --password-env --cert --cert-key --topic --payload --apns-timeout --retries --listen --wake-raw --json --format --color --verbose --quiet --help --version"
+            opts="-u -n -b -v -q -h -V --usbmuxd --udid --network --timeout --bundle --via --rounds --interval --round-timeout --deadline --fail-on --all --syslog-relay --rules --token --env --apns-url --ca-cert --key --key-id --team-id --p12 --password-env --cert --cert-key --topic --payload --apns-timeout --retries --listen --wake-raw --json --format --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -916,7 +916,7 @@ _voipctl() {
             return 0
             ;;
         voipctl__subcmd__watch)
-            opts="-u -n -b -v -q -h -V --usbmuxd --udid --network --timeout --bundle --process --pid --match --exclude --level --lines --rules --fail-on --wake-budget --keepalive-timeout --handler-budget --relaunch-window --report-window --syslog-relay --exit-on-disconnect --record --duration --until --no-crash-reports --json --format --color --verbose --quiet --help --version"
+            opts="-u -n -b -v -q -h -V --usbmuxd --udid --network --timeout --bundle --process --pid --match --exclude --level --lines --rules --fail-on --wake-budget --keepalive-timeout --handler-budget --relaunch-window --report-window --syslog-relay --exit-on-disconnect --record --duration --until --no-crash-reports --all --json --format --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

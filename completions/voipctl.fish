@@ -126,7 +126,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l round-timeout 
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l deadline -d 'A call reported later than this after sending makes the round late (failed)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l fail-on -d 'Fail when a stage\'s latency is over a limit, `STAGE[.p50|.p95|.max]=DURATION` (e.g. `reported.p95=2s`), or allow N failed rounds with `failed=N` (default failed=0)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l rules -d 'Add recognition rules from a TOML file (as `analyze --rules`; repeatable)' -r -F
-complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l token -d 'The phone\'s PushKit token (hex) for the app' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l token -d 'The phone\'s PushKit token (hex) for the app; `UDID=HEX` gives one phone\'s (repeatable, for --all)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l env -d 'APNs environment: sandbox for development (Xcode) builds, production for TestFlight/App Store' -r -f -a "production\t'api.push.apple.com'
 sandbox\t'api.sandbox.push.apple.com'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l apns-url -d 'Any other APNs-compatible endpoint (e.g. the simulator\'s look-alike, with --ca-cert)' -r
@@ -151,6 +151,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l color -d 'When
 always\t'Always colour'
 never\t'Never colour'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -s n -l network -d 'Use the device\'s network (Wi-Fi) connection instead of USB'
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l all -d 'Every attached phone at once (--via push; give each phone\'s token as --token UDID=HEX); JUnit output has a testsuite per phone'
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l syslog-relay -d 'Read com.apple.syslog_relay even where os_trace_relay is available (1 s stamps)'
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l json -d 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -s v -l verbose -d 'More detail (explanations, protocol notes); repeat for more'
@@ -390,6 +391,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l lines -d 'Also
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l syslog-relay -d 'Read com.apple.syslog_relay even where os_trace_relay is available'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l exit-on-disconnect -d 'Stop when the phone goes away (summary, then exit 4) instead of waiting for it'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l no-crash-reports -d 'Do not fetch crash reports from the phone when a watched app dies (by default the newest report of the process is read from com.apple.crashreportcopymobile and its termination reason/code put in the timeline)'
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l all -d 'Every attached phone at once (phones that attach later join; one that goes away is reported); JSON records get a `device` field, JUnit a testsuite per phone'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l json -d 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s v -l verbose -d 'More detail (explanations, protocol notes); repeat for more'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s q -l quiet -d 'Only failures and the summary; no progress bars'

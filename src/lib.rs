@@ -17,6 +17,7 @@ pub mod device;
 pub mod duration;
 pub mod error;
 pub mod exit;
+pub mod farm;
 pub mod logs;
 pub mod net;
 pub mod preflight;

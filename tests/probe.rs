@@ -465,3 +465,160 @@ fn replay_round_trip_gives_the_same_events_and_verdicts() {
     assert_eq!(events_a, events_b);
     assert_eq!(summary_a, summary_b);
 }
+
+const UDIDS: [&str; 3] = [
+    "00008110-000A1B2C3D4E5F6A",
+    "00008110-001C2D3E4F5A6B7C",
+    "00008120-00112233445566AA",
+];
+
+fn farm(faults: &[&str; 3]) -> String {
+    let mut t = String::new();
+    for (i, u) in UDIDS.iter().enumerate() {
+        t.push_str(&format!(
+            r#"
+[[device]]
+udid = "{u}"
+name = "Farm {i}"
+[device.faults]
+{fault}
+[[device.app]]
+bundle_id = "com.example.call"
+executable = "ExampleCall"
+background_modes = ["voip"]
+[[device.log]]
+at = "100ms"
+process = "callservicesd"
+pid = 112
+message = "Resetting all CSDVoIPApplicationController kill counts"
+repeat = 30
+every = "300ms"
+[device.react]
+bundle_id = "com.example.call"
+executable = "ExampleCall"
+tokens = ["{tok}"]
+[[device.react.round]]
+outcome = "in-time"
+"#,
+            fault = faults[i],
+            tok = format!("{:064x}", i + 1)
+        ));
+    }
+    t
+}
+
+#[test]
+fn probe_all_three_phones_one_testsuite_each_and_one_leaves() {
+    let f = Fixture::new(&farm(&["", "", "detach = [{ at = \"1500ms\" }]"]));
+    let mut args: Vec<String> = ["--format", "junit", "probe", "--all", "-b", "com.example.call", "--rounds", "4", "--interval", "500ms", "--round-timeout", "3s"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut push = f.push_args();
+    push.drain(..2);
+    args.extend(push);
+    for (i, u) in UDIDS.iter().enumerate() {
+        args.push("--token".into());
+        args.push(format!("{u}={:064x}", i + 1));
+    }
+    let out = f.voipctl(&args);
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "a phone left: {xml}");
+    assert_eq!(xml.matches("<testsuite ").count(), 3, "{xml}");
+    for u in UDIDS {
+        assert!(xml.contains(&format!("<testsuite name=\"voipctl probe {u}\"")), "{xml}");
+    }
+    // The two that stayed: four passing rounds each.
+    for u in &UDIDS[..2] {
+        let suite = xml.split(&format!("<testsuite name=\"voipctl probe {u}\"")).nth(1).unwrap();
+        let suite = suite.split("</testsuite>").next().unwrap();
+        assert!(suite.contains("tests=\"5\" failures=\"0\""), "{u}: {suite}");
+    }
+    // The one that left: its rounds so far, and a failing `device` case saying so.
+    let gone = xml
+        .split(&format!("<testsuite name=\"voipctl probe {}\"", UDIDS[2]))
+        .nth(1)
+        .unwrap();
+    assert!(gone.contains("name=\"device\""), "{gone}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("went away mid-run"));
+}
+
+#[test]
+fn watch_all_tags_records_and_reports_leaving_and_joining() {
+    let f = Fixture::new(&farm(&[
+        "",
+        "detach = [{ at = \"1s\", reattach = \"2s\" }]",
+        "",
+    ]));
+    let out = watch(&f.sim.env_value(), &["--all"]);
+    let recs: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Every phone's events carry its UDID, right after `type`.
+    for u in UDIDS {
+        assert!(
+            recs.iter()
+                .any(|r| r["type"] == "event" && r["device"] == u && r["rule"] == "push.ban-lifted"),
+            "{u}"
+        );
+    }
+    let first_line = String::from_utf8_lossy(&out.stdout).lines().next().unwrap().to_string();
+    assert!(first_line.starts_with("{\"type\":"), "{first_line}");
+    assert!(recs.iter().any(|r| r["type"] == "device_left" && r["udid"] == UDIDS[1]));
+    assert!(recs.iter().any(|r| r["type"] == "device_joined" && r["udid"] == UDIDS[1]));
+    let last = recs.last().unwrap();
+    assert_eq!((last["type"].as_str(), last["all"].as_bool()), (Some("summary"), Some(true)));
+    assert_eq!(last["devices"].as_array().unwrap().len(), 3);
+}
+
+/// The usbmuxd socket relayed over TCP (as `socat TCP-LISTEN,fork UNIX-CONNECT` does for a
+/// remote farm): every device command works through it.
+#[test]
+fn simulated_phones_through_a_tcp_relay() {
+    let f = Fixture::new(&farm(&["", "", ""]));
+    let target = f.sim.env_value();
+    let relay = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = relay.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for c in relay.incoming() {
+            let Ok(client) = c else { continue };
+            let Ok(server) = std::net::TcpStream::connect(&target) else { continue };
+            let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (mut c1, mut s1) = (client, server);
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut c1, &mut s1);
+                let _ = s1.shutdown(std::net::Shutdown::Both);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut s2, &mut c2);
+                let _ = c2.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+    c.args(["--json", "devices"])
+        .env("USBMUXD_SOCKET_ADDRESS", addr.to_string())
+        .stdin(Stdio::null());
+    let out = run_limited(c, Duration::from_secs(30));
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for u in UDIDS {
+        assert!(text.contains(u), "{text}");
+    }
+    // A probe through the relay, with the log stream and the pair record going over it too.
+    let mut args: Vec<String> = ["--json", "probe", "-u", UDIDS[0], "-b", "com.example.call", "--rounds", "1"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut push = f.push_args();
+    push[1] = format!("{:064x}", 1);
+    args.extend(push);
+    let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+    c.args(&args)
+        .env("USBMUXD_SOCKET_ADDRESS", addr.to_string())
+        .stdin(Stdio::null());
+    let out = run_limited(c, Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(rounds(&out)[0].verdict, "reported");
+}

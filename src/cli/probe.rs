@@ -50,6 +50,10 @@ pub struct ProbeArgs {
     /// `reported.p95=2s`), or allow N failed rounds with `failed=N` (default failed=0).
     #[arg(long = "fail-on", value_name = "CHECK=LIMIT", value_parser = FailOn::parse)]
     pub fail_on: Vec<FailOn>,
+    /// Every attached phone at once (--via push; give each phone's token as --token UDID=HEX);
+    /// JUnit output has a testsuite per phone.
+    #[arg(long, conflicts_with = "udid")]
+    pub all: bool,
     /// Read com.apple.syslog_relay even where os_trace_relay is available (1 s stamps).
     #[arg(long)]
     pub syslog_relay: bool,
@@ -57,9 +61,10 @@ pub struct ProbeArgs {
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
 
-    /// The phone's PushKit token (hex) for the app.
+    /// The phone's PushKit token (hex) for the app; `UDID=HEX` gives one phone's (repeatable,
+    /// for --all).
     #[arg(long, value_name = "HEX", help_heading = "Push (--via push)")]
-    pub token: Option<String>,
+    pub token: Vec<String>,
     /// APNs environment: sandbox for development (Xcode) builds, production for TestFlight/App Store.
     #[arg(long, value_enum, value_name = "ENV", help_heading = "Push (--via push)")]
     pub env: Option<EnvArg>,
@@ -115,13 +120,27 @@ impl ProbeArgs {
     /// Plain options for the command module.
     pub fn resolve(self) -> Result<ProbeOptions, crate::Error> {
         let sel = self.device.resolve()?;
+        let mut tokens_by_udid: Vec<(String, String)> = Vec::new();
         let via = match self.via {
             ViaArg::Push => {
-                let Some(token) = self.token else {
+                if self.token.is_empty() {
                     return Err(crate::Error::Usage(
                         "--via push needs --token: the PushKit token the app registered on this phone".into(),
                     ));
-                };
+                }
+                let mut plain = Vec::new();
+                for t in &self.token {
+                    match t.split_once('=') {
+                        Some((u, hex)) => tokens_by_udid.push((u.trim().to_string(), hex.trim().to_string())),
+                        None => plain.push(t.clone()),
+                    }
+                }
+                if plain.len() > 1 {
+                    return Err(crate::Error::Usage(
+                        "give one --token HEX, or one --token UDID=HEX per phone".into(),
+                    ));
+                }
+                let token = plain.pop().unwrap_or_default();
                 let auth = if let Some(key) = self.key {
                     AuthOptions::Token {
                         key,
@@ -166,7 +185,7 @@ impl ProbeArgs {
                     apns_id: None,
                     headers: Vec::new(),
                     payload: self.payload.map(Source::Literal),
-                    tokens: vec![token],
+                    tokens: if token.is_empty() { Vec::new() } else { vec![token] },
                     tokens_from: None,
                     concurrency: 1,
                     retry: RetryPolicy {
@@ -204,6 +223,7 @@ impl ProbeArgs {
             fail_on: self.fail_on,
             syslog_relay: self.syslog_relay,
             rules_files: self.rules,
+            tokens_by_udid,
         })
     }
 }

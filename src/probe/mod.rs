@@ -145,6 +145,8 @@ pub struct ProbeOptions {
     pub syslog_relay: bool,
     /// Extra rule files.
     pub rules_files: Vec<PathBuf>,
+    /// `--token UDID=HEX`: each phone's token (`--all`).
+    pub tokens_by_udid: Vec<(String, String)>,
 }
 
 /// One item from the phone, with when it arrived.
@@ -439,10 +441,24 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
         user.push((p.display().to_string(), text));
     }
     let rules = RuleSet::build(&user).map_err(Error::input)?;
-    // Prepare the trigger before touching the phone: bad keys and options fail fast (exit 3).
+    let dev = device::select(&opts.sel).await?;
+    let udid = dev.udid.clone();
     let (mut trigger, environment, topic) = match &opts.via {
         Via::Push(p) => {
-            let s = crate::push::sender(ctx, p).map_err(Error::input)?;
+            let mut p = p.clone();
+            if let Some((_, t)) = opts
+                .tokens_by_udid
+                .iter()
+                .find(|(u, _)| crate::device::same_udid(u, &udid))
+            {
+                p.tokens = vec![t.clone()];
+            }
+            if p.tokens.is_empty() {
+                return Err(Error::Usage(format!(
+                    "no --token for {udid}: give --token {udid}=HEX (its PushKit token)"
+                )));
+            }
+            let s = crate::push::sender(ctx, &p).map_err(Error::input)?;
             let env = s.environment.clone();
             let topic = s.topic.clone();
             (Trigger::Push { sender: s }, Some(env), topic)
@@ -460,8 +476,6 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
             (t, None, None)
         }
     };
-    let dev = device::select(&opts.sel).await?;
-    let udid = dev.udid.clone();
     let facts = app_facts(&dev, &opts.bundle, ctx).await;
     let source = open(&dev, opts.syslog_relay, ctx).await?;
     let source_name = source.name();

@@ -91,8 +91,7 @@ impl Trigger {
                 }
             }
             Trigger::Signal { latest, wait } => {
-                let conn = tokio::time::timeout(*wait, latest.wait_for(Option::is_some)).await;
-                let tx = match conn {
+                let tx = match tokio::time::timeout(*wait, latest.wait_for(Option::is_some)).await {
                     Ok(Ok(c)) => c.clone(),
                     _ => None,
                 };
