@@ -56,7 +56,15 @@ impl Tagged {
         if self.format == Format::Junit && self.stream == Stream::Out {
             return Vec::new();
         }
-        let short: String = self.udid.chars().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
+        let short: String = self
+            .udid
+            .chars()
+            .rev()
+            .take(8)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         let mut out = format!("{short} │ ").into_bytes();
         out.extend_from_slice(line);
         out
@@ -169,10 +177,9 @@ impl Record for FarmSummary {
 }
 
 /// A phone's run: the single-phone command on `-u UDID`.
-pub type RunOne =
-    dyn Fn(Ctx, Selector) -> Pin<Box<dyn Future<Output = (Ctx, crate::Result<Outcome>)> + Send>>
-        + Send
-        + Sync;
+pub type RunOne = dyn Fn(Ctx, Selector) -> Pin<Box<dyn Future<Output = (Ctx, crate::Result<Outcome>)> + Send>>
+    + Send
+    + Sync;
 
 /// Run `run` on every phone `sel` designates, as they come and go. `follow`: take phones that
 /// attach later (until every run has ended for `probe`; until the end for `watch`, whose runs
@@ -199,37 +206,37 @@ pub async fn run_all(
     let cancel = ctx.cancel.clone();
     let diag_style = ctx.diag_style;
 
-    let spawn = |udid: String,
-                     tasks: &mut tokio::task::JoinSet<(String, Ctx, crate::Result<Outcome>)>| {
-        let out = Tagged {
-            tx: tx.clone(),
-            stream: Stream::Out,
-            format,
-            udid: udid.clone(),
-            buf: Vec::new(),
+    let spawn =
+        |udid: String, tasks: &mut tokio::task::JoinSet<(String, Ctx, crate::Result<Outcome>)>| {
+            let out = Tagged {
+                tx: tx.clone(),
+                stream: Stream::Out,
+                format,
+                udid: udid.clone(),
+                buf: Vec::new(),
+            };
+            let err = Tagged {
+                tx: tx.clone(),
+                stream: Stream::Err,
+                format,
+                udid: udid.clone(),
+                buf: Vec::new(),
+            };
+            let dctx = Ctx {
+                reporter: Reporter::new(format, Box::new(out), style),
+                diag: Box::new(err),
+                diag_style,
+                progress: false,
+                cancel: cancel.clone(),
+            };
+            let mut s = sel.clone();
+            s.udid = Some(udid.clone());
+            let run = run.clone();
+            tasks.spawn(async move {
+                let (c, r) = run(dctx, s).await;
+                (udid, c, r)
+            });
         };
-        let err = Tagged {
-            tx: tx.clone(),
-            stream: Stream::Err,
-            format,
-            udid: udid.clone(),
-            buf: Vec::new(),
-        };
-        let dctx = Ctx {
-            reporter: Reporter::new(format, Box::new(out), style),
-            diag: Box::new(err),
-            diag_style,
-            progress: false,
-            cancel: cancel.clone(),
-        };
-        let mut s = sel.clone();
-        s.udid = Some(udid.clone());
-        let run = run.clone();
-        tasks.spawn(async move {
-            let (c, r) = run(dctx, s).await;
-            (udid, c, r)
-        });
-    };
     for d in first {
         ids.insert(d.device_id, d.udid.clone());
         if running.insert(d.udid.clone(), ()).is_none() {
@@ -383,8 +390,14 @@ pub async fn watch_all(ctx: &mut Ctx, opts: crate::logs::WatchOptions) -> crate:
         o.duration = None;
         o.until = until;
         if let (Some(p), Some(u)) = (&o.record, &o.sel.udid) {
-            let stem = p.file_stem().map(|x| x.to_string_lossy().into_owned()).unwrap_or_default();
-            let ext = p.extension().map(|x| format!(".{}", x.to_string_lossy())).unwrap_or_default();
+            let stem = p
+                .file_stem()
+                .map(|x| x.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let ext = p
+                .extension()
+                .map(|x| format!(".{}", x.to_string_lossy()))
+                .unwrap_or_default();
             o.record = Some(p.with_file_name(format!("{stem}-{u}{ext}")));
         }
         Box::pin(async move {

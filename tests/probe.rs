@@ -139,7 +139,9 @@ struct Round {
 fn records(o: &Output, kind: &str) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(&o.stdout)
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{e}: {l}"))
+        })
         .filter(|v| v["type"] == kind)
         .collect()
 }
@@ -184,9 +186,16 @@ outcome = "banned"
         .collect();
     args.extend(f.push_args());
     args.extend(
-        ["--interval", "300ms", "--round-timeout", "12s", "--deadline", "2s"]
-            .iter()
-            .map(|s| s.to_string()),
+        [
+            "--interval",
+            "300ms",
+            "--round-timeout",
+            "12s",
+            "--deadline",
+            "2s",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
     );
     let out = f.voipctl(&args);
     assert_eq!(out.status.code(), Some(1), "failed rounds exit 1");
@@ -194,7 +203,10 @@ outcome = "banned"
     let verdicts: Vec<&str> = rs.iter().map(|r| r.verdict.as_str()).collect();
     assert_eq!(verdicts, ["reported", "late", "killed", "banned"]);
     for (i, r) in rs.iter().enumerate() {
-        assert_eq!((r.round, r.udid.as_str(), r.via.as_str()), (i as u32 + 1, UDID, "push"));
+        assert_eq!(
+            (r.round, r.udid.as_str(), r.via.as_str()),
+            (i as u32 + 1, UDID, "push")
+        );
         assert_eq!(r.status, Some(200));
         assert_eq!(r.apns_id.as_deref().map(str::len), Some(36));
     }
@@ -203,15 +215,35 @@ outcome = "banned"
     let ok = &rs[0];
     assert!(ok.ok && ok.diagnosis.is_none());
     let names: Vec<&str> = ok.stages.iter().map(|s| s.stage.as_str()).collect();
-    assert_eq!(names, ["sent", "accepted", "delivered", "running", "delegate", "reported"]);
+    assert_eq!(
+        names,
+        [
+            "sent",
+            "accepted",
+            "delivered",
+            "running",
+            "delegate",
+            "reported"
+        ]
+    );
     assert!(ok.stages.iter().all(|s| s.ms.is_some()));
     assert_eq!(ok.app_state.as_deref(), Some("launched (background)"));
-    assert!(stage(ok, "delivered").unwrap().line.as_deref().unwrap().contains("com.example.call"));
+    assert!(
+        stage(ok, "delivered")
+            .unwrap()
+            .line
+            .as_deref()
+            .unwrap()
+            .contains("com.example.call")
+    );
 
     // Late: reported, with the slow hop named (the cold launch) and a fix.
     let late = rs[1].diagnosis.as_ref().unwrap();
     assert!(has_link(late, "inferred", "over the 2000 ms deadline"));
-    assert!(has_link(late, "inferred", "delivered → running"), "{late:?}");
+    assert!(
+        has_link(late, "inferred", "delivered → running"),
+        "{late:?}"
+    );
     assert!(late.fix.contains("launch"));
     // The app was still running: resumed, not launched.
     assert_eq!(rs[1].app_state.as_deref(), Some("resumed"));
@@ -220,15 +252,26 @@ outcome = "banned"
     let kill = rs[2].diagnosis.as_ref().unwrap();
     assert!(has_link(kill, "seen", "PushKit delivered the push"));
     assert!(has_link(kill, "inferred", "no CallKit report"));
-    assert!(has_link(kill, "seen", "Killing app because it never posted an incoming call"));
+    assert!(has_link(
+        kill,
+        "seen",
+        "Killing app because it never posted an incoming call"
+    ));
     assert!(has_link(kill, "inferred", "banned"));
     assert!(kill.fix.contains("reportNewIncomingCall"));
 
     // Banned: the ban line seen, the earlier kill counted, how to lift it.
     let ban = rs[3].diagnosis.as_ref().unwrap();
-    assert!(has_link(ban, "seen", "will not be launched because it failed to report"));
+    assert!(has_link(
+        ban,
+        "seen",
+        "will not be launched because it failed to report"
+    ));
     assert!(has_link(ban, "inferred", "1 seen in this run"));
-    assert!(ban.fix.contains("Resetting all CSDVoIPApplicationController kill counts"));
+    assert!(
+        ban.fix
+            .contains("Resetting all CSDVoIPApplicationController kill counts")
+    );
     assert!(stage(&rs[3], "running").is_none());
 
     // The summary: stage statistics and the clock offset (the scenario's phone is 2.5 s ahead).
@@ -246,7 +289,10 @@ outcome = "banned"
     assert!(s["overhead"]["lines"].as_u64().unwrap() > 0);
     let th = records(&out, "probe_threshold");
     assert_eq!(th.len(), 1);
-    assert_eq!((th[0]["spec"].as_str(), th[0]["ok"].as_bool()), (Some("failed=0"), Some(false)));
+    assert_eq!(
+        (th[0]["spec"].as_str(), th[0]["ok"].as_bool()),
+        (Some("failed=0"), Some(false))
+    );
     assert_eq!(f.sim.triggers(UDID), 4);
 }
 
@@ -257,18 +303,36 @@ fn probe_over_push_lost_and_rejected_and_junit() {
     ));
     // Lost: APNs accepted it, nothing reached the phone; the build is a development one and the
     // push went to production through the look-alike URL.
-    let mut args: Vec<String> = ["--format", "junit", "probe", "-b", "com.example.call", "--rounds", "1", "--env", "production", "--round-timeout", "1s"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut args: Vec<String> = [
+        "--format",
+        "junit",
+        "probe",
+        "-b",
+        "com.example.call",
+        "--rounds",
+        "1",
+        "--env",
+        "production",
+        "--round-timeout",
+        "1s",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     args.extend(f.push_args());
     let out = f.voipctl(&args);
     assert_eq!(out.status.code(), Some(1));
     let xml = String::from_utf8_lossy(&out.stdout);
-    assert!(xml.contains(&format!("<testsuite name=\"voipctl probe {UDID}\"")), "{xml}");
+    assert!(
+        xml.contains(&format!("<testsuite name=\"voipctl probe {UDID}\"")),
+        "{xml}"
+    );
     assert!(xml.contains("name=\"round 1\""));
     assert!(xml.contains("round 1: lost"));
-    assert!(xml.contains("aps-environment is development, but the push went to production"), "{xml}");
+    assert!(
+        xml.contains("aps-environment is development, but the push went to production"),
+        "{xml}"
+    );
     assert!(xml.contains("failures=\"2\""), "round and failed=0: {xml}");
 
     // Rejected: another token is not this phone's: APNs says BadDeviceToken, explained.
@@ -338,13 +402,20 @@ outcome = "banned"
     assert_eq!(verdicts, ["reported", "late", "killed", "lost"]);
     assert!(rs.iter().all(|r| r.via == "signal"));
     let names: Vec<&str> = rs[0].stages.iter().map(|s| s.stage.as_str()).collect();
-    assert_eq!(names, ["sent", "accepted", "running", "delegate", "reported"]);
+    assert_eq!(
+        names,
+        ["sent", "accepted", "running", "delegate", "reported"]
+    );
     assert_eq!(rs[0].app_state.as_deref(), Some("resumed"));
     let late = rs[1].diagnosis.as_ref().unwrap();
     assert!(has_link(late, "inferred", "over the 1500 ms deadline"));
     let kill = rs[2].diagnosis.as_ref().unwrap();
     assert!(has_link(kill, "seen", "socket woke it"));
-    assert!(has_link(kill, "seen", "has active assertions beyond permitted time"));
+    assert!(has_link(
+        kill,
+        "seen",
+        "has active assertions beyond permitted time"
+    ));
     assert!(kill.fix.contains("10 s"));
     let lost = rs[3].diagnosis.as_ref().unwrap();
     assert!(has_link(lost, "inferred", "not woken"));
@@ -355,14 +426,34 @@ fn probe_usage_errors() {
     let f = Fixture::new(&scenario("[[device.react.round]]\noutcome = \"lost\"\n"));
     for (args, needle) in [
         (vec!["probe", "-b", "com.example.call"], "--token"),
-        (vec!["probe", "-b", "com.example.call", "--token", TOKEN], "--key"),
-        (vec!["probe", "-b", "x", "--via", "signal", "--listen", "udp://127.0.0.1:5060"], "TCP only"),
-        (vec!["probe", "-b", "x", "--fail-on", "rung=1s"], "unknown stage"),
+        (
+            vec!["probe", "-b", "com.example.call", "--token", TOKEN],
+            "--key",
+        ),
+        (
+            vec![
+                "probe",
+                "-b",
+                "x",
+                "--via",
+                "signal",
+                "--listen",
+                "udp://127.0.0.1:5060",
+            ],
+            "TCP only",
+        ),
+        (
+            vec!["probe", "-b", "x", "--fail-on", "rung=1s"],
+            "unknown stage",
+        ),
     ] {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         let out = f.voipctl(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains(needle), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(needle),
+            "{args:?}"
+        );
     }
     let _ = Duration::ZERO;
 }
@@ -434,7 +525,10 @@ fn replay_round_trip_gives_the_same_events_and_verdicts() {
         .find(|(n, _)| *n == "pushkit-callkit")
         .unwrap()
         .1
-        .replace("clock = \"first-log-client\"", "clock = \"first-log-client\"\nspeed = 25");
+        .replace(
+            "clock = \"first-log-client\"",
+            "clock = \"first-log-client\"\nspeed = 25",
+        );
     let f = Fixture::new(&text);
     let rec = f.path("rec.jsonl");
     let first = watch(&f.sim.env_value(), &["--record", &rec]);
@@ -445,7 +539,16 @@ fn replay_round_trip_gives_the_same_events_and_verdicts() {
     // Replay the recording through a `voipctl sim --replay` process, and watch it again.
     let mut sim = Command::new(env!("CARGO_BIN_EXE_voipctl"))
         // The recording's times are the entries' own stamps: at the first run's speed.
-        .args(["--json", "sim", "--duration", "30s", "--replay", &rec, "--speed", "25"])
+        .args([
+            "--json",
+            "sim",
+            "--duration",
+            "30s",
+            "--replay",
+            &rec,
+            "--speed",
+            "25",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .stdin(Stdio::null())
@@ -496,12 +599,12 @@ every = "300ms"
 [device.react]
 bundle_id = "com.example.call"
 executable = "ExampleCall"
-tokens = ["{tok}"]
+tokens = ["{tok:064x}"]
 [[device.react.round]]
 outcome = "in-time"
 "#,
             fault = faults[i],
-            tok = format!("{:064x}", i + 1)
+            tok = i + 1
         ));
     }
     t
@@ -510,10 +613,23 @@ outcome = "in-time"
 #[test]
 fn probe_all_three_phones_one_testsuite_each_and_one_leaves() {
     let f = Fixture::new(&farm(&["", "", "detach = [{ at = \"1500ms\" }]"]));
-    let mut args: Vec<String> = ["--format", "junit", "probe", "--all", "-b", "com.example.call", "--rounds", "4", "--interval", "500ms", "--round-timeout", "3s"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut args: Vec<String> = [
+        "--format",
+        "junit",
+        "probe",
+        "--all",
+        "-b",
+        "com.example.call",
+        "--rounds",
+        "4",
+        "--interval",
+        "500ms",
+        "--round-timeout",
+        "3s",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let mut push = f.push_args();
     push.drain(..2);
     args.extend(push);
@@ -526,11 +642,17 @@ fn probe_all_three_phones_one_testsuite_each_and_one_leaves() {
     assert_eq!(out.status.code(), Some(4), "a phone left: {xml}");
     assert_eq!(xml.matches("<testsuite ").count(), 3, "{xml}");
     for u in UDIDS {
-        assert!(xml.contains(&format!("<testsuite name=\"voipctl probe {u}\"")), "{xml}");
+        assert!(
+            xml.contains(&format!("<testsuite name=\"voipctl probe {u}\"")),
+            "{xml}"
+        );
     }
     // The two that stayed: four passing rounds each.
     for u in &UDIDS[..2] {
-        let suite = xml.split(&format!("<testsuite name=\"voipctl probe {u}\"")).nth(1).unwrap();
+        let suite = xml
+            .split(&format!("<testsuite name=\"voipctl probe {u}\""))
+            .nth(1)
+            .unwrap();
         let suite = suite.split("</testsuite>").next().unwrap();
         assert!(suite.contains("tests=\"5\" failures=\"0\""), "{u}: {suite}");
     }
@@ -558,17 +680,31 @@ fn watch_all_tags_records_and_reports_leaving_and_joining() {
     // Every phone's events carry its UDID, right after `type`.
     for u in UDIDS {
         assert!(
-            recs.iter()
-                .any(|r| r["type"] == "event" && r["device"] == u && r["rule"] == "push.ban-lifted"),
+            recs.iter().any(|r| r["type"] == "event"
+                && r["device"] == u
+                && r["rule"] == "push.ban-lifted"),
             "{u}"
         );
     }
-    let first_line = String::from_utf8_lossy(&out.stdout).lines().next().unwrap().to_string();
+    let first_line = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
     assert!(first_line.starts_with("{\"type\":"), "{first_line}");
-    assert!(recs.iter().any(|r| r["type"] == "device_left" && r["udid"] == UDIDS[1]));
-    assert!(recs.iter().any(|r| r["type"] == "device_joined" && r["udid"] == UDIDS[1]));
+    assert!(
+        recs.iter()
+            .any(|r| r["type"] == "device_left" && r["udid"] == UDIDS[1])
+    );
+    assert!(
+        recs.iter()
+            .any(|r| r["type"] == "device_joined" && r["udid"] == UDIDS[1])
+    );
     let last = recs.last().unwrap();
-    assert_eq!((last["type"].as_str(), last["all"].as_bool()), (Some("summary"), Some(true)));
+    assert_eq!(
+        (last["type"].as_str(), last["all"].as_bool()),
+        (Some("summary"), Some(true))
+    );
     assert_eq!(last["devices"].as_array().unwrap().len(), 3);
 }
 
@@ -583,7 +719,9 @@ fn simulated_phones_through_a_tcp_relay() {
     std::thread::spawn(move || {
         for c in relay.incoming() {
             let Ok(client) = c else { continue };
-            let Ok(server) = std::net::TcpStream::connect(&target) else { continue };
+            let Ok(server) = std::net::TcpStream::connect(&target) else {
+                continue;
+            };
             let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
             let (mut c1, mut s1) = (client, server);
             std::thread::spawn(move || {
@@ -607,10 +745,19 @@ fn simulated_phones_through_a_tcp_relay() {
         assert!(text.contains(u), "{text}");
     }
     // A probe through the relay, with the log stream and the pair record going over it too.
-    let mut args: Vec<String> = ["--json", "probe", "-u", UDIDS[0], "-b", "com.example.call", "--rounds", "1"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut args: Vec<String> = [
+        "--json",
+        "probe",
+        "-u",
+        UDIDS[0],
+        "-b",
+        "com.example.call",
+        "--rounds",
+        "1",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let mut push = f.push_args();
     push[1] = format!("{:064x}", 1);
     args.extend(push);
@@ -619,6 +766,11 @@ fn simulated_phones_through_a_tcp_relay() {
         .env("USBMUXD_SOCKET_ADDRESS", addr.to_string())
         .stdin(Stdio::null());
     let out = run_limited(c, Duration::from_secs(60));
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(rounds(&out)[0].verdict, "reported");
 }

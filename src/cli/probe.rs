@@ -23,7 +23,9 @@ pub enum ViaArg {
 
 /// Arguments of `voipctl probe`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  voipctl probe -b com.example.call --token <pushkit-token> --key AuthKey_ABC123DEFG.p8 \\\n      --key-id ABC123DEFG --team-id TEAM123456 --env sandbox --rounds 10\n  voipctl probe -b com.example.call --via signal --listen tcp://0.0.0.0:5060 --rounds 5\n\nEach round: sent → accepted → delivered → running → delegate → reported, or killed / banned /\ndropped / lost, with a cause chain and a fix for every round that did not pass. Exit 1 when a\nround failed or a --fail-on threshold is over its limit.")]
+#[command(
+    after_help = "Examples:\n  voipctl probe -b com.example.call --token <pushkit-token> --key AuthKey_ABC123DEFG.p8 \\\n      --key-id ABC123DEFG --team-id TEAM123456 --env sandbox --rounds 10\n  voipctl probe -b com.example.call --via signal --listen tcp://0.0.0.0:5060 --rounds 5\n\nEach round: sent → accepted → delivered → running → delegate → reported, or killed / banned /\ndropped / lost, with a cause chain and a fix for every round that did not pass. Exit 1 when a\nround failed or a --fail-on threshold is over its limit."
+)]
 pub struct ProbeArgs {
     /// Which phone.
     #[command(flatten)]
@@ -66,7 +68,12 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "HEX", help_heading = "Push (--via push)")]
     pub token: Vec<String>,
     /// APNs environment: sandbox for development (Xcode) builds, production for TestFlight/App Store.
-    #[arg(long, value_enum, value_name = "ENV", help_heading = "Push (--via push)")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "ENV",
+        help_heading = "Push (--via push)"
+    )]
     pub env: Option<EnvArg>,
     /// Any other APNs-compatible endpoint (e.g. the simulator's look-alike, with --ca-cert).
     #[arg(long, value_name = "URL", help_heading = "Push (--via push)")]
@@ -78,22 +85,47 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "P8", requires_all = ["key_id", "team_id"], help_heading = "Push (--via push)")]
     pub key: Option<PathBuf>,
     /// Token auth: the key's 10-character key ID.
-    #[arg(long, value_name = "ID", env = "VOIPCTL_KEY_ID", help_heading = "Push (--via push)")]
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "VOIPCTL_KEY_ID",
+        help_heading = "Push (--via push)"
+    )]
     pub key_id: Option<String>,
     /// Token auth: your 10-character team ID.
-    #[arg(long, value_name = "ID", env = "VOIPCTL_TEAM_ID", help_heading = "Push (--via push)")]
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "VOIPCTL_TEAM_ID",
+        help_heading = "Push (--via push)"
+    )]
     pub team_id: Option<String>,
     /// Certificate auth: a .p12 (password from --password-env or a prompt).
     #[arg(long, value_name = "P12", conflicts_with_all = ["key", "cert"], help_heading = "Push (--via push)")]
     pub p12: Option<PathBuf>,
     /// Certificate auth: environment variable that holds the .p12 password.
-    #[arg(long, value_name = "VAR", default_value = "VOIPCTL_P12_PASSWORD", help_heading = "Push (--via push)")]
+    #[arg(
+        long,
+        value_name = "VAR",
+        default_value = "VOIPCTL_P12_PASSWORD",
+        help_heading = "Push (--via push)"
+    )]
     pub password_env: String,
     /// Certificate auth: PEM certificate (chain).
-    #[arg(long, value_name = "PEM", conflicts_with = "key", help_heading = "Push (--via push)")]
+    #[arg(
+        long,
+        value_name = "PEM",
+        conflicts_with = "key",
+        help_heading = "Push (--via push)"
+    )]
     pub cert: Option<PathBuf>,
     /// Certificate auth: PEM private key for --cert.
-    #[arg(long, value_name = "PEM", requires = "cert", help_heading = "Push (--via push)")]
+    #[arg(
+        long,
+        value_name = "PEM",
+        requires = "cert",
+        help_heading = "Push (--via push)"
+    )]
     pub cert_key: Option<PathBuf>,
     /// apns-topic, exactly (default: <BUNDLE>.voip).
     #[arg(long, value_name = "TOPIC", help_heading = "Push (--via push)")]
@@ -105,11 +137,21 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::duration::positive_arg, help_heading = "Push (--via push)")]
     pub apns_timeout: Duration,
     /// Retries per push on 429, 5xx, GOAWAY and resets.
-    #[arg(long, value_name = "N", default_value_t = 3, help_heading = "Push (--via push)")]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 3,
+        help_heading = "Push (--via push)"
+    )]
     pub retries: u32,
 
     /// Where the app's VoIP socket connects (TCP): tcp://HOST:PORT.
-    #[arg(long, value_name = "ADDR", default_value = "tcp://127.0.0.1:5060", help_heading = "Signal (--via signal)")]
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "tcp://127.0.0.1:5060",
+        help_heading = "Signal (--via signal)"
+    )]
     pub listen: String,
     /// Send these bytes as the wake instead of a SIP INVITE.
     #[arg(long, value_name = "TEXT", help_heading = "Signal (--via signal)")]
@@ -131,7 +173,9 @@ impl ProbeArgs {
                 let mut plain = Vec::new();
                 for t in &self.token {
                     match t.split_once('=') {
-                        Some((u, hex)) => tokens_by_udid.push((u.trim().to_string(), hex.trim().to_string())),
+                        Some((u, hex)) => {
+                            tokens_by_udid.push((u.trim().to_string(), hex.trim().to_string()))
+                        }
                         None => plain.push(t.clone()),
                     }
                 }
@@ -163,7 +207,8 @@ impl ProbeArgs {
                     }
                 } else {
                     return Err(crate::Error::Usage(
-                        "--via push needs --key (token auth), --p12 or --cert (certificate auth)".into(),
+                        "--via push needs --key (token auth), --p12 or --cert (certificate auth)"
+                            .into(),
                     ));
                 };
                 Via::Push(Box::new(Options {
@@ -185,7 +230,11 @@ impl ProbeArgs {
                     apns_id: None,
                     headers: Vec::new(),
                     payload: self.payload.map(Source::Literal),
-                    tokens: if token.is_empty() { Vec::new() } else { vec![token] },
+                    tokens: if token.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![token]
+                    },
                     tokens_from: None,
                     concurrency: 1,
                     retry: RetryPolicy {

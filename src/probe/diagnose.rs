@@ -92,11 +92,11 @@ fn stage_links(r: &Round, ctx: &Context, upto: Stage) -> Vec<Link> {
             Stage::Delivered => "delivered on the phone".to_string(),
             Stage::Running => format!(
                 "the app runs: {}",
-                r.state.as_deref().unwrap_or(if r.cold { "launched" } else { "resumed" })
+                r.state
+                    .as_deref()
+                    .unwrap_or(if r.cold { "launched" } else { "resumed" })
             ),
-            Stage::Delegate if ctx.via == "signal" => {
-                "the app's VoIP socket woke it".to_string()
-            }
+            Stage::Delegate if ctx.via == "signal" => "the app's VoIP socket woke it".to_string(),
             Stage::Delegate => "PushKit delivered the push to the app's delegate".to_string(),
             Stage::Reported => "the call was reported to CallKit".to_string(),
             Stage::Sent | Stage::Accepted => continue,
@@ -120,15 +120,17 @@ fn accepted_link(r: &Round, ctx: &Context) -> Link {
 }
 
 /// The chain for a failed (or late) round; `None` for a passed one.
-pub fn diagnose(r: &Round, verdict: Verdict, ctx: &Context, offset_ms: Option<f64>) -> Option<Diagnosis> {
+pub fn diagnose(
+    r: &Round,
+    verdict: Verdict,
+    ctx: &Context,
+    offset_ms: Option<f64>,
+) -> Option<Diagnosis> {
     let mut chain = Vec::new();
     let fix: String = match verdict {
         Verdict::Reported => return None,
         Verdict::NotSent => {
-            chain.push(host(
-                "the trigger got no answer",
-                r.answer.error.clone(),
-            ));
+            chain.push(host("the trigger got no answer", r.answer.error.clone()));
             if ctx.via == "signal" {
                 "make sure the app's VoIP socket is connected to the probe's --listen address before the round starts (the app reconnects from its keep-alive handler)".into()
             } else {
@@ -163,7 +165,11 @@ pub fn diagnose(r: &Round, verdict: Verdict, ctx: &Context, offset_ms: Option<f6
                 let mut why = "most likely the push went to the other APNs environment, to a token that is not this app's PushKit token on this phone, or to the wrong topic".to_string();
                 let env_mismatch = match (&ctx.environment, &ctx.aps_environment) {
                     (Some(sent), Some(built)) => {
-                        let built_env = if built == "development" { "sandbox" } else { "production" };
+                        let built_env = if built == "development" {
+                            "sandbox"
+                        } else {
+                            "production"
+                        };
                         (sent == "sandbox" || sent == "production") && sent != built_env
                     }
                     _ => false,
@@ -188,7 +194,9 @@ pub fn diagnose(r: &Round, verdict: Verdict, ctx: &Context, offset_ms: Option<f6
                 chain.push(inferred(why));
                 format!(
                     "send to the environment of the build (Xcode builds: --env sandbox; TestFlight/App Store: --env production), with the PushKit token the app registered on this phone and topic {}",
-                    ctx.topic.clone().unwrap_or_else(|| format!("{}.voip", ctx.bundle))
+                    ctx.topic
+                        .clone()
+                        .unwrap_or_else(|| format!("{}.voip", ctx.bundle))
                 )
             }
         }
@@ -196,7 +204,10 @@ pub fn diagnose(r: &Round, verdict: Verdict, ctx: &Context, offset_ms: Option<f6
             chain.push(accepted_link(r, ctx));
             chain.extend(stage_links(r, ctx, Stage::Reported));
             if let Some((_, _, s)) = &r.end {
-                chain.push(seen("callservicesd will not launch the app for VoIP pushes: banned", s));
+                chain.push(seen(
+                    "callservicesd will not launch the app for VoIP pushes: banned",
+                    s,
+                ));
             }
             chain.push(inferred(if ctx.kills_before > 0 {
                 format!(
@@ -261,7 +272,10 @@ pub fn diagnose(r: &Round, verdict: Verdict, ctx: &Context, offset_ms: Option<f6
                         chain.push(inferred(
                             "banned by callservicesd (no ban line was seen), or the app is not entitled for VoIP pushes",
                         ));
-                        format!("check `voipctl check --device -b {}` and `voipctl watch` for a ban; {REPORT_FIX}", ctx.bundle)
+                        format!(
+                            "check `voipctl check --device -b {}` and `voipctl watch` for a ban; {REPORT_FIX}",
+                            ctx.bundle
+                        )
                     }
                 }
                 Stage::Running => {
@@ -283,7 +297,13 @@ pub fn diagnose(r: &Round, verdict: Verdict, ctx: &Context, offset_ms: Option<f6
             // Name the slowest hop.
             let mut prev = (Stage::Sent, 0.0);
             let mut worst: Option<(Stage, Stage, f64)> = None;
-            for st in [Stage::Accepted, Stage::Delivered, Stage::Running, Stage::Delegate, Stage::Reported] {
+            for st in [
+                Stage::Accepted,
+                Stage::Delivered,
+                Stage::Running,
+                Stage::Delegate,
+                Stage::Reported,
+            ] {
                 if let Some(ms) = r.ms_to(st, offset_ms) {
                     let gap = ms - prev.1;
                     if worst.is_none_or(|w| gap > w.2) {
@@ -334,13 +354,22 @@ mod tests {
     fn a_kill_chain_names_each_stage_and_the_fix() {
         let mut r = Round::new(1, 100.0);
         r.accepted = Some(100.01);
-        r.observe(Mark::Stage(Stage::Delivered, None, true), line("delivered", 100.05));
+        r.observe(
+            Mark::Stage(Stage::Delivered, None, true),
+            line("delivered", 100.05),
+        );
         r.observe(
             Mark::Stage(Stage::Running, Some("launched (background)".into()), true),
             line("run", 100.3),
         );
-        r.observe(Mark::Stage(Stage::Delegate, None, false), line("delegate", 100.33));
-        r.observe(Mark::End(End::Killed, "no CallKit report for a VoIP push"), line("Killing app", 100.7));
+        r.observe(
+            Mark::Stage(Stage::Delegate, None, false),
+            line("delegate", 100.33),
+        );
+        r.observe(
+            Mark::End(End::Killed, "no CallKit report for a VoIP push"),
+            line("Killing app", 100.7),
+        );
         let v = r.verdict(3000.0, Some(0.0));
         assert_eq!(v, Verdict::Killed);
         let ctx = Context {
@@ -350,15 +379,34 @@ mod tests {
             ..Context::default()
         };
         let d = diagnose(&r, v, &ctx, Some(0.0)).unwrap_or_else(|| panic!("none"));
-        let steps: Vec<(&str, Evidence)> = d.chain.iter().map(|l| (l.step.as_str(), l.evidence)).collect();
+        let steps: Vec<(&str, Evidence)> = d
+            .chain
+            .iter()
+            .map(|l| (l.step.as_str(), l.evidence))
+            .collect();
         assert_eq!(steps[0].1, Evidence::Seen);
-        assert!(steps.iter().any(|(s, e)| s.contains("launched (background)") && *e == Evidence::Seen));
-        assert!(steps.iter().any(|(s, e)| s.contains("no CallKit report") && *e == Evidence::Inferred));
-        assert!(d.chain.iter().any(|l| l.line.as_deref() == Some("p: Killing app")));
+        assert!(
+            steps
+                .iter()
+                .any(|(s, e)| s.contains("launched (background)") && *e == Evidence::Seen)
+        );
+        assert!(
+            steps
+                .iter()
+                .any(|(s, e)| s.contains("no CallKit report") && *e == Evidence::Inferred)
+        );
+        assert!(
+            d.chain
+                .iter()
+                .any(|l| l.line.as_deref() == Some("p: Killing app"))
+        );
         assert!(d.fix.contains("reportNewIncomingCall"));
         // A reported round has no diagnosis.
         let mut ok = Round::new(2, 100.0);
-        ok.observe(Mark::Stage(Stage::Reported, None, false), line("reported", 100.2));
+        ok.observe(
+            Mark::Stage(Stage::Reported, None, false),
+            line("reported", 100.2),
+        );
         assert_eq!(ok.verdict(3000.0, Some(0.0)), Verdict::Reported);
         assert_eq!(ok.verdict(100.0, Some(0.0)), Verdict::Late);
         assert!(diagnose(&ok, Verdict::Reported, &ctx, Some(0.0)).is_none());
@@ -375,7 +423,11 @@ mod tests {
             ..Context::default()
         };
         let d = diagnose(&r, Verdict::Lost, &ctx, None).unwrap_or_else(|| panic!("none"));
-        assert!(d.chain.iter().any(|l| l.step.contains("aps-environment is development")));
+        assert!(
+            d.chain
+                .iter()
+                .any(|l| l.step.contains("aps-environment is development"))
+        );
         assert!(d.fix.contains("--env sandbox"));
     }
 }

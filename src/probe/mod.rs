@@ -90,9 +90,9 @@ pub struct FailOn {
 impl FailOn {
     /// Parse `STAGE[.p50|.p95|.max]=DURATION` (default `.max`) or `failed=N`.
     pub fn parse(s: &str) -> Result<FailOn, String> {
-        let (k, v) = s
-            .split_once('=')
-            .ok_or_else(|| format!("{s:?}: use STAGE[.p50|.p95|.max]=DURATION (reported.p95=2s) or failed=N"))?;
+        let (k, v) = s.split_once('=').ok_or_else(|| {
+            format!("{s:?}: use STAGE[.p50|.p95|.max]=DURATION (reported.p95=2s) or failed=N")
+        })?;
         let k = k.trim();
         if k == "failed" {
             let n = v
@@ -108,7 +108,11 @@ impl FailOn {
             Some((st, "p50")) => (st, Stat::P50),
             Some((st, "p95")) => (st, Stat::P95),
             Some((st, "max")) => (st, Stat::Max),
-            Some((_, other)) => return Err(format!("{s:?}: unknown statistic {other:?} (p50, p95, max)")),
+            Some((_, other)) => {
+                return Err(format!(
+                    "{s:?}: unknown statistic {other:?} (p50, p95, max)"
+                ));
+            }
             None => (k, Stat::Max),
         };
         let stage = Stage::parse(stage).filter(|s| *s != Stage::Sent).ok_or_else(|| {
@@ -202,7 +206,12 @@ async fn open(dev: &Device, force_syslog: bool, ctx: &mut Ctx) -> Result<Source,
 
 /// The reader task: stamps each item with its arrival, so the time probe adds is measured from
 /// the moment the line left the device stream.
-fn spawn_reader(mut source: Source) -> (tokio::sync::mpsc::Receiver<Arrived>, tokio::task::JoinHandle<()>) {
+fn spawn_reader(
+    mut source: Source,
+) -> (
+    tokio::sync::mpsc::Receiver<Arrived>,
+    tokio::task::JoinHandle<()>,
+) {
     let (tx, rx) = tokio::sync::mpsc::channel(4096);
     let task = tokio::spawn(async move {
         loop {
@@ -461,7 +470,13 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
             let s = crate::push::sender(ctx, &p).map_err(Error::input)?;
             let env = s.environment.clone();
             let topic = s.topic.clone();
-            (Trigger::Push { sender: s }, Some(env), topic)
+            (
+                Trigger::Push {
+                    sender: Box::new(s),
+                },
+                Some(env),
+                topic,
+            )
         }
         Via::Signal { listen, wake } => {
             let (local, t) = trigger::serve_signal(*listen, wake.clone(), opts.round_timeout)
@@ -472,14 +487,19 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
                         format!("listen on {listen} for the app's VoIP socket: {e}"),
                     ))
                 })?;
-            ctx.note(&format!("waiting for the app's VoIP socket on tcp://{local}"));
+            ctx.note(&format!(
+                "waiting for the app's VoIP socket on tcp://{local}"
+            ));
             (t, None, None)
         }
     };
     let facts = app_facts(&dev, &opts.bundle, ctx).await;
     let source = open(&dev, opts.syslog_relay, ctx).await?;
     let source_name = source.name();
-    ctx.note(&format!("probing {} on {udid} through {source_name}", opts.bundle));
+    ctx.note(&format!(
+        "probing {} on {udid} through {source_name}",
+        opts.bundle
+    ));
     let (mut rx, reader) = spawn_reader(source);
     let mut probe = Probe {
         rules,
@@ -753,7 +773,10 @@ mod tests {
             FailOn::parse("delivered=250ms").map(|f| f.limit),
             Ok(Limit::Stage(Stage::Delivered, Stat::Max, 250.0))
         );
-        assert_eq!(FailOn::parse("failed=2").map(|f| f.limit), Ok(Limit::Failed(2)));
+        assert_eq!(
+            FailOn::parse("failed=2").map(|f| f.limit),
+            Ok(Limit::Failed(2))
+        );
         for (bad, needle) in [
             ("reported", "STAGE"),
             ("rung.p50=1s", "unknown stage"),

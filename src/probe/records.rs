@@ -120,7 +120,10 @@ impl Record for RoundRecord {
                                     Evidence::Inferred => "inferred",
                                 },
                                 l.step,
-                                l.line.as_ref().map(|x| format!(" — {x}")).unwrap_or_default()
+                                l.line
+                                    .as_ref()
+                                    .map(|x| format!(" — {x}"))
+                                    .unwrap_or_default()
                             )
                         })
                         .collect();
@@ -169,13 +172,19 @@ impl Record for ThresholdRecord {
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         let v = self
             .value
-            .map_or("no value (no round reached the stage)".into(), |v| format!("{v:.1}"));
+            .map_or("no value (no round reached the stage)".into(), |v| {
+                format!("{v:.1}")
+            });
         let mark = if self.ok {
             style.ok("ok  ")
         } else {
             style.error("FAIL")
         };
-        writeln!(w, "{mark} --fail-on {}: {v} (limit {})", self.spec, self.limit)
+        writeln!(
+            w,
+            "{mark} --fail-on {}: {v} (limit {})",
+            self.spec, self.limit
+        )
     }
     fn junit(&self) -> Option<Case> {
         Some(Case {

@@ -172,7 +172,12 @@ mod tests {
                 _ => None,
             })
             .collect();
-        for s in [Stage::Delivered, Stage::Running, Stage::Delegate, Stage::Reported] {
+        for s in [
+            Stage::Delivered,
+            Stage::Running,
+            Stage::Delegate,
+            Stage::Reported,
+        ] {
             assert!(stages.contains(&s), "{s:?} never reached: {marks:?}");
         }
         assert!(marks.iter().any(|x| matches!(x, Mark::End(End::Killed, _))));
@@ -182,7 +187,10 @@ mod tests {
     #[test]
     fn other_apps_and_other_processes_are_left_out() {
         assert_eq!(
-            m("Application com.other.app will not be launched because it failed to report an incoming call too many times (or repeatedly crashed.)", "callservicesd"),
+            m(
+                "Application com.other.app will not be launched because it failed to report an incoming call too many times (or repeatedly crashed.)",
+                "callservicesd"
+            ),
             None
         );
         assert_eq!(m("VOIPCTL call.reported", "OtherApp"), None);

@@ -46,7 +46,10 @@ mod tests {
     fn nearest_rank() {
         let v: Vec<f64> = (1..=100).map(f64::from).collect();
         let s = StageStats::of(&v).unwrap_or_else(|| panic!("none"));
-        assert_eq!((s.count, s.p50_ms, s.p95_ms, s.max_ms), (100, 50.0, 95.0, 100.0));
+        assert_eq!(
+            (s.count, s.p50_ms, s.p95_ms, s.max_ms),
+            (100, 50.0, 95.0, 100.0)
+        );
         assert_eq!(StageStats::of(&[]), None);
         assert_eq!(StageStats::of(&[7.0]).map(|s| s.p95_ms), Some(7.0));
     }

@@ -34,7 +34,7 @@ pub(crate) struct Fired {
 /// A way to start a round.
 pub(crate) enum Trigger {
     Push {
-        sender: crate::push::Sender,
+        sender: Box<crate::push::Sender>,
     },
     Signal {
         latest: watch::Receiver<Option<mpsc::Sender<WakeCmd>>>,
@@ -114,7 +114,9 @@ impl Trigger {
                     })
                     .await;
                 let r = match sent {
-                    Ok(()) => rx.await.unwrap_or_else(|_| Err("the app's socket closed".into())),
+                    Ok(()) => rx
+                        .await
+                        .unwrap_or_else(|_| Err("the app's socket closed".into())),
                     Err(_) => Err("the app's socket closed".into()),
                 };
                 match r {

@@ -11,8 +11,8 @@ mod progress;
 mod style;
 
 pub use junit::Case;
-pub use junit::write_suites as write_junit_suites;
 pub use junit::Outcome as CaseOutcome;
+pub use junit::write_suites as write_junit_suites;
 pub use progress::Progress;
 pub use style::Style;
 

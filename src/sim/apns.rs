@@ -57,9 +57,9 @@ pub(crate) fn pki() -> Result<ApnsPki, String> {
         .with_no_client_auth()
         .with_single_cert(
             vec![cert.der().clone()],
-            rustls::pki_types::PrivateKeyDer::Pkcs8(
-                rustls::pki_types::PrivatePkcs8KeyDer::from(key.serialize_der()),
-            ),
+            rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
+                key.serialize_der(),
+            )),
         )
         .map_err(|e| e.to_string())?;
     server.alpn_protocols = vec![b"h2".to_vec()];
@@ -70,7 +70,11 @@ pub(crate) fn pki() -> Result<ApnsPki, String> {
 }
 
 /// Serve on `listener` until the simulator stops.
-pub(crate) async fn serve(state: Arc<SimState>, listener: TcpListener, tls: Arc<rustls::ServerConfig>) {
+pub(crate) async fn serve(
+    state: Arc<SimState>,
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+) {
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
     let mut stop = state.stop.subscribe();
     loop {
@@ -207,7 +211,11 @@ fn judge(
         None => {
             // Phones that list no token take any token, for the app whose topic this is.
             let open: Vec<_> = reacting().filter(|(_, r)| r.tokens.is_empty()).collect();
-            match open.iter().find(|(_, r)| r.topic() == topic).or(open.first()) {
+            match open
+                .iter()
+                .find(|(_, r)| r.topic() == topic)
+                .or(open.first())
+            {
                 Some(x) => *x,
                 None => return Err((400, "BadDeviceToken")),
             }

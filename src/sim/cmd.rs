@@ -157,10 +157,8 @@ pub async fn run(ctx: &mut Ctx, opts: SimOptions) -> crate::Result<Outcome> {
         .map_err(crate::Error::network)?;
     let apns_ca = match sim.apns_ca_pem() {
         Some(pem) => {
-            let path = std::env::temp_dir().join(format!(
-                "voipctl-sim-apns-ca-{}.pem",
-                std::process::id()
-            ));
+            let path = std::env::temp_dir()
+                .join(format!("voipctl-sim-apns-ca-{}.pem", std::process::id()));
             std::fs::write(&path, pem).map_err(|e| {
                 crate::Error::input(std::io::Error::new(
                     e.kind(),

@@ -865,7 +865,11 @@ impl Sim {
     /// Triggers `udid` answered so far.
     pub fn triggers(&self, udid: &str) -> usize {
         self.index(udid)
-            .and_then(|i| lock(&self.state.devices[i].app).as_ref().map(|a| a.triggers))
+            .and_then(|i| {
+                lock(&self.state.devices[i].app)
+                    .as_ref()
+                    .map(|a| a.triggers)
+            })
             .unwrap_or(0)
     }
 

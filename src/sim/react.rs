@@ -146,9 +146,7 @@ impl ReactSpec {
         }
         for t in &self.tokens {
             if t.is_empty() || t.len() > 200 || !t.chars().all(|c| c.is_ascii_hexdigit()) {
-                return Err(format!(
-                    "[device.react] of {udid}: token {t:?} is not hex"
-                ));
+                return Err(format!("[device.react] of {udid}: token {t:?} is not hex"));
             }
         }
         if let Some(s) = &self.signal
@@ -536,9 +534,7 @@ pub fn plan(spec: &ReactSpec, state: &mut AppState, trigger: Trigger) -> Vec<Pla
         .launch
         .unwrap_or(if late { ms(3000) } else { ms(250) });
     let delegate = round.delegate.unwrap_or(ms(30));
-    let report = round
-        .report
-        .unwrap_or(if late { ms(1500) } else { ms(50) });
+    let report = round.report.unwrap_or(if late { ms(1500) } else { ms(50) });
     let kill_after = round.kill_after.unwrap_or(ms(400));
     let step = ms(1);
     let mut out = Out {
@@ -663,7 +659,10 @@ mod tests {
         let mut st = AppState::new(&s);
         let first = plan(&s, &mut st, Trigger::Push);
         let m = messages(&first);
-        assert!(m.iter().any(|l| l.contains("Application com.example.call is not running")));
+        assert!(
+            m.iter()
+                .any(|l| l.contains("Application com.example.call is not running"))
+        );
         assert!(m.iter().any(|l| l == "VOIPCTL launch state=background"));
         assert_eq!(m.last().unwrap(), "VOIPCTL call.reported");
         assert!(st.running);
@@ -673,7 +672,11 @@ mod tests {
         let second = messages(&plan(&s, &mut st, Trigger::Push));
         assert!(!second.iter().any(|l| l.contains("is not running")));
         assert!(second.iter().any(|l| l.contains("Killing app because")));
-        assert!(second.iter().any(|l| l.contains("Removing process: [application<com.example.call>:601]")));
+        assert!(
+            second
+                .iter()
+                .any(|l| l.contains("Removing process: [application<com.example.call>:601]"))
+        );
         assert!(!st.running);
         assert_eq!(st.pid, 638);
 
@@ -686,21 +689,35 @@ mod tests {
 
     #[test]
     fn lost_writes_nothing_and_signal_needs_a_running_app() {
-        let s = spec("running = true\n[[device.react.round]]\noutcome = \"lost\"\n[[device.react.round]]\noutcome = \"never\"\n");
+        let s = spec(
+            "running = true\n[[device.react.round]]\noutcome = \"lost\"\n[[device.react.round]]\noutcome = \"never\"\n",
+        );
         let mut st = AppState::new(&s);
         assert!(plan(&s, &mut st, Trigger::Push).is_empty());
         let m = messages(&plan(&s, &mut st, Trigger::Signal));
         assert!(m.contains(&"VOIPCTL socket.wake".to_string()));
-        assert!(m.iter().any(|l| l == "ExampleCall[601] has active assertions beyond permitted time: "));
+        assert!(
+            m.iter()
+                .any(|l| l == "ExampleCall[601] has active assertions beyond permitted time: ")
+        );
     }
 
     #[test]
     fn bad_reactions_are_explained() {
         for (extra, needle) in [
-            ("[device.react]\nbundle_id = \"a b\"\n[[device.react.round]]\noutcome = \"lost\"\n", "bundle"),
+            (
+                "[device.react]\nbundle_id = \"a b\"\n[[device.react.round]]\noutcome = \"lost\"\n",
+                "bundle",
+            ),
             ("[device.react]\nbundle_id = \"a\"\n", "round"),
-            ("[device.react]\nbundle_id = \"a\"\ntokens = [\"xyz\"]\n[[device.react.round]]\noutcome = \"lost\"\n", "hex"),
-            ("[device.react]\nbundle_id = \"a\"\n[[device.react.round]]\noutcome = \"maybe\"\n", "unknown variant"),
+            (
+                "[device.react]\nbundle_id = \"a\"\ntokens = [\"xyz\"]\n[[device.react.round]]\noutcome = \"lost\"\n",
+                "hex",
+            ),
+            (
+                "[device.react]\nbundle_id = \"a\"\n[[device.react.round]]\noutcome = \"maybe\"\n",
+                "unknown variant",
+            ),
         ] {
             let text = format!("[[device]]\nudid = \"a\"\n{extra}");
             match crate::sim::Scenario::parse(&text) {

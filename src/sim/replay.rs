@@ -47,13 +47,19 @@ fn level_word(l: Option<Level>) -> &'static str {
 fn one_word(p: &str) -> String {
     let w: String = p
         .chars()
-        .map(|c| if c.is_whitespace() || c == '[' { '_' } else { c })
+        .map(|c| {
+            if c.is_whitespace() || c == '[' {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     if w.is_empty() { "unknown".into() } else { w }
 }
 
 fn system_time(secs: f64) -> Option<SystemTime> {
-    (secs.is_finite() && secs >= 0.0 && secs < 1.0e11)
+    (secs.is_finite() && (0.0..1.0e11).contains(&secs))
         .then(|| SystemTime::UNIX_EPOCH + Duration::from_secs_f64(secs))
 }
 
@@ -135,7 +141,10 @@ pub fn parse(text: &str, now: f64, name: &str) -> Result<Vec<LogSpec>, ReplayErr
             }
             continue;
         }
-        let Some(stamp) = e.time.map(|s| s.anchored(now)).filter(|s| s.scale == Scale::Unix)
+        let Some(stamp) = e
+            .time
+            .map(|s| s.anchored(now))
+            .filter(|s| s.scale == Scale::Unix)
         else {
             continue;
         };
@@ -180,7 +189,11 @@ pub fn load(path: &std::path::Path, now: f64) -> Result<Vec<LogSpec>, ReplayErro
         path: path.display().to_string(),
         source: e,
     })?;
-    parse(&String::from_utf8_lossy(&bytes), now, &path.display().to_string())
+    parse(
+        &String::from_utf8_lossy(&bytes),
+        now,
+        &path.display().to_string(),
+    )
 }
 
 #[cfg(test)]
@@ -201,7 +214,10 @@ mod tests {
         );
         let v = parse(text, NOW, "rec").unwrap();
         assert_eq!(v.len(), 2);
-        assert_eq!(v[0].raw.as_deref(), Some("Nov 25 10:00:01 iPhone callservicesd[112] <Notice>: hello"));
+        assert_eq!(
+            v[0].raw.as_deref(),
+            Some("Nov 25 10:00:01 iPhone callservicesd[112] <Notice>: hello")
+        );
         assert_eq!((v[0].process.as_str(), v[0].pid), ("callservicesd", 112));
         assert_eq!(v[1].at, Duration::from_millis(1750));
         assert_eq!(v[1].message, "VOIPCTL call.reported");

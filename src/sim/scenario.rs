@@ -406,7 +406,9 @@ pub(crate) fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duratio
     to_duration(RawDuration::deserialize(d)?)
 }
 
-pub(crate) fn opt_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+pub(crate) fn opt_duration<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Duration>, D::Error> {
     Ok(Some(to_duration(RawDuration::deserialize(d)?)?))
 }
 

@@ -243,9 +243,8 @@ async fn os_trace(state: Arc<SimState>, dev: usize, mut io: Box<dyn Io>) -> std:
     let first = timeline.partition_point(|t| t.at < start);
     let garbage = device.spec.faults.malformed == Some(Malformed::OsTrace);
     let ticks = &timeline[first..];
-    let wanted = |i: usize| {
-        pid_filter.is_none_or(|p| p == i64::from(device.spec.log[ticks[i].line].pid))
-    };
+    let wanted =
+        |i: usize| pid_filter.is_none_or(|p| p == i64::from(device.spec.log[ticks[i].line].pid));
     let mut next = (0..ticks.len()).find(|i| wanted(*i));
     loop {
         let next_at = next.map(|i| clock.when(ticks[i].at));
