@@ -98,6 +98,7 @@ clock_offset_ms = 2500
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Link {
     step: String,
     evidence: String,
@@ -105,12 +106,14 @@ struct Link {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Diagnosis {
     chain: Vec<Link>,
     fix: String,
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct StageTime {
     stage: String,
     ms: Option<f64>,
@@ -118,8 +121,24 @@ struct StageTime {
     line: Option<String>,
 }
 
+/// The `probe_round` record, pinned: a field added or renamed fails here.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 struct Round {
+    #[serde(rename = "type")]
+    kind: String,
+    sent: String,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    explanation: Option<String>,
+    #[serde(default)]
+    fix: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    end: Option<String>,
     udid: String,
     round: u32,
     via: String,
