@@ -793,3 +793,45 @@ fn simulated_phones_through_a_tcp_relay() {
     );
     assert_eq!(rounds(&out)[0].verdict, "reported");
 }
+
+/// idevicesyslog text replayed through syslog_relay: `watch` sees what `analyze` sees in the file.
+#[test]
+fn replayed_idevicesyslog_text_reads_as_the_file_does() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/session-syslog.log");
+    let analyzed = {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+        c.args(["--json", "analyze", file]).stdin(Stdio::null());
+        run_limited(c, Duration::from_secs(30))
+    };
+    let mut sim = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+        .args([
+            "--json",
+            "sim",
+            "--duration",
+            "30s",
+            "--replay",
+            file,
+            "--speed",
+            "200",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(sim.stdout.as_mut().unwrap()),
+        &mut first_line,
+    )
+    .unwrap();
+    let ready: serde_json::Value = serde_json::from_str(&first_line).unwrap();
+    let watched = watch(ready["usbmuxd"].as_str().unwrap(), &["--syslog-relay"]);
+    let _ = sim.kill();
+    let _ = sim.wait();
+    let (a, sa) = essence(&analyzed);
+    let (w, sw) = essence(&watched);
+    assert_eq!(a.len(), 13);
+    assert_eq!(a, w);
+    assert_eq!(sa["checks"], sw["checks"]);
+}
