@@ -39,6 +39,7 @@ complete -c voipctl -n "__fish_voipctl_needs_command" -s V -l version -d 'Print 
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "analyze" -d 'Analyse a saved device log offline: the VoIP timeline and summary `watch` gives live'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "check" -d 'VoIP preflight of an .ipa, .app, .xcarchive or Info.plist: background modes, SDK, linkage, entitlements, profile'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "completions" -d 'Print shell completions or the man page (or write them all to a directory)'
+complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "probe" -d 'End to end: trigger (VoIP push or socket wake), watch the phone, time each stage over N rounds, diagnose failures'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "push" -d 'Send test VoIP (or other) pushes through APNs over HTTP/2 and explain every failure'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "signal" -d 'Signalling: send SIP or raw packets (UDP, TCP, TLS, WebSocket), or be the server an app\'s VoIP socket connects to'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "devices" -d 'List attached iPhones (USB and network); --watch streams attach/detach'
@@ -119,6 +120,50 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand completions" -s v -l ver
 complete -c voipctl -n "__fish_voipctl_using_subcommand completions" -s q -l quiet -d 'Only failures and the summary; no progress bars'
 complete -c voipctl -n "__fish_voipctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c voipctl -n "__fish_voipctl_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l usbmuxd -d 'usbmuxd address: UNIX:/path, /path, host:port or [v6]:port [default: USBMUXD_SOCKET_ADDRESS, else /var/run/usbmuxd; 127.0.0.1:27015 on Windows]' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -s u -l udid -d 'The device to use (needed when several are attached)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l timeout -d 'Time allowed for each device operation (seconds, or `500ms`, `2m`…)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -s b -l bundle -d 'The app\'s bundle ID (the push topic is <BUNDLE>.voip)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l via -d 'How each round is triggered' -r -f -a "push\t'A VoIP push through APNs (the push options below, and --token)'
+signal\t'A wake on the app\'s VoIP socket, which connects to --listen'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l rounds -d 'How many rounds' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l interval -d 'Pause between a round\'s end and the next trigger (lines after a round\'s end still join it)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l round-timeout -d 'How long a round waits for the report, the kill or the ban' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l deadline -d 'A call reported later than this after sending makes the round late (failed)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l fail-on -d 'Fail when a stage\'s latency is over a limit, `STAGE[.p50|.p95|.max]=DURATION` (e.g. `reported.p95=2s`), or allow N failed rounds with `failed=N` (default failed=0)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l rules -d 'Add recognition rules from a TOML file (as `analyze --rules`; repeatable)' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l token -d 'The phone\'s PushKit token (hex) for the app; `UDID=HEX` gives one phone\'s (repeatable, for --all)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l env -d 'APNs environment: sandbox for development (Xcode) builds, production for TestFlight/App Store' -r -f -a "production\t'api.push.apple.com'
+sandbox\t'api.sandbox.push.apple.com'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l apns-url -d 'Any other APNs-compatible endpoint (e.g. the simulator\'s look-alike, with --ca-cert)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l ca-cert -d 'Trust only this CA (PEM) for the server\'s certificate; repeatable' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l key -d 'Token auth: the .p8 key' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l key-id -d 'Token auth: the key\'s 10-character key ID' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l team-id -d 'Token auth: your 10-character team ID' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l p12 -d 'Certificate auth: a .p12 (password from --password-env or a prompt)' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l password-env -d 'Certificate auth: environment variable that holds the .p12 password' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l cert -d 'Certificate auth: PEM certificate (chain)' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l cert-key -d 'Certificate auth: PEM private key for --cert' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l topic -d 'apns-topic, exactly (default: <BUNDLE>.voip)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l payload -d 'JSON payload (default: a minimal VoIP payload)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l apns-timeout -d 'Time to wait for APNs\' answer' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l retries -d 'Retries per push on 429, 5xx, GOAWAY and resets' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l listen -d 'Where the app\'s VoIP socket connects (TCP): tcp://HOST:PORT' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l wake-raw -d 'Send these bytes as the wake instead of a SIP INVITE' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
+json\t'JSON Lines (same as --json)'
+junit\t'JUnit XML for CI test reports'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -s n -l network -d 'Use the device\'s network (Wi-Fi) connection instead of USB'
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l all -d 'Every attached phone at once (--via push; give each phone\'s token as --token UDID=HEX); JUnit output has a testsuite per phone'
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l syslog-relay -d 'Read com.apple.syslog_relay even where os_trace_relay is available (1 s stamps)'
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l json -d 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -s v -l verbose -d 'More detail (explanations, protocol notes); repeat for more'
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -s q -l quiet -d 'Only failures and the summary; no progress bars'
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -s V -l version -d 'Print version'
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l tokens-file -d 'Read device tokens from FILE, one per line (`-` for stdin; `#` comments, CSV first column)' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l env -d 'APNs environment: sandbox for development (Xcode) builds, production for TestFlight/App Store' -r -f -a "production\t'api.push.apple.com'
 sandbox\t'api.sandbox.push.apple.com'"
@@ -312,6 +357,8 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -s V -l version -d
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l listen -d 'Listen on this TCP address (port 0 picks a free port)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l unix -d 'Listen on a Unix socket at PATH instead (e.g. to stand in for /var/run/usbmuxd)' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l duration -d 'Stop after this long: seconds, or `90s`, `5m`, `1h` (default: run until Ctrl-C)' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l replay -d 'Play a recorded log (`watch --record` file, idevicesyslog text, pymobiledevice3 JSON or text) through the phone\'s syslog_relay and os_trace_relay with its original timing, from when the first log client connects' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l speed -d 'How fast the scenario (and --replay) plays: 2 is twice as fast (0.001–100000)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'
@@ -361,6 +408,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l lines -d 'Also
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l syslog-relay -d 'Read com.apple.syslog_relay even where os_trace_relay is available'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l exit-on-disconnect -d 'Stop when the phone goes away (summary, then exit 4) instead of waiting for it'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l no-crash-reports -d 'Do not fetch crash reports from the phone when a watched app dies (by default the newest report of the process is read from com.apple.crashreportcopymobile and its termination reason/code put in the timeline)'
+complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l all -d 'Every attached phone at once (phones that attach later join; one that goes away is reported); JSON records get a `device` field, JUnit a testsuite per phone'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l json -d 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s v -l verbose -d 'More detail (explanations, protocol notes); repeat for more'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s q -l quiet -d 'Only failures and the summary; no progress bars'

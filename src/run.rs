@@ -151,6 +151,15 @@ async fn dispatch(ctx: &mut Ctx, command: Command) -> crate::Result<crate::Outco
             None => crate::check::run(ctx, a.resolve()).await,
         },
         Command::Completions(a) => crate::completions::run(ctx, a.resolve()),
+        Command::Probe(a) => {
+            let all = a.all;
+            let opts = (*a).resolve()?;
+            if all {
+                crate::farm::probe_all(ctx, opts).await
+            } else {
+                crate::probe::run_probe(ctx, opts).await
+            }
+        }
         Command::Push(a) => crate::push::run(ctx, a.resolve()?).await,
         Command::Signal(a) => match a.command {
             crate::cli::SignalCommand::Send(s) => crate::signal::run_send(ctx, s.resolve()?).await,
@@ -162,7 +171,15 @@ async fn dispatch(ctx: &mut Ctx, command: Command) -> crate::Result<crate::Outco
         Command::Info(a) => crate::device::run_info(ctx, a.resolve()?).await,
         Command::Apps(a) => crate::device::run_apps(ctx, a.resolve()?).await,
         Command::Sim(a) => crate::sim::run(ctx, a.resolve()?).await,
-        Command::Watch(a) => crate::logs::run_watch(ctx, (*a).resolve()?).await,
+        Command::Watch(a) => {
+            let all = a.all;
+            let opts = (*a).resolve()?;
+            if all {
+                crate::farm::watch_all(ctx, opts).await
+            } else {
+                crate::logs::run_watch(ctx, opts).await
+            }
+        }
     }
 }
 

@@ -6,6 +6,7 @@ mod analyze;
 mod check;
 mod completions;
 mod device;
+mod probe;
 mod push;
 mod signal;
 mod sim;
@@ -15,6 +16,7 @@ pub use analyze::{AnalyzeArgs, LogArgs};
 pub use check::{CheckArgs, DistributionArg};
 pub use completions::CompletionsArgs;
 pub use device::{AppsArgs, DeviceArgs, DevicesArgs, InfoArgs};
+pub use probe::{ProbeArgs, ViaArg};
 pub use push::PushArgs;
 pub use signal::{SendArgs, ServeArgs, SignalArgs, SignalCommand};
 pub use sim::SimArgs;
@@ -54,6 +56,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print shell completions or the man page (or write them all to a directory).
     Completions(CompletionsArgs),
+    /// End to end: trigger (VoIP push or socket wake), watch the phone, time each stage over N rounds, diagnose failures.
+    Probe(Box<ProbeArgs>),
     /// Send test VoIP (or other) pushes through APNs over HTTP/2 and explain every failure.
     Push(Box<PushArgs>),
     /// Signalling: send SIP or raw packets (UDP, TCP, TLS, WebSocket), or be the server an app's VoIP socket connects to.

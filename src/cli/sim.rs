@@ -7,7 +7,7 @@ use std::time::Duration;
 /// Arguments of `voipctl sim`.
 #[derive(Debug, Args)]
 pub struct SimArgs {
-    /// Scenario: a TOML file, or a shipped one (legacy-voip, pushkit-callkit). Default: one
+    /// Scenario: a TOML file, or a shipped one (legacy-voip, pushkit-callkit, probe). Default: one
     /// trusted iPhone with no apps and no log.
     #[arg(value_name = "SCENARIO")]
     pub scenario: Option<String>,
@@ -25,6 +25,21 @@ pub struct SimArgs {
     /// Stop after this long: seconds, or `90s`, `5m`, `1h` (default: run until Ctrl-C).
     #[arg(long, value_name = "DURATION", value_parser = crate::duration::arg)]
     pub duration: Option<Duration>,
+    /// Play a recorded log (`watch --record` file, idevicesyslog text, pymobiledevice3 JSON or
+    /// text) through the phone's syslog_relay and os_trace_relay with its original timing,
+    /// from when the first log client connects.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<std::path::PathBuf>,
+    /// How fast the scenario (and --replay) plays: 2 is twice as fast (0.001–100000).
+    #[arg(long, value_name = "X", value_parser = parse_speed)]
+    pub speed: Option<f64>,
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && (0.001..=100_000.0).contains(&x) => Ok(x),
+        _ => Err(format!("{s:?} is not a speed between 0.001 and 100000")),
+    }
 }
 
 impl SimArgs {
@@ -43,6 +58,8 @@ impl SimArgs {
             scenario: self.scenario,
             listen,
             duration: self.duration,
+            replay: self.replay,
+            speed: self.speed,
         })
     }
 }

@@ -42,6 +42,10 @@ pub struct WatchArgs {
     /// termination reason/code put in the timeline).
     #[arg(long)]
     pub no_crash_reports: bool,
+    /// Every attached phone at once (phones that attach later join; one that goes away is
+    /// reported); JSON records get a `device` field, JUnit a testsuite per phone.
+    #[arg(long, conflicts_with = "udid")]
+    pub all: bool,
 }
 
 fn parse_until(s: &str) -> Result<SystemTime, String> {

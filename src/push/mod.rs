@@ -433,6 +433,30 @@ fn prepare(ctx: &mut Ctx, opts: &Options) -> Result<Prepared, PushError> {
     })
 }
 
+/// A prepared sender for `voipctl probe`: the same checks and set-up as `push` (auth,
+/// environment, topic, headers, payload) for the token(s) in `opts`.
+pub(crate) struct Sender {
+    /// Sends one push to the end (retries included).
+    pub(crate) engine: Engine,
+    /// The tokens.
+    pub(crate) tokens: Vec<String>,
+    /// `sandbox`, `production` or `custom`.
+    pub(crate) environment: String,
+    /// apns-topic.
+    pub(crate) topic: Option<String>,
+}
+
+/// Prepare pushes as `push` does, without sending (errors are input errors: exit 3).
+pub(crate) fn sender(ctx: &mut Ctx, opts: &Options) -> Result<Sender, PushError> {
+    let p = prepare(ctx, opts)?;
+    Ok(Sender {
+        engine: p.engine,
+        tokens: p.tokens,
+        environment: p.environment,
+        topic: p.topic,
+    })
+}
+
 /// Run `voipctl push`.
 pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
     let p = prepare(ctx, &opts).map_err(Error::input)?;

@@ -28,6 +28,10 @@ pub enum Outcome {
 }
 
 pub(crate) fn write(out: &mut dyn Write, suite: &str, cases: &[Case]) -> io::Result<()> {
+    write_suites(out, &[(suite.to_string(), cases.to_vec())])
+}
+
+fn count(cases: &[Case]) -> (usize, usize) {
     let failures = cases
         .iter()
         .filter(|c| matches!(c.outcome, Outcome::Fail { .. }))
@@ -36,45 +40,63 @@ pub(crate) fn write(out: &mut dyn Write, suite: &str, cases: &[Case]) -> io::Res
         .iter()
         .filter(|c| matches!(c.outcome, Outcome::Skip(_)))
         .count();
+    (failures, skipped)
+}
+
+/// One document with a `<testsuite>` per entry (`--all`: one per device).
+pub fn write_suites(out: &mut dyn Write, suites: &[(String, Vec<Case>)]) -> io::Result<()> {
+    let all: Vec<&Case> = suites.iter().flat_map(|(_, c)| c).collect();
+    let failures = all
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Fail { .. }))
+        .count();
+    let skipped = all
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Skip(_)))
+        .count();
     writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
     writeln!(
         out,
         "<testsuites name=\"voipctl\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
-        cases.len()
+        all.len()
     )?;
-    writeln!(
-        out,
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
-        escape(suite),
-        cases.len()
-    )?;
-    for c in cases {
-        let time = c
-            .time
-            .map(|t| format!(" time=\"{t:.3}\""))
-            .unwrap_or_default();
-        write!(
+    for (suite, cases) in suites {
+        let (failures, skipped) = count(cases);
+        writeln!(
             out,
-            "    <testcase classname=\"{}\" name=\"{}\"{time}",
-            escape(&c.class),
-            escape(&c.name)
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
+            escape(suite),
+            cases.len()
         )?;
-        match &c.outcome {
-            Outcome::Pass => writeln!(out, "/>")?,
-            Outcome::Fail { message, text } => writeln!(
+        for c in cases {
+            let time = c
+                .time
+                .map(|t| format!(" time=\"{t:.3}\""))
+                .unwrap_or_default();
+            write!(
                 out,
-                ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
-                escape(message),
-                escape(text)
-            )?,
-            Outcome::Skip(why) => writeln!(
-                out,
-                ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                escape(why)
-            )?,
+                "    <testcase classname=\"{}\" name=\"{}\"{time}",
+                escape(&c.class),
+                escape(&c.name)
+            )?;
+            match &c.outcome {
+                Outcome::Pass => writeln!(out, "/>")?,
+                Outcome::Fail { message, text } => writeln!(
+                    out,
+                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
+                    escape(message),
+                    escape(text)
+                )?,
+                Outcome::Skip(why) => writeln!(
+                    out,
+                    ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                    escape(why)
+                )?,
+            }
         }
+        writeln!(out, "  </testsuite>")?;
     }
-    writeln!(out, "  </testsuite>\n</testsuites>")
+    writeln!(out, "</testsuites>")
 }
 
 /// XML attribute/text escaping; characters XML 1.0 cannot carry become U+FFFD.

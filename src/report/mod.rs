@@ -14,6 +14,7 @@ mod style;
 
 pub use junit::Case;
 pub use junit::Outcome as CaseOutcome;
+pub use junit::write_suites as write_junit_suites;
 pub use progress::Progress;
 pub use style::Style;
 
@@ -134,6 +135,11 @@ impl Reporter {
             }
         }
         self.out.flush()
+    }
+
+    /// The JUnit cases gathered so far (`--all` merges each device's into one document).
+    pub fn take_cases(&mut self) -> Vec<Case> {
+        std::mem::take(&mut self.cases)
     }
 
     /// The data stream itself, for commands whose output is a document rather than records

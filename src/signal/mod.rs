@@ -21,6 +21,34 @@ pub use stats::RttStats;
 
 use std::time::Duration;
 
+/// `probe --via signal`: a peer as `serve` keeps one (requests answered, wakes built).
+pub(crate) fn session_for_probe(
+    transport: crate::sip::Transport,
+    peer: std::net::SocketAddr,
+    local: std::net::SocketAddr,
+) -> session::Session {
+    session::Session::new(transport, peer, local, true, Duration::from_secs(30))
+}
+
+/// `probe --via signal`: handle one frame from the app; answers go to `out`.
+pub(crate) fn on_frame_for_probe(
+    s: &mut session::Session,
+    frame: crate::sip::Frame,
+    out: &mut Vec<Vec<u8>>,
+) {
+    let (mut o, mut notes) = (Vec::new(), Vec::new());
+    s.on_frame(frame, &mut o, &mut notes);
+    out.extend(o.into_iter().map(|(b, _)| b));
+}
+
+/// `probe --via signal`: the bytes of wake `n` (an earlier wake still outstanding is given up).
+pub(crate) fn wake_for_probe(s: &mut session::Session, n: u64, kind: &WakeKind) -> Vec<u8> {
+    if s.wake_pending() {
+        let _ = s.expire();
+    }
+    s.wake(n, kind).map(|(b, _)| b).unwrap_or_default()
+}
+
 /// Why signalling could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum SignalError {

@@ -23,6 +23,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "pushkit-callkit",
         include_str!("../../scenarios/pushkit-callkit.toml"),
     ),
+    ("probe", include_str!("../../scenarios/probe.toml")),
 ];
 
 /// Options of `voipctl sim`.
@@ -34,6 +35,10 @@ pub struct SimOptions {
     pub listen: Listen,
     /// Stop after this long.
     pub duration: Option<Duration>,
+    /// Play this recorded log through the (first) phone's log services.
+    pub replay: Option<PathBuf>,
+    /// Replay speed (2: twice as fast).
+    pub speed: Option<f64>,
 }
 
 /// Load a scenario by path or shipped name.
@@ -55,6 +60,12 @@ pub struct SimReady {
     pub devices: Vec<String>,
     /// Scenario title.
     pub scenario: Option<String>,
+    /// The APNs look-alike (`--apns-url`), when a phone reacts to pushes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apns_url: Option<String>,
+    /// Its CA certificate, written to this file (`--ca-cert`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apns_ca: Option<String>,
 }
 
 impl Record for SimReady {
@@ -68,6 +79,15 @@ impl Record for SimReady {
         }
         for d in &self.devices {
             writeln!(w, "{} {}", style.dim("device:"), terminal(d))?;
+        }
+        if let (Some(url), Some(ca)) = (&self.apns_url, &self.apns_ca) {
+            writeln!(
+                w,
+                "{} --apns-url {} --ca-cert {}",
+                style.dim("APNs look-alike:"),
+                terminal(url),
+                terminal(ca)
+            )?;
         }
         writeln!(
             w,
@@ -106,20 +126,56 @@ impl Record for SimSummary {
 
 /// Run `voipctl sim`.
 pub async fn run(ctx: &mut Ctx, opts: SimOptions) -> crate::Result<Outcome> {
-    let scenario = match &opts.scenario {
+    let mut scenario = match &opts.scenario {
         Some(s) => load(s).map_err(crate::Error::input)?,
         None => Scenario::single(DEFAULT_UDID),
     };
+    if let Some(speed) = opts.speed {
+        scenario.speed = speed;
+    }
+    if let Some(path) = &opts.replay {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        let entries = super::replay::load(path, now).map_err(crate::Error::input)?;
+        ctx.note(&format!(
+            "replaying {} entries of {} (over {:.1} s at speed {})",
+            entries.len(),
+            path.display(),
+            entries.last().map_or(0.0, |e| e.at.as_secs_f64()) / scenario.speed,
+            scenario.speed
+        ));
+        if let Some(d) = scenario.devices.first_mut() {
+            d.log.extend(entries);
+        }
+    }
     let title = scenario.name.clone();
     let started = tokio::time::Instant::now();
     let sim: Sim = super::start_on(scenario, opts.listen.clone())
         .await
         .map_err(crate::Error::network)?;
+    let apns_ca = match sim.apns_ca_pem() {
+        Some(pem) => {
+            let path = std::env::temp_dir()
+                .join(format!("voipctl-sim-apns-ca-{}.pem", std::process::id()));
+            std::fs::write(&path, pem).map_err(|e| {
+                crate::Error::input(std::io::Error::new(
+                    e.kind(),
+                    format!("write the APNs look-alike's CA to {}: {e}", path.display()),
+                ))
+            })?;
+            Some(path)
+        }
+        None => None,
+    };
     ctx.reporter.emit(&SimReady {
         usbmuxd: sim.addr().to_string(),
         env: format!("{}={}", crate::device::ENV_VAR, sim.env_value()),
         devices: sim.udids(),
         scenario: title,
+        apns_url: sim.apns_url(),
+        apns_ca: apns_ca.as_ref().map(|p| p.display().to_string()),
     })?;
     ctx.reporter.flush()?;
     let cancel = ctx.cancel.clone();
@@ -133,6 +189,9 @@ pub async fn run(ctx: &mut Ctx, opts: SimOptions) -> crate::Result<Outcome> {
         } => false,
     };
     sim.shutdown();
+    if let Some(p) = &apns_ca {
+        let _ = std::fs::remove_file(p);
+    }
     ctx.reporter.finish(
         &SimSummary {
             command: "sim",

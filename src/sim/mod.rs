@@ -9,12 +9,16 @@
 //! Faults (detach/re-attach, locked, pairing refused, slow and malformed replies) come from the
 //! scenario, or at run time from [`Sim::detach`] / [`Sim::attach`].
 
+mod apns;
+mod app_socket;
 mod cmd;
 mod crash;
 pub use cmd::{BUILTIN, DEFAULT_UDID};
 mod lockdownd;
 mod mux;
 pub mod pki;
+pub mod react;
+pub mod replay;
 pub mod scenario;
 mod services;
 
@@ -107,6 +111,20 @@ pub(crate) struct SimDevice {
     sent_total: std::sync::atomic::AtomicU64,
     /// Crash-report names removed by clients (RemovePath).
     pub(crate) crash_removed: Mutex<std::collections::HashSet<String>>,
+    /// Lines written now (reactions to triggers, replays), to every log client.
+    pub(crate) live: broadcast::Sender<Arc<LiveEntry>>,
+    /// The reacting app's state.
+    pub(crate) app: Mutex<Option<react::AppState>>,
+}
+
+/// A log line written at a wall-clock time of the phone, outside the scenario timeline.
+#[derive(Debug)]
+pub(crate) struct LiveEntry {
+    pub(crate) at: std::time::SystemTime,
+    pub(crate) spec: scenario::LogSpec,
+    /// A syslog_relay line to write exactly as is (replay of a text log), instead of one built
+    /// from `spec`.
+    pub(crate) raw: Option<String>,
 }
 
 /// How many written log entries [`Sim::sent`] keeps.
@@ -259,6 +277,8 @@ impl SimDevice {
             sent: Mutex::new(Vec::new()),
             sent_total: std::sync::atomic::AtomicU64::new(0),
             crash_removed: Mutex::new(std::collections::HashSet::new()),
+            live: broadcast::channel(4096).0,
+            app: Mutex::new(spec.react.as_ref().map(react::AppState::new)),
             spec,
         }
     }
@@ -401,6 +421,45 @@ pub(crate) enum Target {
 }
 
 impl SimState {
+    /// A trigger reached device `dev`: schedule the lines its `[device.react]` script gives.
+    pub(crate) fn trigger(self: &Arc<Self>, dev: usize, trigger: react::Trigger) {
+        let d = &self.devices[dev];
+        let Some(spec) = d.spec.react.as_ref() else {
+            return;
+        };
+        let plan = {
+            let mut app = lock(&d.app);
+            let Some(st) = app.as_mut() else { return };
+            react::plan(spec, st, trigger)
+        };
+        let offset = spec.clock_offset_ms;
+        let state = self.clone();
+        let start = Instant::now();
+        tokio::spawn(async move {
+            let mut stop = state.stop.subscribe();
+            let run = async {
+                for p in plan {
+                    tokio::time::sleep_until(start + p.after.div_f64(state.speed)).await;
+                    let now = std::time::SystemTime::now();
+                    let at = if offset >= 0 {
+                        now + std::time::Duration::from_millis(offset.unsigned_abs())
+                    } else {
+                        now - std::time::Duration::from_millis(offset.unsigned_abs())
+                    };
+                    let _ = state.devices[dev].live.send(Arc::new(LiveEntry {
+                        at,
+                        spec: p.line,
+                        raw: None,
+                    }));
+                }
+            };
+            tokio::select! {
+                _ = run => {}
+                _ = stop.wait_for(|s| *s) => {}
+            }
+        });
+    }
+
     fn attach(&self, dev: usize) {
         let d = &self.devices[dev];
         let mut ids = lock(&d.ids);
@@ -550,6 +609,7 @@ pub struct Sim {
     addr: MuxAddr,
     state: Arc<SimState>,
     unix_path: Option<std::path::PathBuf>,
+    apns: Option<(SocketAddr, String)>,
 }
 
 impl std::fmt::Debug for SimState {
@@ -624,11 +684,41 @@ pub async fn start_on(scenario: Scenario, listen: Listen) -> Result<Sim, SimErro
         if !state.devices[i].spec.faults.detach.is_empty() {
             tokio::spawn(fault_timeline(state.clone(), i));
         }
+        if let Some(target) = state.devices[i]
+            .spec
+            .react
+            .as_ref()
+            .and_then(|r| r.signal.clone())
+        {
+            tokio::spawn(app_socket::run(state.clone(), i, target));
+        }
     }
+    let apns = if state.devices.iter().any(|d| d.spec.react.is_some()) {
+        let pki = tokio::task::spawn_blocking(apns::pki)
+            .await
+            .map_err(|e| SimError::Pki(e.to_string()))?
+            .map_err(SimError::Pki)?;
+        let bind = SocketAddr::from(([127, 0, 0, 1], 0));
+        let l = tokio::net::TcpListener::bind(bind)
+            .await
+            .map_err(|e| SimError::Listen {
+                addr: bind.to_string(),
+                source: e,
+            })?;
+        let local = l.local_addr().map_err(|e| SimError::Listen {
+            addr: bind.to_string(),
+            source: e,
+        })?;
+        tokio::spawn(apns::serve(state.clone(), l, pki.server));
+        Some((local, pki.ca_pem))
+    } else {
+        None
+    };
     Ok(Sim {
         addr,
         state,
         unix_path,
+        apns,
     })
 }
 
@@ -759,6 +849,28 @@ impl Sim {
     /// How many usbmuxd `Listen` connections are open (tests wait for a watcher with it).
     pub fn listen_clients(&self) -> usize {
         self.state.events.receiver_count()
+    }
+
+    /// The APNs look-alike's base URL (`https://127.0.0.1:PORT`, for `--apns-url`), when a
+    /// phone of the scenario reacts to pushes.
+    pub fn apns_url(&self) -> Option<String> {
+        self.apns.as_ref().map(|(a, _)| format!("https://{a}"))
+    }
+
+    /// The CA (PEM) of the APNs look-alike's certificate, for `--ca-cert`.
+    pub fn apns_ca_pem(&self) -> Option<&str> {
+        self.apns.as_ref().map(|(_, p)| p.as_str())
+    }
+
+    /// Triggers `udid` answered so far.
+    pub fn triggers(&self, udid: &str) -> usize {
+        self.index(udid)
+            .and_then(|i| {
+                lock(&self.state.devices[i].app)
+                    .as_ref()
+                    .map(|a| a.triggers)
+            })
+            .unwrap_or(0)
     }
 
     /// Start the scenario clock now (if it is waiting for the first log client).

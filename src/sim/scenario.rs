@@ -121,6 +121,10 @@ pub struct DeviceSpec {
     /// `com.apple.crashreportcopymobile`) at their time on the scenario clock.
     #[serde(default, rename = "crash")]
     pub crashes: Vec<CrashSpec>,
+    /// How the phone answers a trigger (a push accepted by the simulator's APNs look-alike, or
+    /// data on the app's VoIP socket): `[device.react]`, see [`crate::sim::react`].
+    #[serde(default)]
+    pub react: Option<super::react::ReactSpec>,
 }
 
 /// The most crash reports a device may have.
@@ -362,6 +366,12 @@ pub struct LogSpec {
     /// Interval between repeats (default 1s).
     #[serde(default, deserialize_with = "opt_duration")]
     pub every: Option<Duration>,
+    /// Replay (`sim --replay`): the entry's own time, written instead of the scenario clock's.
+    #[serde(skip)]
+    pub stamp: Option<std::time::SystemTime>,
+    /// Replay: the syslog_relay line exactly as it was recorded (written as is).
+    #[serde(skip)]
+    pub raw: Option<String>,
 }
 
 fn default_pid() -> u32 {
@@ -396,11 +406,13 @@ fn to_duration<E: serde::de::Error>(r: RawDuration) -> Result<Duration, E> {
     d.ok_or_else(|| E::custom("expected a duration such as 1.5, \"250ms\", \"2s\", \"1m30s\""))
 }
 
-fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+pub(crate) fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     to_duration(RawDuration::deserialize(d)?)
 }
 
-fn opt_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+pub(crate) fn opt_duration<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Duration>, D::Error> {
     Ok(Some(to_duration(RawDuration::deserialize(d)?)?))
 }
 
@@ -443,6 +455,7 @@ impl Scenario {
                 apps: Vec::new(),
                 log: Vec::new(),
                 crashes: Vec::new(),
+                react: None,
             }],
         }
     }
@@ -526,6 +539,9 @@ impl Scenario {
                         c.process
                     ));
                 }
+            }
+            if let Some(r) = &d.react {
+                r.validate(&d.udid).map_err(ScenarioError::Invalid)?;
             }
             for det in &d.faults.detach {
                 if let Some(r) = det.reattach

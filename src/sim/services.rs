@@ -117,6 +117,7 @@ pub fn syslog_line(device_name: &str, l: &LogSpec, at: SystemTime) -> String {
 
 async fn syslog(state: Arc<SimState>, dev: usize, mut io: Box<dyn Io>) -> std::io::Result<()> {
     let device = &state.devices[dev];
+    let mut live = device.live.subscribe();
     let (clock, start) = state.start_clock_and_wait().await;
     let timeline = &device.timeline;
     let first = timeline.partition_point(|t| t.at < start);
@@ -124,21 +125,54 @@ async fn syslog(state: Arc<SimState>, dev: usize, mut io: Box<dyn Io>) -> std::i
     if let Some(len) = device.spec.faults.endless_line {
         endless_line(&mut io, len).await?;
     }
-    for (n, tick) in timeline[first..].iter().enumerate() {
-        tokio::time::sleep_until(clock.when(tick.at)).await;
-        let spec = &device.spec.log[tick.line];
-        let mut line = syslog_line(&device.spec.name, spec, clock.wall(tick.at)).into_bytes();
-        if garbage && n % 2 == 1 {
-            line.extend_from_slice(b" \xff\xfe\x1b[31mred\x1b[0m\x07");
-        }
+    let mut ticks = timeline[first..].iter().enumerate().peekable();
+    loop {
+        // Timeline entries at their times; lines written now (reactions, replays) as they come.
+        let next_at = ticks.peek().map(|(_, t)| clock.when(t.at));
+        let (line, at, message) = tokio::select! {
+            biased;
+            r = live.recv() => match r {
+                Ok(e) => {
+                    let line = match &e.raw {
+                        Some(raw) => raw.clone(),
+                        None => syslog_line(&device.spec.name, &e.spec, e.at),
+                    };
+                    (line.into_bytes(), e.at, e.spec.message.clone())
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                    std::future::pending::<()>().await;
+                    continue;
+                }
+            },
+            () = sleep_until_opt(next_at) => {
+                let Some((n, tick)) = ticks.next() else { continue };
+                let spec = &device.spec.log[tick.line];
+                let at = spec.stamp.unwrap_or_else(|| clock.wall(tick.at));
+                let mut line = match &spec.raw {
+                    Some(raw) => raw.clone().into_bytes(),
+                    None => syslog_line(&device.spec.name, spec, at).into_bytes(),
+                };
+                if garbage && n % 2 == 1 {
+                    line.extend_from_slice(b" \xff\xfe\x1b[31mred\x1b[0m\x07");
+                }
+                (line, at, spec.message.clone())
+            }
+        };
+        let mut line = line;
         line.extend_from_slice(b"\n\0");
         io.write_all(&line).await?;
         io.flush().await?;
-        device.note_sent("syslog_relay", clock.wall(tick.at), &spec.message);
+        device.note_sent("syslog_relay", at, &message);
     }
-    // A quiet phone keeps the stream open.
-    std::future::pending::<()>().await;
-    Ok(())
+}
+
+/// Sleep until `at`; forever when there is no `at`.
+async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The `endless_line` fault: `len` bytes of filler (with a `\n` now and then, as entries may
@@ -223,29 +257,52 @@ async fn os_trace(state: Arc<SimState>, dev: usize, mut io: Box<dyn Io>) -> std:
         .filter(|p| *p >= 0);
     io.write_all(&status_frame(ok)?).await?;
     io.flush().await?;
+    let mut live = device.live.subscribe();
     let (clock, start) = state.start_clock_and_wait().await;
     let timeline = &device.timeline;
     let first = timeline.partition_point(|t| t.at < start);
     let garbage = device.spec.faults.malformed == Some(Malformed::OsTrace);
-    for (n, tick) in timeline[first..].iter().enumerate() {
-        let spec = &device.spec.log[tick.line];
-        if pid_filter.is_some_and(|p| p != i64::from(spec.pid)) {
-            continue;
-        }
-        tokio::time::sleep_until(clock.when(tick.at)).await;
-        let mut body = ostrace::encode_entry(&entry_for(spec, clock.wall(tick.at)));
-        if garbage && n % 3 == 2 {
-            body.truncate(40);
-        }
+    let ticks = &timeline[first..];
+    let wanted =
+        |i: usize| pid_filter.is_none_or(|p| p == i64::from(device.spec.log[ticks[i].line].pid));
+    let mut next = (0..ticks.len()).find(|i| wanted(*i));
+    loop {
+        let next_at = next.map(|i| clock.when(ticks[i].at));
+        let (body, at, message) = tokio::select! {
+            biased;
+            r = live.recv() => match r {
+                Ok(e) => {
+                    if pid_filter.is_some_and(|p| p != i64::from(e.spec.pid)) {
+                        continue;
+                    }
+                    (ostrace::encode_entry(&entry_for(&e.spec, e.at)), e.at, e.spec.message.clone())
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                    std::future::pending::<()>().await;
+                    continue;
+                }
+            },
+            () = sleep_until_opt(next_at) => {
+                let Some(n) = next else { continue };
+                next = (n + 1..ticks.len()).find(|i| wanted(*i));
+                let tick = &ticks[n];
+                let spec = &device.spec.log[tick.line];
+                let at = spec.stamp.unwrap_or_else(|| clock.wall(tick.at));
+                let mut body = ostrace::encode_entry(&entry_for(spec, at));
+                if garbage && n % 3 == 2 {
+                    body.truncate(40);
+                }
+                (body, at, spec.message.clone())
+            }
+        };
         let mut frame = vec![2u8];
         frame.extend_from_slice(&(body.len() as u32).to_le_bytes());
         frame.extend_from_slice(&body);
         io.write_all(&frame).await?;
         io.flush().await?;
-        device.note_sent("os_trace_relay", clock.wall(tick.at), &spec.message);
+        device.note_sent("os_trace_relay", at, &message);
     }
-    std::future::pending::<()>().await;
-    Ok(())
 }
 
 async fn installation_proxy(
@@ -389,6 +446,8 @@ mod tests {
             category: None,
             repeat: 1,
             every: None,
+            stamp: None,
+            raw: None,
         };
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_064_801);
         assert_eq!(
