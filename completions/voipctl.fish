@@ -152,7 +152,8 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l listen -d 'Whe
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l wake-raw -d 'Send these bytes as the wake instead of a SIP INVITE' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
-junit\t'JUnit XML for CI test reports'"
+junit\t'JUnit XML for CI test reports'
+html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
