@@ -253,7 +253,7 @@ outcome = "banned"
             .line
             .as_deref()
             .unwrap()
-            .contains("com.example.call")
+            .contains("callservicesd")
     );
 
     // Late: reported, with the slow hop named (the cold launch) and a fix.
