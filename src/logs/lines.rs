@@ -206,10 +206,8 @@ pub struct LineReader<R> {
     eof: bool,
     skipping: bool,
     stats: Stats,
-    /// The last few complete lines read (see [`LineReader::tail`]).
-    tail: Vec<u8>,
-    /// How many lines `tail` holds.
-    tail_lines: u64,
+    /// The last few lines read, with their numbers (see [`LineReader::tail`]).
+    tail: std::collections::VecDeque<(u64, Vec<u8>)>,
 }
 
 /// Lines kept by [`LineReader::tail`], and the most bytes they may take.
@@ -235,8 +233,7 @@ impl<R: Read> LineReader<R> {
             eof: false,
             skipping: false,
             stats: Stats::default(),
-            tail: Vec::new(),
-            tail_lines: 0,
+            tail: std::collections::VecDeque::new(),
         }
     }
 
@@ -281,12 +278,9 @@ impl<R: Read> LineReader<R> {
             let region = &self.buf[start..end];
             let (flow, n_lines) = emit_region(region, first_line_no, prefilter, &mut f);
             self.stats.lines += n_lines;
-            keep_tail(
-                &mut self.tail,
-                &mut self.tail_lines,
-                &self.buf[start..end],
-                n_lines,
-            );
+            if n_lines > 0 {
+                keep_tail(&mut self.tail, &self.buf[start..end], self.stats.lines);
+            }
             // A line without newline that fills the buffer is cut: skip the rest of it.
             if end == self.len && !self.buf[..end].ends_with(b"\n") && !self.eof {
                 self.stats.truncated += 1;
@@ -303,19 +297,13 @@ impl<R: Read> LineReader<R> {
     /// skips lines that cannot match a rule, but their times still count (the log's end is the
     /// last line's time, whether or not a rule knows that line).
     pub fn tail(&self) -> Vec<Line<'_>> {
-        let mut out = Vec::new();
-        let first = self.stats.lines.saturating_sub(self.tail_lines) + 1;
-        for (i, raw) in self.tail.split(|b| *b == b'\n').enumerate() {
-            if i as u64 >= self.tail_lines {
-                break;
-            }
-            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-            out.push(Line {
-                number: first + i as u64,
-                text: String::from_utf8_lossy(raw),
-            });
-        }
-        out
+        self.tail
+            .iter()
+            .map(|(number, raw)| Line {
+                number: *number,
+                text: String::from_utf8_lossy(raw.strip_suffix(b"\r").unwrap_or(raw)),
+            })
+            .collect()
     }
 
     fn consume(&mut self, n: usize) {
@@ -340,52 +328,34 @@ impl<R: Read> LineReader<R> {
     }
 }
 
-/// Keep the last lines of `region` (complete lines; `n_lines` of them) in `tail`: up to
-/// [`TAIL_LINES`] lines within the last [`TAIL_BYTES`] bytes.
-fn keep_tail(tail: &mut Vec<u8>, tail_lines: &mut u64, region: &[u8], n_lines: u64) {
-    if n_lines == 0 {
+/// Keep the last lines read in `tail` (up to [`TAIL_LINES`], each of the last [`TAIL_BYTES`]
+/// bytes of its region): `region` holds complete lines (the last may lack its newline at the
+/// end of the input), the last of them numbered `last_no`.
+fn keep_tail(tail: &mut std::collections::VecDeque<(u64, Vec<u8>)>, region: &[u8], last_no: u64) {
+    if region.is_empty() {
         return;
     }
     let body = region.strip_suffix(b"\n").unwrap_or(region);
     let floor = body.len().saturating_sub(TAIL_BYTES);
-    let mut from = body.len();
-    let mut kept = 0u64;
-    loop {
-        if kept == TAIL_LINES as u64 || kept == n_lines {
-            break;
-        }
-        match memchr::memrchr(b'\n', &body[floor..from]) {
-            Some(i) => {
-                kept += 1;
-                from = floor + i;
-            }
-            None => {
-                if floor == 0 {
-                    // The region's first line.
-                    kept += 1;
-                    tail.clear();
-                    tail.extend_from_slice(body);
-                    *tail_lines = kept;
-                    return;
-                }
-                break;
-            }
-        }
+    let mut pieces: Vec<&[u8]> = body[floor..]
+        .rsplit(|b| *b == b'\n')
+        .take(TAIL_LINES)
+        .collect();
+    // A first piece cut by the floor is not a whole line.
+    if floor > 0 && pieces.len() == body[floor..].split(|b| *b == b'\n').count() {
+        pieces.pop();
     }
-    tail.clear();
-    if kept == 0 {
-        // The last line alone is longer than TAIL_BYTES.
-        *tail_lines = 0;
-        return;
+    let mut no = last_no;
+    let mut fresh = std::collections::VecDeque::new();
+    for piece in pieces {
+        fresh.push_front((no, piece.to_vec()));
+        no = no.saturating_sub(1);
     }
-    // `from` is the newline before the kept lines (or the floor inside a too-long line).
-    let start = if body.get(from) == Some(&b'\n') {
-        from + 1
-    } else {
-        from
-    };
-    tail.extend_from_slice(&body[start..]);
-    *tail_lines = memchr::memchr_iter(b'\n', tail.as_slice()).count() as u64 + 1;
+    // Lines from earlier regions come first.
+    while tail.len() + fresh.len() > TAIL_LINES {
+        tail.pop_front();
+    }
+    tail.extend(fresh);
 }
 
 /// Hand out the lines of `region` (complete lines) to `f`; also returns how many lines
@@ -630,6 +600,23 @@ c
             for n in &c {
                 proptest::prop_assert!(lits.contains(n) || n.len() >= min_len);
             }
+        }
+
+        /// The tail is the input's last lines (up to 16), numbered as the reader numbers them.
+        #[test]
+        fn the_tail_is_the_last_lines(
+            lines in proptest::collection::vec("[ab\r]{0,12}", 0..60),
+            newline_at_end in proptest::bool::ANY,
+        ) {
+            let mut input = lines.join("\n");
+            if newline_at_end && !input.is_empty() {
+                input.push('\n');
+            }
+            let (all, _) = collect(input.as_bytes(), None);
+            let want: Vec<_> = all[all.len().saturating_sub(TAIL_LINES)..].to_vec();
+            let pre = Prefilter::new(&["b"]).unwrap();
+            proptest::prop_assert_eq!(tail_of(input.as_bytes(), None), want.clone());
+            proptest::prop_assert_eq!(tail_of(input.as_bytes(), Some(&pre)), want);
         }
 
         /// With merged needles, the prefilter hands out exactly the lines containing a literal.
