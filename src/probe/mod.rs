@@ -723,6 +723,7 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
         overhead: Overhead {
             lines: over.len(),
             p50_us: stats::percentile(&over, 0.5).map(round1),
+            p99_us: stats::percentile(&over, 0.99).map(round1),
             max_us: over.last().copied().map(round1),
         },
         thresholds_failed,

@@ -223,6 +223,8 @@ pub struct Overhead {
     pub lines: usize,
     /// Median, microseconds.
     pub p50_us: Option<f64>,
+    /// 99th percentile, microseconds.
+    pub p99_us: Option<f64>,
     /// Largest, microseconds.
     pub max_us: Option<f64>,
 }
