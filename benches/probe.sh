@@ -63,7 +63,7 @@ recs = [json.loads(l) for l in open(sys.argv[1])]
 s = [r for r in recs if r["type"] == "summary"][0]
 o = s["overhead"]
 print(f"rounds {s['rounds']} ({s['passed']} passed) in {float(sys.argv[3]) - float(sys.argv[2]):.1f} s")
-print(f"probe overhead per stage line: p50 {o['p50_us']} µs, max {o['max_us']} µs over {o['lines']} lines")
+print(f"probe overhead per stage line: p50 {o['p50_us']} µs, p99 {o['p99_us']} µs, max {o['max_us']} µs over {o['lines']} lines")
 for k, v in s["stages"].items():
     print(f"  {k:<10} p50 {v['p50_ms']:7.2f} ms  p95 {v['p95_ms']:7.2f} ms  max {v['max_ms']:7.2f} ms")
 c = s["clock"]

@@ -264,6 +264,7 @@ pub async fn run_all(
                     ids.insert(d.device_id, d.udid.clone());
                     if !running.contains_key(&d.udid) && !cancel.is_cancelled() {
                         running.insert(d.udid.clone(), ());
+                        left.retain(|u| *u != d.udid);
                         if !order.contains(&d.udid) {
                             order.push(d.udid.clone());
                         }
@@ -272,9 +273,11 @@ pub async fn run_all(
                     }
                 }
                 Ok(DeviceEvent::Detached { device_id }) => {
+                    // Its run may have ended on the disconnect already: it is still reported.
                     if let Some(u) = ids.remove(&device_id)
-                        && running.contains_key(&u)
+                        && order.contains(&u)
                         && !ids.values().any(|x| *x == u)
+                        && !left.contains(&u)
                     {
                         ctx.reporter.emit(&DeviceChange { kind: "left", udid: u.clone() })?;
                         left.push(u);
@@ -289,6 +292,13 @@ pub async fn run_all(
                 let Ok((udid, mut dctx, r)) = done else { continue };
                 let _ = dctx.reporter.flush();
                 running.remove(&udid);
+                let disconnected = matches!(&r, Err(Error::Device(b))
+                    if b.downcast_ref::<device::DeviceError>().is_some_and(device::DeviceError::is_disconnect));
+                if disconnected && !left.contains(&udid) {
+                    // The run saw its phone go before usbmuxd's event arrived.
+                    ctx.reporter.emit(&DeviceChange { kind: "left", udid: udid.clone() })?;
+                    left.push(udid.clone());
+                }
                 let went = left.contains(&udid);
                 let res = match &r {
                     Ok(Outcome::Ok) => DeviceResult { udid: udid.clone(), result: "ok", exit: 0, error: None },
@@ -296,7 +306,7 @@ pub async fn run_all(
                     Ok(Outcome::Interrupted) => DeviceResult { udid: udid.clone(), result: "interrupted", exit: 130, error: None },
                     Err(e) => DeviceResult {
                         udid: udid.clone(),
-                        result: if went || matches!(e, Error::Device(_)) { "left" } else { "error" },
+                        result: if went { "left" } else { "error" },
                         exit: e.code().as_u8(),
                         error: Some(e.chain().join(": ")),
                     },
@@ -367,6 +377,20 @@ pub async fn run_all(
                 .collect::<Vec<_>>()
                 .join(", ")
         ))));
+    }
+    // A phone whose run could not finish: its error's exit code for the whole run.
+    if let Some(d) = summary.devices.iter().find(|d| d.result == "error") {
+        let msg = format!(
+            "the run on {} could not finish: {}",
+            d.udid,
+            d.error.as_deref().unwrap_or("")
+        );
+        return Err(match d.exit {
+            2 => Error::Usage(msg),
+            3 => Error::input(io::Error::other(msg)),
+            5 => Error::network(io::Error::other(msg)),
+            _ => Error::device(io::Error::other(msg)),
+        });
     }
     Ok(Outcome::from_failed(
         summary.devices.iter().any(|d| d.result != "ok"),

@@ -100,7 +100,9 @@ where
     // the connection task (h2 framing, TLS). Locks stay uncontended and no thread wakes another.
     // With the connection task on a worker thread, each push cost 25–30 % more CPU and 10,000
     // pushes were no faster (benches/push.sh).
-    let mut builder = if matches!(cli.command, Command::Push(_)) {
+    // `probe` likewise: its log reader and its rounds on one thread, so a phone line reaches its
+    // round without a cross-thread wake-up (benches/probe.sh: the time probe adds per line).
+    let mut builder = if matches!(cli.command, Command::Push(_) | Command::Probe(_)) {
         tokio::runtime::Builder::new_current_thread()
     } else {
         tokio::runtime::Builder::new_multi_thread()

@@ -278,10 +278,6 @@ pub fn diagnose(
                         )
                     }
                 }
-                Stage::Running => {
-                    chain.push(inferred("the PushKit delegate was not called"));
-                    "create the PKPushRegistry at launch (application(_:didFinishLaunchingWithOptions:)), set its delegate and desiredPushTypes = [.voIP] before returning".into()
-                }
                 _ => {
                     chain.push(inferred(format!(
                         "no CallKit report within the round timeout (and no kill seen yet): the deadline is {:.0} ms",
@@ -290,6 +286,14 @@ pub fn diagnose(
                     REPORT_FIX.into()
                 }
             }
+        }
+        Verdict::Unknown => {
+            chain.push(accepted_link(r, ctx));
+            chain.extend(stage_links(r, ctx, Stage::Reported));
+            chain.push(inferred(
+                "neither a CallKit report nor a kill showed within the round timeout; iOS kills an app that does not report a VoIP push, so the report was most likely made without a line this log shows",
+            ));
+            "log `VOIPCTL call.reported` from reportNewIncomingCall's completion (README: App markers) so that probe sees the report and can time it".into()
         }
         Verdict::Late => {
             chain.push(accepted_link(r, ctx));
@@ -372,6 +376,17 @@ mod tests {
         );
         let v = r.verdict(3000.0, Some(0.0));
         assert_eq!(v, Verdict::Killed);
+        // Without the kill line, and no report: unknown, not failed.
+        let mut quiet = r.clone();
+        quiet.end = None;
+        quiet.concluded = None;
+        assert_eq!(quiet.verdict(3000.0, Some(0.0)), Verdict::Unknown);
+        let mut dropped_app = Round::new(3, 100.0);
+        dropped_app.observe(
+            Mark::Stage(Stage::Delivered, None, true),
+            line("delivered", 100.05),
+        );
+        assert_eq!(dropped_app.verdict(3000.0, Some(0.0)), Verdict::Stalled);
         let ctx = Context {
             via: "push",
             bundle: "com.example.call".into(),

@@ -645,10 +645,13 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
     let mut verdicts: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut per_stage: BTreeMap<Stage, Vec<f64>> = BTreeMap::new();
     let mut failed = 0usize;
+    let mut unknown = 0usize;
     for r in &rounds {
         let v = r.verdict(deadline_ms, offset);
         *verdicts.entry(v.name()).or_default() += 1;
-        if !v.ok() {
+        if v == Verdict::Unknown {
+            unknown += 1;
+        } else if !v.ok() {
             failed += 1;
         }
         for st in Stage::ALL {
@@ -706,8 +709,9 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
         via,
         source: source_name,
         rounds: rounds.len(),
-        passed: rounds.len() - failed,
+        passed: rounds.len() - failed - unknown,
         failed,
+        unknown,
         verdicts,
         stages,
         deadline_ms,
@@ -723,6 +727,7 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
         overhead: Overhead {
             lines: over.len(),
             p50_us: stats::percentile(&over, 0.5).map(round1),
+            p99_us: stats::percentile(&over, 0.99).map(round1),
             max_us: over.last().copied().map(round1),
         },
         thresholds_failed,

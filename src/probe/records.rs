@@ -64,6 +64,7 @@ impl Record for RoundRecord {
         let verdict = match self.verdict {
             Verdict::Reported => style.ok("reported"),
             Verdict::Late => style.warn("LATE"),
+            Verdict::Unknown => style.warn("UNKNOWN"),
             v => style.error(&v.name().to_uppercase()),
         };
         let mut path = Vec::new();
@@ -104,6 +105,10 @@ impl Record for RoundRecord {
     fn junit(&self) -> Option<Case> {
         let outcome = if self.ok {
             CaseOutcome::Pass
+        } else if self.verdict == Verdict::Unknown {
+            CaseOutcome::Skip(
+                "unknown: neither a CallKit report nor a kill showed in the log".into(),
+            )
         } else {
             let text = self
                 .diagnosis
@@ -223,6 +228,8 @@ pub struct Overhead {
     pub lines: usize,
     /// Median, microseconds.
     pub p50_us: Option<f64>,
+    /// 99th percentile, microseconds.
+    pub p99_us: Option<f64>,
     /// Largest, microseconds.
     pub max_us: Option<f64>,
 }
@@ -246,6 +253,8 @@ pub struct ProbeSummary {
     pub passed: usize,
     /// Rounds that did not.
     pub failed: usize,
+    /// Rounds the log cannot decide (neither passed nor failed).
+    pub unknown: usize,
     /// Rounds per verdict.
     pub verdicts: BTreeMap<&'static str, usize>,
     /// Per stage, ms from sending.
@@ -269,13 +278,18 @@ impl Record for ProbeSummary {
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         writeln!(
             w,
-            "{} {} on {} via {}: {} of {} rounds passed",
+            "{} {} on {} via {}: {} of {} rounds passed{}",
             style.bold("probe"),
             terminal(&self.bundle),
             terminal(&self.udid),
             self.via,
             self.passed,
-            self.rounds
+            self.rounds,
+            if self.unknown > 0 {
+                format!(", {} unknown", self.unknown)
+            } else {
+                String::new()
+            }
         )?;
         let v: Vec<String> = self
             .verdicts

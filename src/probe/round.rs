@@ -66,8 +66,12 @@ pub enum Verdict {
     Dropped,
     /// Accepted, and nothing reached the phone's log within the round timeout.
     Lost,
-    /// Some stages, then nothing until the round timeout.
+    /// Delivered, then nothing until the round timeout: the app did not run.
     Stalled,
+    /// The app ran, and neither a CallKit report nor a kill showed within the round timeout:
+    /// iOS kills an app that does not report, so the report most likely happened without a line
+    /// this log shows (no marker). Neither passed nor failed.
+    Unknown,
     /// APNs refused the push.
     Rejected,
     /// The trigger could not be sent or got no answer.
@@ -85,6 +89,7 @@ impl Verdict {
             Verdict::Dropped => "dropped",
             Verdict::Lost => "lost",
             Verdict::Stalled => "stalled",
+            Verdict::Unknown => "unknown",
             Verdict::Rejected => "rejected",
             Verdict::NotSent => "not-sent",
         }
@@ -244,6 +249,8 @@ impl Round {
         }
         if self.stages.is_empty() {
             Verdict::Lost
+        } else if self.furthest() >= Stage::Running {
+            Verdict::Unknown
         } else {
             Verdict::Stalled
         }
