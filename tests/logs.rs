@@ -415,6 +415,10 @@ fn corpus_of_real_iphone_lines_is_classified_as_expected() {
     );
     assert!(corpus.len() >= 400, "corpus too small: {}", corpus.len());
     assert!(sources.len() >= 40, "too few sources: {}", sources.len());
+    assert!(
+        noise >= 200,
+        "too few lines that must give no event: {noise}"
+    );
     assert!(versions.len() >= 8, "iOS versions: {versions:?}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
