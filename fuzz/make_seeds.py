@@ -92,6 +92,21 @@ def os_trace_entry(e):
 SDP = "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
 
 
+def code_signature(macho):
+    """The code signature (SuperBlob) of a thin 64-bit Mach-O, from LC_CODE_SIGNATURE."""
+    if macho[:4] != b"\xcf\xfa\xed\xfe":
+        return None
+    ncmds = struct.unpack_from("<I", macho, 16)[0]
+    off = 32
+    for _ in range(ncmds):
+        cmd, size = struct.unpack_from("<II", macho, off)
+        if cmd == 0x1D:
+            dataoff, datasize = struct.unpack_from("<II", macho, off + 8)
+            return macho[dataoff : dataoff + datasize]
+        off += size
+    return None
+
+
 def usbmuxd_packet(d, tag=1):
     body = plistlib.dumps(d, fmt=plistlib.FMT_XML)
     return struct.pack("<IIII", 16 + len(body), 1, 8, tag) + body
@@ -129,6 +144,9 @@ def main():
         elif not name.endswith("/"):
             put("macho", data, tag)
             put("code_signature", data, tag)
+            blob = code_signature(data)
+            if blob:
+                put("code_signature", blob, tag + ".superblob")
 
     for path in ["src/crash/mod.rs", "src/crash/jetsam.rs"]:
         for s in raw_strings(path):
