@@ -153,8 +153,9 @@ fn checks(o: &mut String, c: &Collector) {
          <th scope=\"col\" class=\"num\">count</th><th scope=\"col\" class=\"num\">allowed</th>\
          <th scope=\"col\">evidence</th></tr></thead><tbody>",
     );
-    const KNOWN: [&str; 10] = [
-        "type", "check", "id", "name", "status", "count", "max", "failed", "evidence", "missing",
+    const KNOWN: [&str; 12] = [
+        "type", "check", "id", "name", "verdict", "detail", "status", "count", "max", "failed",
+        "evidence", "missing",
     ];
     for v in &c.checks {
         let name = s(v, "check")
@@ -162,7 +163,9 @@ fn checks(o: &mut String, c: &Collector) {
             .or_else(|| s(v, "name"))
             .unwrap_or("?");
         let count = v.get("count").and_then(Value::as_u64);
-        let (class, text) = match s(v, "status") {
+        // The record's own verdict (`analyze`/`watch`: passed / failed / unknown) is the
+        // source of truth; older or other records fall back to what their fields say.
+        let (class, text) = match s(v, "verdict").or_else(|| s(v, "status")) {
             Some(st) => (status_class(st), st.to_string()),
             None => match (
                 v.get("failed").and_then(Value::as_bool),
@@ -186,6 +189,12 @@ fn checks(o: &mut String, c: &Collector) {
             esc(&num(v, "max")),
         );
         let mut any = false;
+        if let Some(d) = s(v, "detail").filter(|d| !d.is_empty()) {
+            o.push_str("<p class=\"detail\">");
+            esc_into(o, &clip(d));
+            o.push_str("</p>");
+            any = true;
+        }
         if let Some(ev) = v.get("evidence").filter(|e| !e.is_null()) {
             evidence_list(o, ev);
             any = true;
