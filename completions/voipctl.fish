@@ -27,7 +27,7 @@ end
 complete -c voipctl -n "__fish_voipctl_needs_command" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'
-html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
+html\t'One self-contained HTML page (analyze, watch, check, probe): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_needs_command" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -70,7 +70,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l crash-report
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'
-html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
+html\t'One self-contained HTML page (analyze, watch, check, probe): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -93,7 +93,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l min-days -d 'W
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'
-html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
+html\t'One self-contained HTML page (analyze, watch, check, probe): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand check" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -111,7 +111,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand completions" -l dir -d '
 complete -c voipctl -n "__fish_voipctl_using_subcommand completions" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'
-html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
+html\t'One self-contained HTML page (analyze, watch, check, probe): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand completions" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -153,7 +153,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l wake-raw -d 'S
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'
-html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
+html\t'One self-contained HTML page (analyze, watch, check, probe): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -204,7 +204,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l backoff -d 'Fir
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'
-html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
+html\t'One self-contained HTML page (analyze, watch, check, probe): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -217,7 +217,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand push" -s V -l version -d
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and not __fish_seen_subcommand_from send serve" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'
-html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
+html\t'One self-contained HTML page (analyze, watch, check, probe): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and not __fish_seen_subcommand_from send serve" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -257,7 +257,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'
-html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
+html\t'One self-contained HTML page (analyze, watch, check, probe): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -285,7 +285,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'
-html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
+html\t'One self-contained HTML page (analyze, watch, check, probe): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from serve" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -303,7 +303,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l duration -d 
 complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'
-html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
+html\t'One self-contained HTML page (analyze, watch, check, probe): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand devices" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -322,7 +322,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l domain -d 'Lock
 complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'
-html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
+html\t'One self-contained HTML page (analyze, watch, check, probe): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand info" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -343,7 +343,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -s b -l bundle -d 
 complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'
-html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
+html\t'One self-contained HTML page (analyze, watch, check, probe): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand apps" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -363,7 +363,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l speed -d 'How fa
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'
-html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
+html\t'One self-contained HTML page (analyze, watch, check, probe): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand sim" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -400,7 +400,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l until -d 'Stop
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'
 junit\t'JUnit XML for CI test reports'
-html\t'One self-contained HTML page (analyze, watch, check): the timeline, checks and summary'"
+html\t'One self-contained HTML page (analyze, watch, check, probe): the timeline, checks and summary'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"

@@ -530,8 +530,149 @@ fn html_is_refused_where_there_is_no_page_to_draw() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr)
-            .contains("--format html is for `analyze`, `watch` and `check`"),
+            .contains("--format html is for `analyze`, `watch`, `check` and `probe`"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let out = voipctl(
+        &[
+            "--format",
+            "html",
+            "probe",
+            "--all",
+            "-b",
+            "com.example.call",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("with --all use --json"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn probe_report_opens_in_a_browser() {
+    use voipctl::sim::{self, Scenario};
+    // The reacting simulator (as tests/probe.rs starts it): round 1 reported in time, round 2
+    // never reported, so the app is killed and the round gets a diagnosis.
+    let udid = "00008110-000A1B2C3D4E5F6A";
+    let scenario = format!(
+        r#"
+[[device]]
+udid = "{udid}"
+name = "Probe iPhone"
+[[device.app]]
+bundle_id = "com.example.call"
+name = "Example Call"
+executable = "ExampleCall"
+background_modes = ["audio", "voip"]
+entitlements = {{ "aps-environment" = "development" }}
+[device.react]
+bundle_id = "com.example.call"
+executable = "ExampleCall"
+clock_offset_ms = 2500
+[[device.react.round]]
+outcome = "in-time"
+[[device.react.round]]
+outcome = "never"
+"#
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sc = Scenario::parse(&scenario).unwrap_or_else(|e| panic!("{e}"));
+    let sim = rt
+        .block_on(sim::start(sc))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let p8 = dir.path().join("AuthKey.p8");
+    std::fs::write(&p8, key.serialize_pem()).unwrap_or_else(|e| panic!("{e}"));
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, sim.apns_ca_pem().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    let url = sim
+        .apns_url()
+        .unwrap_or_else(|| panic!("no APNs look-alike"));
+    let out = voipctl(
+        &[
+            "--format",
+            "html",
+            "probe",
+            "-b",
+            "com.example.call",
+            "--rounds",
+            "2",
+            "--token",
+            "7c1f5e9a0b2d4c6e8f1a3b5c7d9e0f2a4b6c8d0e1f3a5b7c9d1e3f5a7b9c0d2e",
+            "--apns-url",
+            &url,
+            "--ca-cert",
+            ca.to_str().unwrap_or_default(),
+            "--key",
+            p8.to_str().unwrap_or_default(),
+            "--key-id",
+            "ABC123DEFG",
+            "--team-id",
+            "TEAM123456",
+            "--interval",
+            "300ms",
+            "--round-timeout",
+            "12s",
+            "--deadline",
+            "2s",
+        ],
+        &[("USBMUXD_SOCKET_ADDRESS", &sim.env_value())],
+    );
+    drop(sim);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failed round exits 1: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.starts_with(b"<!DOCTYPE html>"));
+    let page = dir.path().join("probe.html");
+    std::fs::write(&page, &out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let l = load(&page, "");
+    assert_clean(&l, "probe");
+    for needle in [
+        "class=\"result st-failed\"",
+        // One lane per round, with its verdict.
+        "<tr class=\"probe-lane\" data-round=\"1\" data-udid=\"00008110-000A1B2C3D4E5F6A\" data-verdict=\"reported\"",
+        "<tr class=\"probe-lane\" data-round=\"2\" data-udid=\"00008110-000A1B2C3D4E5F6A\" data-verdict=\"killed\"",
+        // The stages on the time axis and in the lane's list.
+        "<circle class=\"stage\" data-stage=\"sent\"",
+        "<circle class=\"stage\" data-stage=\"reported\"",
+        "<path class=\"end\" data-end=\"killed\"",
+        // The summary's per-stage table.
+        "<tr data-stage=\"delivered\"><th scope=\"row\">delivered</th>",
+        "<tr data-stage=\"reported\"><th scope=\"row\">reported</th>",
+        // Round 2's diagnosis: a chain link seen with its log line, and the fix.
+        "<div class=\"diagnosis\" data-round=\"2\">",
+        "<tr class=\"chain-link\" data-evidence=\"seen\">",
+        "<p class=\"fix\"><b>fix:</b>",
+    ] {
+        assert!(l.dom.contains(needle), "probe: no {needle}");
+    }
+    for stage in [
+        "sent",
+        "accepted",
+        "delivered",
+        "running",
+        "delegate",
+        "reported",
+    ] {
+        assert!(
+            l.dom
+                .contains(&format!("<li data-stage=\"{stage}\"><b>{stage}</b>")),
+            "probe: no stage {stage} in round 1's lane"
+        );
+    }
+    screenshot(&page, "probe");
 }

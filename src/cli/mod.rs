@@ -94,7 +94,7 @@ pub enum FormatChoice {
     Json,
     /// JUnit XML for CI test reports.
     Junit,
-    /// One self-contained HTML page (analyze, watch, check): the timeline, checks and summary.
+    /// One self-contained HTML page (analyze, watch, check, probe): the timeline, checks and summary.
     Html,
 }
 
@@ -171,11 +171,17 @@ impl Cli {
         let html = self.global.format == Some(FormatChoice::Html);
         let fits = matches!(
             self.command,
-            Command::Analyze(_) | Command::Watch(_) | Command::Check(_)
+            Command::Analyze(_) | Command::Watch(_) | Command::Check(_) | Command::Probe(_)
         );
         if html && !fits {
             return Err(
-                "--format html is for `analyze`, `watch` and `check`; use --json or --format junit here"
+                "--format html is for `analyze`, `watch`, `check` and `probe`; use --json or --format junit here"
+                    .into(),
+            );
+        }
+        if html && matches!(&self.command, Command::Probe(p) if p.all) {
+            return Err(
+                "--format html draws one phone's probe; with --all use --json or --format junit"
                     .into(),
             );
         }

@@ -13,6 +13,7 @@
 //! number of lanes, not by the log.
 
 mod page;
+mod probe;
 mod timeline;
 
 use serde_json::Value;

@@ -72,7 +72,7 @@ fn sev_class(x: &str) -> &'static str {
     }
 }
 
-fn badge(class: &str, text: &str) -> String {
+pub(super) fn badge(class: &str, text: &str) -> String {
     let sym = match class {
         "failed" => "✘",
         "passed" => "✔",
@@ -708,8 +708,12 @@ fn timeline_section(o: &mut String, c: &Collector, summary: &Value) {
 pub(super) fn render(suite: &str, c: &Collector, summary: &Value) -> String {
     let mut o = String::with_capacity(64 * 1024);
     let logs = suite.contains("logs") || !c.events.is_empty();
+    let probe_rounds = c.others.iter().find(|(k, _, _)| k == "probe_round");
+    let probe = s(summary, "command") == Some("probe") || probe_rounds.is_some();
     let command = if logs {
         "VoIP timeline"
+    } else if probe {
+        "VoIP probe"
     } else if suite.contains("check") {
         "VoIP preflight"
     } else {
@@ -719,8 +723,13 @@ pub(super) fn render(suite: &str, c: &Collector, summary: &Value) -> String {
         .filter(|_| logs)
         .or_else(|| s(summary, "path"))
         .or_else(|| s(summary, "source"))
+        .or_else(|| s(summary, "bundle"))
         .unwrap_or("");
-    let (vclass, vtext) = verdict(summary);
+    let source = match (probe, s(summary, "bundle")) {
+        (true, Some(b)) => b,
+        _ => source,
+    };
+    let (vclass, vtext) = super::probe::verdict(summary).unwrap_or_else(|| verdict(summary));
     o.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
     // Nothing may be fetched: only the page's own inline style and script run.
     o.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">");
@@ -774,12 +783,19 @@ pub(super) fn render(suite: &str, c: &Collector, summary: &Value) -> String {
     if logs {
         timeline_section(&mut o, c, summary);
     }
+    if probe {
+        let (rows, total) = probe_rounds.map_or((&[][..], 0), |(_, r, t)| (&r[..], *t));
+        super::probe::section(&mut o, rows, total, summary);
+    }
     checks(&mut o, c);
     let mut others: BTreeMap<usize, &(String, Vec<Value>, u64)> = BTreeMap::new();
     for (i, x) in c.others.iter().enumerate() {
         others.insert(i, x);
     }
     for (kind, rows, total) in others.values() {
+        if probe && kind == "probe_round" {
+            continue;
+        }
         let heading = match kind.as_str() {
             "finding" => "Findings".to_string(),
             "rule" => "Rules".to_string(),
