@@ -416,12 +416,16 @@ async fn graceful_goaway_between_pushes_reconnects_and_is_reported() {
         .iter()
         .filter(|p| p.goaway.as_deref() == Some("IdleTimeout"))
         .count();
+    // Or (a loaded machine) the next push went out on the closing connection, was reset before
+    // any GOAWAY reached the client, and was sent again on the new connection.
+    let retried = pushes.iter().any(|p| p.attempts > 1);
     if seen > 0 {
         assert_eq!(s.goaway.get("IdleTimeout"), Some(&seen));
     } else {
         assert!(
-            r.stderr
-                .contains("closed the connection while no push was in flight"),
+            retried
+                || r.stderr
+                    .contains("closed the connection while no push was in flight"),
             "{}\n{}",
             r.stdout,
             r.stderr
