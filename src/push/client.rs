@@ -18,16 +18,8 @@ pub enum ClientError {
     Tls(String),
     #[error("could not set up the HTTP/2 client")]
     Http(#[source] reqwest::Error),
-    #[error(
-        "{path} holds no PEM certificate to trust; pass the CA that signed the server's certificate"
-    )]
-    NoCa { path: String },
-    #[error("could not read {path}")]
-    ReadCa {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{0}; pass the CA that signed the server's certificate")]
+    Ca(#[source] crate::net::tls::PemCertsError),
     #[error("header `{0}` has a value that cannot be sent")]
     Header(String),
     #[error("`{0}` is not a usable APNs URL; pass https://HOST[:PORT]")]
@@ -43,21 +35,9 @@ pub enum Auth {
     Certificate,
 }
 
-/// Read trust anchors for `--ca-cert`.
+/// Read trust anchors for `--ca-cert` (a damaged PEM block is an error, as for `signal`).
 pub fn read_ca(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, ClientError> {
-    let bytes = std::fs::read(path).map_err(|source| ClientError::ReadCa {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let certs: Vec<_> = rustls_pemfile::certs(&mut &bytes[..])
-        .filter_map(Result::ok)
-        .collect();
-    if certs.is_empty() {
-        return Err(ClientError::NoCa {
-            path: path.display().to_string(),
-        });
-    }
-    Ok(certs)
+    crate::net::tls::read_pem_certs(path).map_err(ClientError::Ca)
 }
 
 /// The HTTP/2 client and how many connections it has opened.
