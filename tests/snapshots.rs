@@ -178,7 +178,10 @@ fn human_output_matches_its_snapshot_with_colour_on_and_off() {
             "check-legacy-verbose",
             &["check", "-v", "samples/Legacy.ipa"],
         ),
-        ("analyze-syslog", &["analyze", "tests/data/session-syslog.log"]),
+        (
+            "analyze-syslog",
+            &["analyze", "tests/data/session-syslog.log"],
+        ),
         (
             "analyze-syslog-quiet",
             &["analyze", "-q", "tests/data/session-syslog.log"],

@@ -358,8 +358,9 @@ mod tests {
             ("Register", MethodArg::Register),
             ("OPTIONS", MethodArg::Options),
         ] {
-            let cli = Cli::try_parse_from(["voipctl", "signal", "send", "udp://h:5060", "-m", given])
-                .unwrap_or_else(|e| panic!("-m {given}: {e}"));
+            let cli =
+                Cli::try_parse_from(["voipctl", "signal", "send", "udp://h:5060", "-m", given])
+                    .unwrap_or_else(|e| panic!("-m {given}: {e}"));
             let Command::Signal(SignalArgs {
                 command: SignalCommand::Send(send),
             }) = cli.command
@@ -369,7 +370,8 @@ mod tests {
             assert_eq!(send.method, Some(want), "-m {given}");
         }
         assert!(
-            Cli::try_parse_from(["voipctl", "signal", "send", "udp://h", "-m", "SUBSCRIBE"]).is_err()
+            Cli::try_parse_from(["voipctl", "signal", "send", "udp://h", "-m", "SUBSCRIBE"])
+                .is_err()
         );
     }
 }

@@ -128,7 +128,10 @@ mod tests {
             p
         };
         // A key block next to the certificate is passed over.
-        let good = write("good.pem", &format!("{}{}", key.serialize_pem(), cert.pem()));
+        let good = write(
+            "good.pem",
+            &format!("{}{}", key.serialize_pem(), cert.pem()),
+        );
         assert_eq!(read_pem_certs(&good).unwrap().len(), 1);
         let damaged = format!("{}-----BEGIN CERTIFICATE-----\nnot base64!\n", cert.pem());
         assert!(matches!(

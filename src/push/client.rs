@@ -387,10 +387,7 @@ fn certificate_alert(error: &(dyn std::error::Error + 'static)) -> Option<String
         let text = e.to_string();
         if let Some((_, alert)) = text.split_once("received fatal alert: ") {
             let alert = alert.split_whitespace().next().unwrap_or_default();
-            if CERTIFICATE_ALERTS
-                .iter()
-                .any(|a| format!("{a:?}") == alert)
-            {
+            if CERTIFICATE_ALERTS.iter().any(|a| format!("{a:?}") == alert) {
                 return Some(alert.to_string());
             }
         }
@@ -474,8 +471,14 @@ mod tests {
 
     #[test]
     fn certificate_alerts_are_read_from_rustls_text_and_others_are_not() {
-        let io = |text: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, text.to_string());
-        for alert in ["BadCertificate", "CertificateRevoked", "UnknownCA", "DecryptError"] {
+        let io =
+            |text: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, text.to_string());
+        for alert in [
+            "BadCertificate",
+            "CertificateRevoked",
+            "UnknownCA",
+            "DecryptError",
+        ] {
             let e = io(&format!("received fatal alert: {alert}"));
             assert_eq!(certificate_alert(&e).as_deref(), Some(alert));
         }
