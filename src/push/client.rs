@@ -124,6 +124,8 @@ pub struct Apns {
     /// Has the server ever answered a request of this run (then a closed connection is not a
     /// refused certificate)?
     answered: std::sync::atomic::AtomicBool,
+    /// Has a failure of this run been read as the server refusing the client certificate?
+    refused: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Apns {
@@ -232,7 +234,14 @@ impl Apns {
             timeout,
             bearer: std::sync::Mutex::new(None),
             answered: std::sync::atomic::AtomicBool::new(false),
+            refused: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// With certificate auth: the server never answered and refused (or closed on) the client
+    /// certificate, so the errors already say what to check.
+    pub fn certificate_refused(&self) -> bool {
+        self.refused.load(Ordering::Relaxed) && !self.answered.load(Ordering::Relaxed)
     }
 
     /// Connections opened so far (1 when the first one lasted the whole run).
@@ -301,10 +310,13 @@ impl Apns {
             // closes before anything of this run was answered may still be a network hiccup,
             // so it stays retryable, but the message names the likelier cause.
             t.message = format!(
-                "the server closed the connection before answering anything, which is how APNs \
-                 refuses a client certificate; {CHECK_CERTIFICATE}"
+                "the server closed the connection before answering anything, as APNs does when \
+                 it refused the client certificate; {CHECK_CERTIFICATE}"
             );
+        } else {
+            return t;
         }
+        self.refused.store(true, Ordering::Relaxed);
         t
     }
 

@@ -612,7 +612,7 @@ pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
             failed: service_failures,
             total,
             first: first_service_error.unwrap_or_else(|| "no answer".into()),
-            certificate_refused: engine.aborted().as_deref() == Some(send::REFUSED_CERTIFICATE),
+            certificate_refused: engine.apns().certificate_refused(),
         }));
     }
     Ok(Outcome::from_failed(rejected))

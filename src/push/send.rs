@@ -22,7 +22,7 @@ pub struct RetryPolicy {
 
 /// Reasons every push of the run would hit: once seen, the remaining pushes are not sent.
 /// Why the rest of a run is not sent when the server refused the client certificate.
-pub(crate) const REFUSED_CERTIFICATE: &str = "client certificate refused";
+const REFUSED_CERTIFICATE: &str = "client certificate refused";
 
 const RUN_FATAL: &[&str] = &[
     "BadCertificate",
@@ -107,8 +107,7 @@ impl Engine {
         self.transport_failures.load(Ordering::Relaxed)
     }
 
-    /// Why the run was stopped early (a failure every push would hit), if it was.
-    pub(crate) fn aborted(&self) -> Option<String> {
+    fn aborted(&self) -> Option<String> {
         self.abort.lock().ok().and_then(|a| a.clone())
     }
 
