@@ -231,8 +231,8 @@ Register-ArgumentCompleter -Native -CommandName 'voipctl' -ScriptBlock {
         'voipctl;signal;send' {
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Transport for a TARGET without a scheme')
             [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'Transport for a TARGET without a scheme')
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'SIP request to build and send (the default is OPTIONS)')
-            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'SIP request to build and send (the default is OPTIONS)')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'SIP request to build and send, in any case (`invite` or `INVITE`; the default is OPTIONS)')
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'SIP request to build and send, in any case (`invite` or `INVITE`; the default is OPTIONS)')
             [CompletionResult]::new('--text', '--text', [CompletionResultType]::ParameterName, 'Send this text as is (C-style escapes such as \r\n are not interpreted; use $''…'' in the shell)')
             [CompletionResult]::new('--hex', '--hex', [CompletionResultType]::ParameterName, 'Send these bytes, written as hex (spaces and colons allowed)')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Send the contents of this file as is')

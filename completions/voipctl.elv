@@ -221,8 +221,8 @@ set edit:completion:arg-completer[voipctl] = {|@words|
         &'voipctl;signal;send'= {
             cand -t 'Transport for a TARGET without a scheme'
             cand --transport 'Transport for a TARGET without a scheme'
-            cand -m 'SIP request to build and send (the default is OPTIONS)'
-            cand --method 'SIP request to build and send (the default is OPTIONS)'
+            cand -m 'SIP request to build and send, in any case (`invite` or `INVITE`; the default is OPTIONS)'
+            cand --method 'SIP request to build and send, in any case (`invite` or `INVITE`; the default is OPTIONS)'
             cand --text 'Send this text as is (C-style escapes such as \r\n are not interpreted; use $''…'' in the shell)'
             cand --hex 'Send these bytes, written as hex (spaces and colons allowed)'
             cand --file 'Send the contents of this file as is'

@@ -233,7 +233,7 @@ tcp\t'TCP'
 tls\t'TLS over TCP'
 ws\t'WebSocket (subprotocol sip)'
 wss\t'WebSocket over TLS'"
-complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -s m -l method -d 'SIP request to build and send (the default is OPTIONS)' -r -f -a "options\t'OPTIONS (a ping)'
+complete -c voipctl -n "__fish_voipctl_using_subcommand signal; and __fish_seen_subcommand_from send" -s m -l method -d 'SIP request to build and send, in any case (`invite` or `INVITE`; the default is OPTIONS)' -r -f -a "options\t'OPTIONS (a ping)'
 register\t'REGISTER (Expires: 60)'
 invite\t'INVITE with an SDP audio offer; ACKed, and hung up with BYE if answered'
 message\t'MESSAGE with a text body'

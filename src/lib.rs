@@ -29,6 +29,7 @@ pub mod sanitize;
 pub mod signal;
 pub mod sim;
 pub mod sip;
+mod timestamp;
 
 pub use context::{Cancel, Ctx, Outcome};
 pub use error::{Error, Result};

@@ -794,6 +794,37 @@ async fn certificate_auth_with_pem_reads_environment_and_topic_from_the_certific
     assert!(r.stderr.contains("does not cover topic"), "{}", r.stderr);
 }
 
+/// Issue 15: a client certificate the server refuses in the TLS handshake (here one from another
+/// CA) says so and what to check, instead of rustls' text ("received fatal alert: …", or for
+/// APNs, which closes without an alert, "peer closed connection without sending TLS
+/// close_notify: https://docs.rs/rustls/…"); once the refusal is explicit, nothing more is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificate_refused_in_the_handshake_says_what_to_check() {
+    let c = cert_fixture(voip_spec()).await;
+    let stranger = Pki::new().unwrap().push_client(&voip_spec()).unwrap();
+    std::fs::write(c.fx.path("wrong-cert.pem"), &stranger.cert_pem).unwrap();
+    std::fs::write(c.fx.path("wrong-key.pem"), &stranger.key_pem).unwrap();
+    let cert = Fx::s(&c.fx.path("wrong-cert.pem"));
+    let key = Fx::s(&c.fx.path("wrong-key.pem"));
+    let mut args = c.args(&["--cert", &cert, "--cert-key", &key], &[&tok(1)]);
+    args.remove(0); // human output: the message as users read it
+    let r = voipctl(args).await;
+    let all = format!("{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, Some(5), "{all}");
+    assert!(all.contains("refused the client certificate"), "{all}");
+    assert!(all.contains("--cert"), "{all}");
+    assert!(!all.contains("close_notify"), "{all}");
+    assert!(!all.contains("docs.rs"), "{all}");
+    assert!(!all.contains("fatal alert"), "{all}");
+    assert!(!all.contains("check the network"), "{all}");
+    assert!(c.fx.server.stats.seen.lock().unwrap().is_empty());
+    // The right certificate still works: the refusal was about the certificate.
+    let cert = Fx::s(&c.fx.path("cert.pem"));
+    let key = Fx::s(&c.fx.path("key.pem"));
+    let r = voipctl(c.args(&["--cert", &cert, "--cert-key", &key], &[&tok(1)])).await;
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn p12_legacy_ciphers_empty_and_env_passwords() {
     let c = cert_fixture(voip_spec()).await;

@@ -117,8 +117,8 @@ pub struct SendArgs {
     /// Transport for a TARGET without a scheme.
     #[arg(short, long, value_enum, value_name = "TRANSPORT")]
     pub transport: Option<TransportArg>,
-    /// SIP request to build and send (the default is OPTIONS).
-    #[arg(short, long, value_enum, value_name = "METHOD", conflicts_with_all = ["text", "hex", "file"])]
+    /// SIP request to build and send, in any case (`invite` or `INVITE`; the default is OPTIONS).
+    #[arg(short, long, value_enum, ignore_case = true, value_name = "METHOD", conflicts_with_all = ["text", "hex", "file"])]
     pub method: Option<MethodArg>,
     /// Send this text as is (C-style escapes such as \r\n are not interpreted; use $'…' in the shell).
     #[arg(long, value_name = "TEXT", conflicts_with_all = ["hex", "file"])]
@@ -345,5 +345,33 @@ mod tests {
         assert_eq!(hex("0d 0a:0D0A").unwrap(), b"\r\n\r\n");
         assert!(hex("abc").is_err());
         assert!(hex("zz").is_err());
+    }
+
+    /// Issue 15: SIP writes methods in capitals, so `-m INVITE` is as good as `-m invite`.
+    #[test]
+    fn methods_are_accepted_in_any_case() {
+        use crate::cli::{Cli, Command};
+        use clap::Parser;
+        for (given, want) in [
+            ("invite", MethodArg::Invite),
+            ("INVITE", MethodArg::Invite),
+            ("Register", MethodArg::Register),
+            ("OPTIONS", MethodArg::Options),
+        ] {
+            let cli =
+                Cli::try_parse_from(["voipctl", "signal", "send", "udp://h:5060", "-m", given])
+                    .unwrap_or_else(|e| panic!("-m {given}: {e}"));
+            let Command::Signal(SignalArgs {
+                command: SignalCommand::Send(send),
+            }) = cli.command
+            else {
+                panic!("not signal send");
+            };
+            assert_eq!(send.method, Some(want), "-m {given}");
+        }
+        assert!(
+            Cli::try_parse_from(["voipctl", "signal", "send", "udp://h", "-m", "SUBSCRIBE"])
+                .is_err()
+        );
     }
 }

@@ -9,6 +9,7 @@ use super::records::{
 use super::values::{dict_to_json, string, to_json, to_text};
 use super::{AppInfo, Device, DeviceError, Link, Selector};
 use crate::report::Format;
+use crate::timestamp::now_rfc3339;
 use crate::{Ctx, Outcome};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -61,12 +62,6 @@ pub(crate) async fn cancellable<T>(
         r = fut => r.map_err(Into::into),
         _ = cancel.cancelled() => Err(crate::Error::Interrupted),
     }
-}
-
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 async fn describe(d: &Device) -> DeviceRecord {

@@ -3,7 +3,62 @@
 //! Verification is never switched off. Callers add their ALPN protocols.
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use std::path::Path;
 use std::sync::Arc;
+
+/// The crypto provider of every TLS configuration voipctl builds: aws-lc-rs, the only one.
+pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+/// Why a PEM file of certificates (`--ca-cert`) could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PemCertsError {
+    /// The file could not be read.
+    #[error("could not read {path}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A `CERTIFICATE` block is not valid PEM (bad base64, no end line): refused rather than
+    /// skipped, so that a damaged file is not half-trusted.
+    #[error("{path} has a PEM block that cannot be read ({reason}); export the certificate again")]
+    Bad {
+        /// The file.
+        path: String,
+        /// The PEM reader's reason.
+        reason: String,
+    },
+    /// No `CERTIFICATE` block at all.
+    #[error("{path} holds no PEM certificate (no BEGIN CERTIFICATE block)")]
+    Empty {
+        /// The file.
+        path: String,
+    },
+}
+
+/// The certificates of a PEM file, in order: every `CERTIFICATE` block; other blocks (keys,
+/// parameters) are passed over; a block that cannot be read is an error.
+pub fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, PemCertsError> {
+    let name = || path.display().to_string();
+    let data = std::fs::read(path).map_err(|source| PemCertsError::Read {
+        path: name(),
+        source,
+    })?;
+    let certs = rustls_pemfile::certs(&mut &data[..])
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| PemCertsError::Bad {
+            path: name(),
+            reason: e.to_string(),
+        })?;
+    if certs.is_empty() {
+        return Err(PemCertsError::Empty { path: name() });
+    }
+    Ok(certs)
+}
 
 /// Why a client configuration could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -29,8 +84,7 @@ pub fn client_config(
     identity: Option<Identity>,
     alpn: &[&[u8]],
 ) -> Result<rustls::ClientConfig, ClientTlsError> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(ClientTlsError::Setup)?;
     let builder = if ca.is_empty() {
@@ -59,6 +113,40 @@ pub fn client_config(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pem_certificates_are_read_and_a_damaged_block_is_refused() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["ca.test".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        // A key block next to the certificate is passed over.
+        let good = write(
+            "good.pem",
+            &format!("{}{}", key.serialize_pem(), cert.pem()),
+        );
+        assert_eq!(read_pem_certs(&good).unwrap().len(), 1);
+        let damaged = format!("{}-----BEGIN CERTIFICATE-----\nnot base64!\n", cert.pem());
+        assert!(matches!(
+            read_pem_certs(&write("bad.pem", &damaged)),
+            Err(PemCertsError::Bad { .. })
+        ));
+        assert!(matches!(
+            read_pem_certs(&write("empty.pem", "nothing here\n")),
+            Err(PemCertsError::Empty { .. })
+        ));
+        assert!(matches!(
+            read_pem_certs(&dir.path().join("missing.pem")),
+            Err(PemCertsError::Read { .. })
+        ));
+    }
 
     #[test]
     fn custom_ca_replaces_the_platform_roots_and_alpn_is_set() {

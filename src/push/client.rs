@@ -18,16 +18,8 @@ pub enum ClientError {
     Tls(String),
     #[error("could not set up the HTTP/2 client")]
     Http(#[source] reqwest::Error),
-    #[error(
-        "{path} holds no PEM certificate to trust; pass the CA that signed the server's certificate"
-    )]
-    NoCa { path: String },
-    #[error("could not read {path}")]
-    ReadCa {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{0}; pass the CA that signed the server's certificate")]
+    Ca(#[source] crate::net::tls::PemCertsError),
     #[error("header `{0}` has a value that cannot be sent")]
     Header(String),
     #[error("`{0}` is not a usable APNs URL; pass https://HOST[:PORT]")]
@@ -43,21 +35,9 @@ pub enum Auth {
     Certificate,
 }
 
-/// Read trust anchors for `--ca-cert`.
+/// Read trust anchors for `--ca-cert` (a damaged PEM block is an error, as for `signal`).
 pub fn read_ca(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, ClientError> {
-    let bytes = std::fs::read(path).map_err(|source| ClientError::ReadCa {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let certs: Vec<_> = rustls_pemfile::certs(&mut &bytes[..])
-        .filter_map(Result::ok)
-        .collect();
-    if certs.is_empty() {
-        return Err(ClientError::NoCa {
-            path: path.display().to_string(),
-        });
-    }
-    Ok(certs)
+    crate::net::tls::read_pem_certs(path).map_err(ClientError::Ca)
 }
 
 /// The HTTP/2 client and how many connections it has opened.
@@ -141,6 +121,11 @@ pub struct Apns {
     /// The headers of every request with the `authorization` value of the signer's current
     /// token, rebuilt only when the token changes: every request shares its bytes.
     bearer: std::sync::Mutex<Option<(Arc<str>, HeaderMap)>>,
+    /// Has the server ever answered a request of this run (then a closed connection is not a
+    /// refused certificate)?
+    answered: std::sync::atomic::AtomicBool,
+    /// Has a failure of this run been read as the server refusing the client certificate?
+    refused: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Apns {
@@ -199,8 +184,12 @@ pub enum TransportKind {
     Reset,
     /// Could not connect (refused, DNS, unreachable).
     Connect,
-    /// TLS handshake failed (certificate, CA, client certificate).
+    /// TLS handshake failed (certificate, CA).
     Tls,
+    /// With certificate auth, the server refused our client certificate: a fatal TLS alert about
+    /// it, or the connection closed before anything was ever answered (how APNs refuses one).
+    /// Every push of the run would hit it, so it is not retried.
+    CertificateRefused,
     /// No answer within --timeout.
     Timeout,
     /// Anything else.
@@ -244,7 +233,15 @@ impl Apns {
             payload: bytes::Bytes::from(payload),
             timeout,
             bearer: std::sync::Mutex::new(None),
+            answered: std::sync::atomic::AtomicBool::new(false),
+            refused: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// With certificate auth: the server never answered and refused (or closed on) the client
+    /// certificate, so the errors already say what to check.
+    pub fn certificate_refused(&self) -> bool {
+        self.refused.load(Ordering::Relaxed) && !self.answered.load(Ordering::Relaxed)
     }
 
     /// Connections opened so far (1 when the first one lasted the whole run).
@@ -295,6 +292,34 @@ impl Apns {
         Ok(h)
     }
 
+    /// Sort a failed request; with certificate auth, say so when the server refused the
+    /// certificate instead of passing on rustls' text.
+    fn classify(&self, e: &reqwest::Error) -> Transport {
+        let mut t = classify(e);
+        if !matches!(self.auth, Auth::Certificate) {
+            return t;
+        }
+        if let Some(alert) = certificate_alert(e) {
+            t.kind = TransportKind::CertificateRefused;
+            t.message = format!(
+                "the server refused the client certificate in the TLS handshake (alert {alert}); {CHECK_CERTIFICATE}"
+            );
+        } else if t.kind == TransportKind::Reset && !self.answered.load(Ordering::Relaxed) {
+            // APNs refuses a certificate by closing the connection without an alert (rustls:
+            // "peer closed connection without sending TLS close_notify"). A connection that
+            // closes before anything of this run was answered may still be a network hiccup,
+            // so it stays retryable, but the message names the likelier cause.
+            t.message = format!(
+                "the server closed the connection before answering anything, as APNs does when \
+                 it refused the client certificate; {CHECK_CERTIFICATE}"
+            );
+        } else {
+            return t;
+        }
+        self.refused.store(true, Ordering::Relaxed);
+        t
+    }
+
     /// Send one push.
     pub async fn send(&self, token: &str) -> Reply {
         let mut url = self.url.clone();
@@ -310,8 +335,9 @@ impl Apns {
         *req.body_mut() = Some(self.payload.clone().into());
         let resp = match self.http.execute(req).await {
             Ok(r) => r,
-            Err(e) => return Reply::Transport(classify(&e)),
+            Err(e) => return Reply::Transport(self.classify(&e)),
         };
+        self.answered.store(true, Ordering::Relaxed);
         let status = resp.status().as_u16();
         let h = resp.headers();
         let text = |name: &str| {
@@ -330,7 +356,7 @@ impl Apns {
         } else {
             match resp.bytes().await {
                 Ok(b) => parse_error_body(&b[..b.len().min(16 * 1024)]),
-                Err(e) => return Reply::Transport(classify(&e)),
+                Err(e) => return Reply::Transport(self.classify(&e)),
             }
         };
         Reply::Answer {
@@ -341,6 +367,45 @@ impl Apns {
             retry_after,
         }
     }
+}
+
+/// The advice for a client certificate the server refused.
+const CHECK_CERTIFICATE: &str = "check that --cert/--p12 is this app's Apple Push Notification service \
+     certificate (not a code-signing one), that it has not expired or been revoked, and that it is \
+     for this --env (a sandbox certificate is refused by production); with --apns-url, that the \
+     server trusts its issuer";
+
+/// TLS alerts a server sends when it will not take the client's certificate. `decrypt_error`
+/// is among them: it is what a server sends when the certificate's or the handshake's signature
+/// does not verify.
+const CERTIFICATE_ALERTS: &[rustls::AlertDescription] = &[
+    rustls::AlertDescription::BadCertificate,
+    rustls::AlertDescription::UnsupportedCertificate,
+    rustls::AlertDescription::CertificateRevoked,
+    rustls::AlertDescription::CertificateExpired,
+    rustls::AlertDescription::CertificateUnknown,
+    rustls::AlertDescription::UnknownCA,
+    rustls::AlertDescription::AccessDenied,
+    rustls::AlertDescription::CertificateRequired,
+    rustls::AlertDescription::DecryptError,
+];
+
+/// The TLS alert in this error chain that says the server would not take the client's
+/// certificate. rustls' error reaches us as text inside an I/O error ("received fatal alert:
+/// BadCertificate"), so the alert is read from the text.
+fn certificate_alert(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cur = Some(error);
+    while let Some(e) = cur {
+        let text = e.to_string();
+        if let Some((_, alert)) = text.split_once("received fatal alert: ") {
+            let alert = alert.split_whitespace().next().unwrap_or_default();
+            if CERTIFICATE_ALERTS.iter().any(|a| format!("{a:?}") == alert) {
+                return Some(alert.to_string());
+            }
+        }
+        cur = e.source();
+    }
+    None
 }
 
 fn other(msg: &str) -> Reply {
@@ -415,6 +480,29 @@ pub fn classify(e: &reqwest::Error) -> Transport {
 mod tests {
     use super::*;
     use rustls::KeyLog;
+
+    #[test]
+    fn certificate_alerts_are_read_from_rustls_text_and_others_are_not() {
+        let io =
+            |text: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, text.to_string());
+        for alert in [
+            "BadCertificate",
+            "CertificateRevoked",
+            "UnknownCA",
+            "DecryptError",
+        ] {
+            let e = io(&format!("received fatal alert: {alert}"));
+            assert_eq!(certificate_alert(&e).as_deref(), Some(alert));
+        }
+        for text in [
+            "received fatal alert: HandshakeFailure",
+            "received fatal alert: ProtocolVersion",
+            "peer closed connection without sending TLS close_notify: https://docs.rs/rustls/",
+            "connection closed",
+        ] {
+            assert_eq!(certificate_alert(&io(text)), None, "{text}");
+        }
+    }
 
     #[test]
     fn handshakes_are_counted_once_each_and_no_secret_is_asked_for() {

@@ -177,13 +177,31 @@ pub enum PushError {
 
 /// A network or service failure that left pushes without an answer (exit 5).
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "{failed} of {total} pushes got no answer from APNs ({first}); check the network and --env/--apns-url, then run again"
-)]
+#[error("{}", self.message())]
 pub struct ServiceFailure {
     failed: usize,
     total: usize,
     first: String,
+    /// The server refused the client certificate: `first` says so and what to check.
+    certificate_refused: bool,
+}
+
+impl ServiceFailure {
+    fn message(&self) -> String {
+        let ServiceFailure {
+            failed,
+            total,
+            first,
+            ..
+        } = self;
+        if self.certificate_refused {
+            format!("{first} ({failed} of {total} pushes not delivered)")
+        } else {
+            format!(
+                "{failed} of {total} pushes got no answer from APNs ({first}); check the network and --env/--apns-url, then run again"
+            )
+        }
+    }
 }
 
 fn read_source(src: &Source, what: &str) -> Result<Vec<u8>, PushError> {
@@ -594,6 +612,7 @@ pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
             failed: service_failures,
             total,
             first: first_service_error.unwrap_or_else(|| "no answer".into()),
+            certificate_refused: engine.apns().certificate_refused(),
         }));
     }
     Ok(Outcome::from_failed(rejected))

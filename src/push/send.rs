@@ -21,6 +21,9 @@ pub struct RetryPolicy {
 }
 
 /// Reasons every push of the run would hit: once seen, the remaining pushes are not sent.
+/// Why the rest of a run is not sent when the server refused the client certificate.
+const REFUSED_CERTIFICATE: &str = "client certificate refused";
+
 const RUN_FATAL: &[&str] = &[
     "BadCertificate",
     "BadCertificateEnvironment",
@@ -110,6 +113,11 @@ impl Engine {
 
     /// A reason in this reply that every push of the run would hit.
     fn run_fatal(reply: &Reply) -> Option<String> {
+        if let Reply::Transport(t) = reply
+            && t.kind == TransportKind::CertificateRefused
+        {
+            return Some(REFUSED_CERTIFICATE.into());
+        }
         let r = match reply {
             Reply::Answer { body, .. } => body.reason.as_deref(),
             Reply::Transport(t) => t
@@ -296,6 +304,7 @@ impl Engine {
                         TransportKind::Reset => "stream or connection reset".into(),
                         TransportKind::Connect => "connection failed".into(),
                         TransportKind::Tls => "TLS failure".into(),
+                        TransportKind::CertificateRefused => REFUSED_CERTIFICATE.into(),
                         TransportKind::Timeout => "timeout".into(),
                         TransportKind::Other => "transport error".into(),
                     };

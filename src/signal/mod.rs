@@ -185,12 +185,8 @@ pub(crate) fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
 }
 
-/// Now as RFC 3339 UTC, to line records up with the device log.
-pub(crate) fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+/// `serve.rs` takes it from here; the one definition is [`crate::timestamp::now_rfc3339`].
+pub(crate) use crate::timestamp::now_rfc3339;
 
 /// A short printable description of bytes from a peer: the first line, or a hex prefix.
 pub(crate) fn preview(data: &[u8]) -> String {
