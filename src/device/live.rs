@@ -156,6 +156,25 @@ fn framed_bplist(v: &plist::Value) -> Result<Vec<u8>, plist::Error> {
     Ok(out)
 }
 
+/// The live device log, from whichever service the phone gave.
+#[derive(Debug)]
+pub enum LogStream {
+    /// syslog_relay: text lines, 1 s stamps.
+    Syslog(SyslogStream),
+    /// os_trace_relay: binary entries with microsecond stamps.
+    OsTrace(OsTraceStream),
+}
+
+impl LogStream {
+    /// The service's name, as users know it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LogStream::Syslog(_) => "syslog_relay",
+            LogStream::OsTrace(_) => "os_trace_relay",
+        }
+    }
+}
+
 impl Device {
     /// Open the text log.
     pub async fn syslog(&self) -> Result<SyslogStream, DeviceError> {
@@ -166,6 +185,28 @@ impl Device {
             ready: std::collections::VecDeque::new(),
             udid: self.udid.clone(),
         })
+    }
+
+    /// Open the device log: os_trace_relay (for every process, or `pid`), or syslog_relay when
+    /// `force_syslog` or when the phone refuses os_trace_relay — then with the reason, for the
+    /// caller to tell the user. A phone that went away or does not answer is an error, not a
+    /// reason to fall back.
+    pub async fn log_stream(
+        &self,
+        pid: Option<u32>,
+        force_syslog: bool,
+    ) -> Result<(LogStream, Option<DeviceError>), DeviceError> {
+        let mut fallback = None;
+        if !force_syslog {
+            match self.os_trace(pid).await {
+                Ok(s) => return Ok((LogStream::OsTrace(s), None)),
+                Err(e @ (DeviceError::Disconnected { .. } | DeviceError::Timeout { .. })) => {
+                    return Err(e);
+                }
+                Err(e) => fallback = Some(e),
+            }
+        }
+        Ok((LogStream::Syslog(self.syslog().await?), fallback))
     }
 
     /// Open the binary log, for every process (`pid` None) or one.

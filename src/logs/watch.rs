@@ -14,7 +14,7 @@ use super::records::{Gap, SummaryMeta};
 use super::rules::Family;
 use super::{CommonOptions, LogsError, Output, Pipeline};
 use crate::context::{Ctx, Outcome};
-use crate::device::live::{OsTraceStream, SyslogStream, wait_attached};
+use crate::device::live::{LogStream, wait_attached};
 use crate::device::ostrace::{self, OsTraceEntry};
 use crate::device::{self, Device, DeviceError, Selector};
 use crate::error::Error;
@@ -51,12 +51,6 @@ fn now_unix() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// The live stream, whichever service it comes from.
-enum Source {
-    Syslog(SyslogStream),
-    OsTrace(OsTraceStream),
-}
-
 enum Item {
     /// A syslog_relay entry; `true` when it was longer than the bound and cut.
     Line(String, bool),
@@ -65,22 +59,14 @@ enum Item {
     Undecodable,
 }
 
-impl Source {
-    fn name(&self) -> &'static str {
-        match self {
-            Source::Syslog(_) => "syslog_relay",
-            Source::OsTrace(_) => "os_trace_relay",
-        }
-    }
-
-    async fn next(&mut self) -> Result<Item, DeviceError> {
-        match self {
-            Source::Syslog(s) => s.next_entry().await.map(|e| Item::Line(e.text, e.cut)),
-            Source::OsTrace(s) => match s.next().await? {
-                Ok(e) => Ok(Item::Entry(e)),
-                Err(_) => Ok(Item::Undecodable),
-            },
-        }
+/// The next item of the stream, in this module's terms.
+async fn next_item(source: &mut LogStream) -> Result<Item, DeviceError> {
+    match source {
+        LogStream::Syslog(s) => s.next_entry().await.map(|e| Item::Line(e.text, e.cut)),
+        LogStream::OsTrace(s) => match s.next().await? {
+            Ok(e) => Ok(Item::Entry(e)),
+            Err(_) => Ok(Item::Undecodable),
+        },
     }
 }
 
@@ -95,11 +81,11 @@ struct Reader {
 }
 
 impl Reader {
-    fn spawn(mut source: Source, udid: &str) -> Reader {
+    fn spawn(mut source: LogStream, udid: &str) -> Reader {
         let (tx, rx) = tokio::sync::mpsc::channel(4096);
         let task = tokio::spawn(async move {
             loop {
-                let r = source.next().await;
+                let r = next_item(&mut source).await;
                 let end = r.is_err();
                 if tx.send(r).await.is_err() || end {
                     break;
@@ -190,19 +176,14 @@ async fn open(
     force_syslog: bool,
     pid: Option<u32>,
     ctx: &mut Ctx,
-) -> Result<Source, DeviceError> {
-    if !force_syslog {
-        match dev.os_trace(pid).await {
-            Ok(s) => return Ok(Source::OsTrace(s)),
-            Err(e @ (DeviceError::Disconnected { .. } | DeviceError::Timeout { .. })) => {
-                return Err(e);
-            }
-            Err(e) => ctx.note(&format!(
-                "os_trace_relay is not available ({e}); reading syslog_relay instead"
-            )),
-        }
+) -> Result<LogStream, DeviceError> {
+    let (stream, fallback) = dev.log_stream(pid, force_syslog).await?;
+    if let Some(e) = fallback {
+        ctx.note(&format!(
+            "os_trace_relay is not available ({e}); reading syslog_relay instead"
+        ));
     }
-    dev.syslog().await.map(Source::Syslog)
+    Ok(stream)
 }
 
 /// `--record`: the raw stream as JSON Lines, flushed at least every half second and at the end.

@@ -27,7 +27,7 @@ mod trigger;
 pub use stage::{End, Stage};
 
 use crate::context::{Ctx, Outcome};
-use crate::device::live::{OsTraceStream, SyslogStream};
+use crate::device::live::LogStream;
 use crate::device::ostrace::OsTraceEntry;
 use crate::device::{self, Device, DeviceError, Selector};
 use crate::error::Error;
@@ -166,48 +166,31 @@ struct Arrived {
     item: Result<Item, DeviceError>,
 }
 
-enum Source {
-    Syslog(SyslogStream),
-    OsTrace(OsTraceStream),
-}
-
-impl Source {
-    fn name(&self) -> &'static str {
-        match self {
-            Source::Syslog(_) => "syslog_relay",
-            Source::OsTrace(_) => "os_trace_relay",
-        }
-    }
-    async fn next(&mut self) -> Result<Item, DeviceError> {
-        match self {
-            Source::Syslog(s) => s.next().await.map(Item::Line),
-            Source::OsTrace(s) => Ok(match s.next().await? {
-                Ok(e) => Item::Entry(e),
-                Err(_) => Item::Skip,
-            }),
-        }
+/// The next item of the stream, in probe's terms.
+async fn next_item(source: &mut LogStream) -> Result<Item, DeviceError> {
+    match source {
+        LogStream::Syslog(s) => s.next().await.map(Item::Line),
+        LogStream::OsTrace(s) => Ok(match s.next().await? {
+            Ok(e) => Item::Entry(e),
+            Err(_) => Item::Skip,
+        }),
     }
 }
 
-async fn open(dev: &Device, force_syslog: bool, ctx: &mut Ctx) -> Result<Source, DeviceError> {
-    if !force_syslog {
-        match dev.os_trace(None).await {
-            Ok(s) => return Ok(Source::OsTrace(s)),
-            Err(e @ (DeviceError::Disconnected { .. } | DeviceError::Timeout { .. })) => {
-                return Err(e);
-            }
-            Err(e) => ctx.note(&format!(
-                "os_trace_relay is not available ({e}); reading syslog_relay (1 s stamps: a wider clock uncertainty)"
-            )),
-        }
+async fn open(dev: &Device, force_syslog: bool, ctx: &mut Ctx) -> Result<LogStream, DeviceError> {
+    let (stream, fallback) = dev.log_stream(None, force_syslog).await?;
+    if let Some(e) = fallback {
+        ctx.note(&format!(
+            "os_trace_relay is not available ({e}); reading syslog_relay (1 s stamps: a wider clock uncertainty)"
+        ));
     }
-    dev.syslog().await.map(Source::Syslog)
+    Ok(stream)
 }
 
 /// The reader task: stamps each item with its arrival, so the time probe adds is measured from
 /// the moment the line left the device stream.
 fn spawn_reader(
-    mut source: Source,
+    mut source: LogStream,
 ) -> (
     tokio::sync::mpsc::Receiver<Arrived>,
     tokio::task::JoinHandle<()>,
@@ -215,7 +198,7 @@ fn spawn_reader(
     let (tx, rx) = tokio::sync::mpsc::channel(4096);
     let task = tokio::spawn(async move {
         loop {
-            let item = source.next().await;
+            let item = next_item(&mut source).await;
             let end = item.is_err();
             let a = Arrived {
                 at: Instant::now(),
