@@ -30,6 +30,8 @@ pub struct WatchOptions {
     pub sel: Selector,
     /// Filters, thresholds, rules, output.
     pub common: CommonOptions,
+    /// `--fail-on` thresholds.
+    pub fail_on: Vec<super::FailOn>,
     /// Use syslog_relay even where os_trace_relay is offered.
     pub syslog_relay: bool,
     /// Stop (exit 4, after the summary) when the phone goes away instead of waiting for it.
@@ -522,7 +524,7 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
                     let _ = r.flush();
                 }
                 let meta = meta(&udid, &live, gaps, false, &opts, ctx);
-                finish(ctx, live.pipeline, meta, &opts.common)?;
+                finish(ctx, live.pipeline, meta, &opts.fail_on)?;
                 return Err(e.into());
             }
         }
@@ -574,7 +576,7 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
     }
     let interrupted = matches!(end, End::Cancelled);
     let meta = meta(&udid, &live, gaps, interrupted, &opts, ctx);
-    let outcome = finish(ctx, live.pipeline, meta, &opts.common)?;
+    let outcome = finish(ctx, live.pipeline, meta, &opts.fail_on)?;
     match end {
         End::Disconnected(e) => Err(e.into()),
         _ => Ok(outcome),

@@ -445,7 +445,10 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
                     "no --token for {udid}: give --token {udid}=HEX (its PushKit token)"
                 )));
             }
-            let s = crate::push::sender(ctx, &p).map_err(Error::input)?;
+            let mut notices = Vec::new();
+            let s = crate::push::sender(&p, &mut notices);
+            crate::commands::push::tell(ctx, &notices);
+            let s = s.map_err(Error::input)?;
             let env = s.environment.clone();
             let topic = s.topic.clone();
             (

@@ -5,12 +5,17 @@
 use crate::commands::logs::records::SummaryMeta;
 use crate::logs::{CommonOptions, Pipeline};
 
+/// The summary `analyze` reports, without thresholds.
+fn summary(p: Pipeline) -> crate::commands::logs::records::Summary {
+    crate::commands::logs::records::Summary::build(SummaryMeta::default(), p.finish().1, &[])
+}
+
 fn run(lines: &[&str]) -> crate::commands::logs::records::Summary {
     let mut p = Pipeline::new(&CommonOptions::default()).unwrap();
     for (i, l) in lines.iter().enumerate() {
         let _ = p.line(l, i as u64 + 1);
     }
-    p.finish(SummaryMeta::default(), &[]).1
+    summary(p)
 }
 
 const PUSH: &str = "Nov 25 10:00:30 iPhone apsd[98] <Notice>: <APSCourier: 0x1>: Received message for enabled topic 'com.example.call.voip' onInterface: NonCellular with payload '{}' with priority 10 for device token: NO";
@@ -88,7 +93,7 @@ fn run_jetsam(
         let _ = p.line(l, i as u64 + 1);
     }
     let r = p.attach_jetsam(event);
-    (r, p.finish(SummaryMeta::default(), &[]).1)
+    (r, summary(p))
 }
 
 const BOOT: &str = "Nov 25 10:19:59 iPhone SpringBoard(FrontBoard)[57] <Notice>: Bootstrapping com.example.legacyphone with intent background";
@@ -376,7 +381,7 @@ fn a_callkit_report_is_recognised_from_system_lines() {
         .copied()
         .collect();
     feed(&mut p, &lines);
-    let s = p.finish(SummaryMeta::default(), &[]).1;
+    let s = summary(p);
     let app = &s.apps[0];
     assert_eq!(app.app, "Com.Courtbuddy.Courtbuddy");
     assert_eq!(
@@ -416,7 +421,7 @@ fn a_push_with_neither_a_report_nor_a_kill_is_unknown_not_failed() {
         .filter(|l| !l.contains("Started tracking call"))
         .collect();
     feed(&mut p, &lines);
-    let s = p.finish(SummaryMeta::default(), &[]).1;
+    let s = summary(p);
     assert_eq!(s.apps[0].pushes.received, 1);
     assert_eq!(s.apps[0].pushes.not_reported, 0);
     let c = check(&s, "push-not-reported");
@@ -432,7 +437,7 @@ fn a_push_with_neither_a_report_nor_a_kill_is_unknown_not_failed() {
     // A kill is a definite failure.
     let mut p = pipeline(&[], "", |_| {});
     feed(&mut p, ELEMENT_UNREPORTED);
-    let s = p.finish(SummaryMeta::default(), &[]).1;
+    let s = summary(p);
     let c = check(&s, "push-not-reported");
     assert_eq!(
         (c.verdict, c.count),
@@ -451,7 +456,7 @@ fn a_push_with_neither_a_report_nor_a_kill_is_unknown_not_failed() {
 fn the_callservicesd_killing_voip_app_line_is_a_kill() {
     let mut p = pipeline(&["com.example.voip"], "", |_| {});
     feed(&mut p, &[CSD_KILL]);
-    let s = p.finish(SummaryMeta::default(), &[]).1;
+    let s = summary(p);
     assert_eq!(s.apps[0].app, "com.example.voip");
     assert_eq!(s.apps[0].pushes.callkit_kills, 1);
     let c = check(&s, "callkit-kill");
@@ -461,7 +466,7 @@ fn the_callservicesd_killing_voip_app_line_is_a_kill() {
     let corpus = "callservicesd: Delivering 1 VoIP payload(s) to application UrgiDoctor: Apps receiving VoIP pushes must post an incoming call via CallKit... error: Killing VoIP app because it failed to post an incoming call in time.";
     let mut p = pipeline(&["com.example.voip"], "", |_| {});
     feed(&mut p, &[corpus]);
-    let s = p.finish(SummaryMeta::default(), &[]).1;
+    let s = summary(p);
     assert_eq!(s.apps[0].pushes.callkit_kills, 1);
     assert_eq!(s.apps[0].pushes.received, 0);
 }
@@ -470,7 +475,7 @@ fn the_callservicesd_killing_voip_app_line_is_a_kill() {
 fn a_private_ban_line_goes_to_the_only_watched_app() {
     let mut p = pipeline(&["com.example.voip"], "", |_| {});
     feed(&mut p, &[PRIVATE_BAN]);
-    let s = p.finish(SummaryMeta::default(), &[]).1;
+    let s = summary(p);
     assert_eq!(s.apps.len(), 1);
     assert_eq!(s.apps[0].app, "com.example.voip");
     assert!(s.apps[0].pushes.banned);
@@ -479,7 +484,7 @@ fn a_private_ban_line_goes_to_the_only_watched_app() {
     for bundles in [&[][..], &["com.example.voip", "com.example.other"][..]] {
         let mut p = pipeline(bundles, "", |_| {});
         feed(&mut p, &[PRIVATE_BAN]);
-        let s = p.finish(SummaryMeta::default(), &[]).1;
+        let s = summary(p);
         assert!(s.apps.is_empty(), "{:?}", s.apps);
     }
 }
@@ -489,7 +494,7 @@ fn a_foreground_session_is_not_a_wake() {
     // With a budget shorter than the 0.54 s the app ran, a background wake would be over it.
     let mut p = pipeline(&[], "", |o| o.track.wake_budget = 0.1);
     feed(&mut p, MYAPP_FOREGROUND);
-    let s = p.finish(SummaryMeta::default(), &[]).1;
+    let s = summary(p);
     let app = &s.apps[0];
     assert_eq!(app.app, "com.AppCo.MyApp");
     assert_eq!(app.wakes.count, 0, "{app:?}");
@@ -536,7 +541,7 @@ fn the_pid_of_an_exited_process_is_no_longer_the_app() {
     let mut p = pipeline(&[], "", |_| {});
     feed(&mut p, &[JARVIS_EXIT]);
     assert!(!p.tracker.pid_app.contains_key(&51362), "pids are reused");
-    let s = p.finish(SummaryMeta::default(), &[]).1;
+    let s = summary(p);
     assert_eq!(s.apps[0].pids, vec![51362]);
     assert_eq!(s.apps[0].exits[0].signal, Some(6));
 }
