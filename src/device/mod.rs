@@ -17,6 +17,7 @@ mod error;
 pub mod live;
 pub(crate) mod mux;
 pub mod ostrace;
+pub mod queue;
 mod records;
 pub mod syslog;
 pub mod values;
