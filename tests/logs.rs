@@ -1546,6 +1546,54 @@ fn watch_cuts_an_endless_syslog_line_and_goes_on() {
     }
 }
 
+/// Issue 17: a phone floods 1.06 MiB syslog_relay entries faster than the analysis takes them. Each
+/// is cut at 1 MiB and counted, the story that follows is read whole, and the queue between the
+/// reader and the analysis is bounded in bytes (8 MiB), not only in entries (4,096 entries of 1 MiB
+/// would be 4 GiB): `watch` stays far below the flood's size. (A debug build: an idle `watch`
+/// peaks at ~48-55 MiB; under this flood 65-72 MiB, and 122-125 MiB with the queue bounded by
+/// entries only.)
+#[test]
+#[allow(clippy::print_stderr)] // the peak memory, for the record
+fn watch_memory_stays_bounded_under_a_flood_of_long_lines() {
+    const COUNT: u64 = 96;
+    const BYTES: u64 = (1 << 20) + (64 << 10);
+    let mut scenario = live::scenario("legacy-voip.toml");
+    scenario.devices[0].faults.long_lines = Some(voipctl::sim::scenario::LongLines {
+        count: COUNT,
+        bytes: BYTES,
+    });
+    let f = live::Fixture::new(scenario, Some(600.0));
+    let mut w = live::Watch::start(
+        &f,
+        &[
+            "--json",
+            "watch",
+            "--syslog-relay",
+            "-b",
+            "com.example.legacyphone",
+            "--duration",
+            "120",
+        ],
+    );
+    w.wait_for("termination reported by launchd (0, 0, 0)");
+    let hwm = vm_hwm_kib(w.pid());
+    w.signal("-INT");
+    let (lines, err, code) = w.finish();
+    assert_eq!(code, Some(130), "{err}");
+    let p = parse_json_lines(&lines.join("\n"));
+    assert_eq!(p.summary.truncated_lines, COUNT);
+    let app = &p.summary.apps[0];
+    assert_eq!(app.launches.total, 4);
+    assert_eq!(app.exits.len(), 4);
+    eprintln!("watch peak memory (VmHWM) under {COUNT} entries of {BYTES} bytes: {hwm:?} KiB");
+    if let Some(kib) = hwm {
+        assert!(
+            kib < 96 * 1024,
+            "watch held {kib} KiB under a flood of {COUNT} entries of {BYTES} bytes"
+        );
+    }
+}
+
 // ---- issue 13: the verdict does not depend on --lines, the filters or the noise ----------------
 
 /// A real crash and the quiet that follows, in one Console.app capture: (is noise, line).
