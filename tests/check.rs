@@ -624,7 +624,7 @@ fn fat_binaries_use_the_arm64_slices() {
     let facts = voipctl::bundle::macho::parse(&fat).unwrap();
     let archs: Vec<&str> = facts.slices.iter().map(|s| s.arch.as_str()).collect();
     assert_eq!(archs, ["x86_64", "arm64", "arm64e"]);
-    let (exe, ents) = voipctl::preflight::facts::from_macho(facts);
+    let (exe, ents) = voipctl::bundle::facts::from_macho(facts);
     assert!(exe.links("CallKit").is_some());
     assert!(
         ents.get()
@@ -650,7 +650,7 @@ fn fat_binaries_use_the_arm64_slices() {
 
 #[test]
 fn device_style_facts_report_not_checked() {
-    use voipctl::preflight::facts::{AppFacts, Part};
+    use voipctl::bundle::facts::{AppFacts, Part};
     use voipctl::preflight::{Distribution, Options, Verdict, evaluate};
     let mut facts = AppFacts::from_info("device", "com.example.phone", Spec::good().info);
     facts.app.entitlements = Part::Present(dict(&Spec::good().ent("get-task-allow", t()).ents));
@@ -767,6 +767,63 @@ fn list_rules_in_every_format() {
         .map(|v| serde_json::from_value(v).unwrap())
         .unwrap();
     assert_eq!(r.severity, "warning");
+}
+
+/// The rules of `--list-rules --json` for one distribution method, by ID.
+fn listed_rules(distribution: &str) -> std::collections::BTreeMap<String, JRule> {
+    let out = run(&["check", "--list-rules", "--json", "--distribution", distribution]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["type"] == "rule")
+        .map(|v| serde_json::from_value::<JRule>(v).unwrap())
+        .map(|r| (r.id.clone(), r))
+        .collect()
+}
+
+/// Issue 15: splitting the rule table into families with named severities changed no ID, text or
+/// severity. `tests/data/rules-before-split.jsonl` was taken from the table before the split.
+#[test]
+fn rules_are_unchanged_by_the_split_into_families() {
+    let golden = include_str!("data/rules-before-split.jsonl");
+    let by: Vec<_> = ["appstore", "adhoc", "development", "enterprise"]
+        .into_iter()
+        .map(|d| (d, listed_rules(d)))
+        .collect();
+    for line in golden.lines() {
+        let g: serde_json::Value = serde_json::from_str(line).unwrap();
+        let id = g["id"].as_str().unwrap();
+        for (d, rules) in &by {
+            let r = rules.get(id).unwrap_or_else(|| panic!("{id} is gone"));
+            assert_eq!(r.name, g["name"], "{id}");
+            assert_eq!(r.group, g["group"], "{id}");
+            assert_eq!(r.title, g["title"], "{id}");
+            assert_eq!(r.explanation, g["explanation"], "{id}");
+            assert_eq!(r.fix, g["fix"], "{id}");
+            assert_eq!(r.severity, g[*d], "{id} for {d}");
+        }
+    }
+}
+
+/// The README's rule table lists every rule with its App Store severity and family.
+#[test]
+fn readme_rule_table_matches_list_rules() {
+    let readme = include_str!("../README.md");
+    let table: std::collections::BTreeMap<String, (String, String)> = readme
+        .lines()
+        .filter(|l| l.starts_with("| VOIP"))
+        .map(|l| {
+            let c: Vec<&str> = l.split('|').map(str::trim).collect();
+            (c[1].to_string(), (c[2].to_string(), c[3].to_string()))
+        })
+        .collect();
+    let rules = listed_rules("appstore");
+    let ids: Vec<&String> = rules.keys().collect();
+    assert_eq!(table.keys().collect::<Vec<_>>(), ids, "README rule table IDs");
+    for (id, r) in &rules {
+        assert_eq!(table[id], (r.severity.clone(), r.group.clone()), "README row {id}");
+    }
 }
 
 // ---------- exit codes and bad input ----------

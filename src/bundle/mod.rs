@@ -11,11 +11,12 @@
 
 pub mod codesign;
 pub mod der_entitlements;
+pub mod facts;
 pub mod macho;
 pub mod privacy;
 pub mod profile;
 
-use crate::preflight::facts::{self, AppFacts, Framework, Part, Role, Target};
+use facts::{AppFacts, Framework, Part, Role, Target};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};

@@ -6,8 +6,8 @@
 use super::apps::AppKind;
 use super::records::{DeviceErrorRecord, DeviceSummary};
 use super::{Device, DeviceError, Selector};
+use crate::bundle::facts::{AppFacts, Part};
 use crate::check::FindingRecord;
-use crate::preflight::facts::{AppFacts, Part};
 use crate::preflight::{self, Distribution, Severity, Verdict};
 use crate::report::{Record, Style};
 use crate::sanitize::terminal;

@@ -1,14 +1,16 @@
-//! What the preflight rules look at, independent of where it came from.
+//! What the preflight rules look at, independent of where it came from. The facts live with the
+//! bundle reader that extracts them; `preflight` consumes them (one way: the bundle layer never
+//! imports the rules).
 //!
 //! A bundle on disk (`.ipa`, `.app`, `.xcarchive`, bare `Info.plist`) and an app installed on a
 //! phone (installation_proxy: Info.plist keys plus the entitlements, no executable, no profile)
 //! both become an [`AppFacts`]. Each part a source may not have is a [`Part`]: a rule that needs
 //! an [`Part::Unknown`] part reports "not checked" instead of passing or failing.
 
-use crate::bundle::codesign::Signature;
-use crate::bundle::macho::{BuildVersion, Dylib, MachoFacts};
-use crate::bundle::privacy::Manifest;
-use crate::bundle::profile::Profile;
+use super::codesign::Signature;
+use super::macho::{BuildVersion, Dylib, MachoFacts};
+use super::privacy::Manifest;
+use super::profile::Profile;
 use std::collections::BTreeSet;
 
 /// A piece of evidence a source may or may not provide.
