@@ -771,7 +771,13 @@ fn list_rules_in_every_format() {
 
 /// The rules of `--list-rules --json` for one distribution method, by ID.
 fn listed_rules(distribution: &str) -> std::collections::BTreeMap<String, JRule> {
-    let out = run(&["check", "--list-rules", "--json", "--distribution", distribution]);
+    let out = run(&[
+        "check",
+        "--list-rules",
+        "--json",
+        "--distribution",
+        distribution,
+    ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     out.stdout
         .lines()
@@ -820,9 +826,17 @@ fn readme_rule_table_matches_list_rules() {
         .collect();
     let rules = listed_rules("appstore");
     let ids: Vec<&String> = rules.keys().collect();
-    assert_eq!(table.keys().collect::<Vec<_>>(), ids, "README rule table IDs");
+    assert_eq!(
+        table.keys().collect::<Vec<_>>(),
+        ids,
+        "README rule table IDs"
+    );
     for (id, r) in &rules {
-        assert_eq!(table[id], (r.severity.clone(), r.group.clone()), "README row {id}");
+        assert_eq!(
+            table[id],
+            (r.severity.clone(), r.group.clone()),
+            "README row {id}"
+        );
     }
 }
 
@@ -1101,6 +1115,109 @@ fn issue_16_sdk_framework_with_pushkit_and_callkit_needs_the_voip_mode() {
         "Frameworks/Gone.framework has no executable"
     );
     assert_eq!(j.code, 1);
+}
+
+#[test]
+fn issue_16_frameworks_nested_in_frameworks_are_scanned() {
+    // Outer.framework embeds Inner.framework (its own Frameworks/) and a dylib at its top level;
+    // the VoIP linkage is only in the nested ones.
+    let mut app = Spec::good().mode(&["audio", "remote-notification"]);
+    app.macho = macho_with(&["@rpath/Outer.framework/Outer"], &[]);
+    let app = app.framework("Outer", macho_with(&[], &[]).build(), None);
+    let mut app = app;
+    let inner = "Frameworks/Outer.framework/Frameworks/Inner.framework";
+    app.extra.push((
+        format!("{inner}/Info.plist"),
+        fixture::xml(&dict(&[
+            ("CFBundleIdentifier", s("com.vendor.Inner")),
+            ("CFBundleExecutable", s("Inner")),
+        ])),
+    ));
+    app.extra.push((
+        format!("{inner}/Inner"),
+        macho_with(
+            &[fixture::PUSHKIT, fixture::CALLKIT],
+            &["reportNewIncomingCallWithUUID:update:completion:"],
+        )
+        .build(),
+    ));
+    app.extra.push((
+        "Frameworks/Outer.framework/libsipcore.dylib".into(),
+        macho_with(&[], &["kCFStreamNetworkServiceTypeVoIP"]).build(),
+    ));
+    let check = |j: &Json| {
+        assert_eq!(j.code, 1, "{:?}", j.findings);
+        assert_eq!(
+            j.msg("VOIP001"),
+            format!(
+                "{inner}.framework links PushKit and CallKit but UIBackgroundModes has no `voip`"
+            )
+            .replace(".framework.framework", ".framework")
+        );
+        assert!(
+            j.msg("VOIP014").contains(
+                "Frameworks/Outer.framework/libsipcore.dylib uses kCFStreamNetworkServiceTypeVoIP"
+            ),
+            "{}",
+            j.msg("VOIP014")
+        );
+    };
+    // From the .ipa and from the same bundle unpacked on disk.
+    check(&check_spec(&app, &[]));
+    let d = tmp();
+    let dir = app.build().write_dir(d.path());
+    check(&json(&dir, &[]));
+
+    // Depth is bounded: a dylib inside the third nested framework is scanned, one inside the
+    // fifth is not looked at.
+    let nested = |levels: usize| {
+        let mut spec = Spec::good();
+        let mut at = String::from("Frameworks");
+        for n in 1..=levels {
+            at = format!("{at}/L{n}.framework");
+            spec.extra
+                .push((format!("{at}/L{n}"), macho_with(&[], &[]).build()));
+            if n < levels {
+                at = format!("{at}/Frameworks");
+            }
+        }
+        spec.extra.push((
+            format!("{at}/libdeep.dylib"),
+            macho_with(&[fixture::PUSHKIT], &[]).build(),
+        ));
+        check_spec(&spec, &[])
+    };
+    let j = nested(3);
+    assert!(
+        j.msg("VOIP022")
+            .ends_with("L3.framework/libdeep.dylib is a VoIP SDK (PushKit)"),
+        "{:?}",
+        j.findings
+    );
+    let j = nested(5);
+    assert!(!j.ids().contains("VOIP022"), "{:?}", j.findings);
+
+    // A nested framework folder that is a symbolic link out of the bundle is not followed.
+    #[cfg(unix)]
+    {
+        let d = tmp();
+        let outside = d.path().join("outside/Evil.framework");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(
+            outside.join("Evil"),
+            macho_with(&[fixture::PUSHKIT], &[]).build(),
+        )
+        .unwrap();
+        let mut plain = Spec::good();
+        plain = plain.framework("Outer", macho_with(&[], &[]).build(), None);
+        let dir = plain.build().write_dir(&d.path().join("in"));
+        let nested = dir.join("Frameworks/Outer.framework/Frameworks");
+        std::fs::create_dir_all(&nested).unwrap();
+        std::os::unix::fs::symlink(&outside, nested.join("Evil.framework")).unwrap();
+        let j = json(&dir, &[]);
+        assert_eq!(j.code, 0, "{:?}", j.findings);
+        assert!(!j.ids().contains("VOIP020"), "{:?}", j.findings);
+    }
 }
 
 #[test]

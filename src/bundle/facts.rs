@@ -108,13 +108,18 @@ pub enum Role {
     AppClip,
 }
 
-/// An embedded framework (`Frameworks/X.framework`) or dylib (`Frameworks/libX.dylib`).
+/// An embedded framework (`Frameworks/X.framework`) or dylib (`Frameworks/libX.dylib`), or one
+/// nested inside a framework (`Frameworks/X.framework/Frameworks/Y.framework`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Framework {
     /// Path shown in findings (`Payload/Phone.app/Frameworks/VoipSDK.framework`).
     pub path: String,
     /// `VoipSDK` (the bundle or file name without its extension).
     pub name: String,
+    /// The executable's file name (`CFBundleExecutable`, else the bundle name; a dylib's own).
+    pub binary: String,
+    /// The framework's `CFBundleIdentifier` (none for a dylib).
+    pub bundle_id: Option<String>,
     /// The framework's Mach-O.
     pub executable: Part<Executable>,
     /// Its `PrivacyInfo.xcprivacy` (`Missing` for a bare dylib).
