@@ -1220,6 +1220,132 @@ fn issue_16_frameworks_nested_in_frameworks_are_scanned() {
     }
 }
 
+/// The receipt Xcode writes into an exported .ipa for an XCFramework (keys of Swift Build's
+/// CodeSignatureInfo; the unsigned one as github.com/blokadaorg/blokada/pull/1137 quotes it).
+fn receipt(library: &str, signed: bool) -> Vec<u8> {
+    let mut d = dict(&[
+        ("signed", plist::Value::Boolean(signed)),
+        ("isSecureTimestamp", plist::Value::Boolean(false)),
+        (
+            "metadata",
+            plist::Value::Dictionary(dict(&[
+                ("library", s(&format!("{library}.framework"))),
+                ("platform", s("ios")),
+            ])),
+        ),
+    ]);
+    if signed {
+        d.insert("signatureType".into(), s("AppleDeveloperProgram"));
+        d.insert("signatureIdentifier".into(), s("EQHXZ8M8AV"));
+    }
+    fixture::binary(&d)
+}
+
+#[test]
+fn issue_16_commonly_used_sdks_need_their_manifest_and_signature() {
+    // FirebaseMessaging (on Apple's list) without a privacy manifest: ITMS-91061.
+    let app = Spec::good().framework("FirebaseMessaging", macho_with(&[], &[]).build(), None);
+    let d = tmp();
+    let ipa = |name: &str, extra: &[(String, Vec<u8>)]| {
+        let p = d.path().join(name);
+        std::fs::write(&p, app.build().ipa_with(extra)).unwrap();
+        p
+    };
+    let unsigned = ipa(
+        "unsigned.ipa",
+        &[(
+            "Signatures/FirebaseMessaging.xcframework-ios.signature".into(),
+            receipt("FirebaseMessaging", false),
+        )],
+    );
+    let j = json(&unsigned, &[]);
+    assert_eq!(j.code, 1, "{:?}", j.findings);
+    assert!(j.has("VOIP056", "error"));
+    assert_eq!(
+        j.msg("VOIP056"),
+        "Frameworks/FirebaseMessaging.framework is FirebaseMessaging, one of Apple's commonly used SDKs, and has no PrivacyInfo.xcprivacy (ITMS-91061)"
+    );
+    // ITMS-91065: the receipt says the XCFramework was not signed.
+    assert!(j.has("VOIP057", "error"));
+    assert_eq!(
+        j.msg("VOIP057"),
+        "Frameworks/FirebaseMessaging.framework is FirebaseMessaging, one of Apple's commonly used SDKs, and its XCFramework was not signed (Signatures/FirebaseMessaging.xcframework-ios.signature: signed = false; ITMS-91065)"
+    );
+    // Not an App Store build: notes only.
+    let j = json(&unsigned, &["--distribution", "adhoc"]);
+    assert!(j.has("VOIP056", "info") && j.has("VOIP057", "info"));
+
+    // Signed, with a manifest: both pass.
+    let good = Spec::good().framework(
+        "FirebaseMessaging",
+        macho_with(&[], &[]).build(),
+        Some(fixture::xml(&dict(&[]))),
+    );
+    let p = d.path().join("good.ipa");
+    std::fs::write(
+        &p,
+        good.build().ipa_with(&[(
+            "Signatures/FirebaseMessaging.xcframework-ios.signature".into(),
+            receipt("FirebaseMessaging", true),
+        )]),
+    )
+    .unwrap();
+    let j = json(&p, &[]);
+    assert_eq!(j.code, 0, "{:?}", j.findings);
+    assert!(!j.ids().contains("VOIP056") && !j.ids().contains("VOIP057"));
+    assert_eq!(not_checked(&j, "VOIP057"), None);
+
+    // No receipts at all, a receipt for another SDK, a receipt that does not parse, and an
+    // unpacked .app: "not checked", with why — never a pass.
+    let why = |p: &Path| not_checked(&json(p, &[]), "VOIP057").expect("VOIP057 not checked");
+    assert!(why(&ipa("none.ipa", &[])).contains("the .ipa has no Signatures/ receipts"));
+    let other = ipa(
+        "other.ipa",
+        &[(
+            "Signatures/Lottie.xcframework-ios.signature".into(),
+            receipt("Lottie", true),
+        )],
+    );
+    assert!(why(&other).contains("has no Signatures/ receipt for it: built from source"));
+    let junk = ipa(
+        "junk.ipa",
+        &[(
+            "Signatures/FirebaseMessaging.xcframework-ios.signature".into(),
+            b"not a plist".to_vec(),
+        )],
+    );
+    assert!(why(&junk).starts_with("Signatures/FirebaseMessaging.xcframework-ios.signature: "));
+    let dir = app.build().write_dir(&d.path().join("unpacked"));
+    let j = json(&dir, &[]);
+    assert!(j.has("VOIP056", "error"));
+    assert!(
+        not_checked(&j, "VOIP057")
+            .unwrap()
+            .contains("re-signed by your team")
+    );
+
+    // Matched by CFBundleIdentifier too, and inside another framework.
+    let mut by_id = Spec::good();
+    let fw = "Frameworks/Outer.framework/Frameworks/Net.framework";
+    by_id.extra.push((
+        format!("{fw}/Info.plist"),
+        fixture::xml(&dict(&[
+            ("CFBundleIdentifier", s("org.cocoapods.Alamofire")),
+            ("CFBundleExecutable", s("Net")),
+        ])),
+    ));
+    by_id
+        .extra
+        .push((format!("{fw}/Net"), macho_with(&[], &[]).build()));
+    let j = check_spec(&by_id, &[]);
+    assert_eq!(
+        j.msg("VOIP056"),
+        format!(
+            "{fw} is Alamofire, one of Apple's commonly used SDKs, and has no PrivacyInfo.xcprivacy (ITMS-91061)"
+        )
+    );
+}
+
 #[test]
 fn issue_16_encrypted_executables_are_not_checked_rather_than_passed() {
     // PushKit without any mention of reportNewIncomingCall: a warning when the strings are

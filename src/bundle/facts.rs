@@ -11,6 +11,7 @@ use super::codesign::Signature;
 use super::macho::{BuildVersion, Dylib, MachoFacts};
 use super::privacy::Manifest;
 use super::profile::Profile;
+use super::sdk_signature::SdkSignature;
 use std::collections::BTreeSet;
 
 /// A piece of evidence a source may or may not provide.
@@ -51,6 +52,10 @@ pub struct AppFacts {
     /// Nested bundles: app extensions (`PlugIns/*.appex`, `Extensions/*.appex`), Watch apps
     /// (`Watch/*.app`) and App Clips (`AppClips/*.app`), with their own extensions.
     pub extensions: Vec<Target>,
+    /// The XCFramework signature receipts of an exported `.ipa` (`Signatures/*.signature`):
+    /// `Missing` for an `.ipa` without any, `Unknown` for sources that cannot have them (an
+    /// `.app`, a phone) or where they were not found (an `.xcarchive`).
+    pub sdk_signatures: Part<Vec<SdkSignature>>,
 }
 
 impl AppFacts {
@@ -60,6 +65,7 @@ impl AppFacts {
             source: source.to_string(),
             app: Target::new(path, info),
             extensions: Vec::new(),
+            sdk_signatures: Part::Unknown,
         }
     }
 

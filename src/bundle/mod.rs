@@ -3,8 +3,9 @@
 //! Sources: an `.ipa` (zip), an `.app` (or `.appex`) directory, an `.xcarchive`, a bare
 //! `Info.plist` (XML or binary) or a bare Mach-O executable. From a zip only the entries the rules
 //! need are inflated — `Info.plist`, the main executable, `embedded.mobileprovision`,
-//! `PrivacyInfo.xcprivacy`, each embedded framework's executable and manifest, the same for every
-//! nested bundle (`PlugIns/*.appex`, `Extensions/*.appex`, `Watch/*.app`, `AppClips/*.app`) — and
+//! `PrivacyInfo.xcprivacy`, each embedded framework's executable and manifest (frameworks nested
+//! in frameworks too), the XCFramework signature receipts (`Signatures/*.signature`), the same
+//! for every nested bundle (`PlugIns/*.appex`, `Extensions/*.appex`, `Watch/*.app`, `AppClips/*.app`) — and
 //! nothing is written to disk. Each entry has a decompressed-size cap (zip bombs) and executables
 //! are streamed through [`macho::Scanner`], never held whole. Symbolic links are never followed,
 //! in archives or on disk.
@@ -15,6 +16,7 @@ pub mod facts;
 pub mod macho;
 pub mod privacy;
 pub mod profile;
+pub mod sdk_signature;
 
 use facts::{AppFacts, Framework, Part, Role, Target};
 use std::fs::File;
@@ -236,7 +238,8 @@ pub fn read_with(path: &Path, opts: &ReadOptions) -> Result<Loaded, BundleError>
                     "{n} apps in Products/Applications; checked {first}"
                 ));
             }
-            let facts = read_app(&mut tree, &first, "xcarchive")?;
+            let mut facts = read_app(&mut tree, &first, "xcarchive")?;
+            facts.sdk_signatures = signatures(&mut tree, false)?;
             return Ok(Loaded { facts, notes });
         }
         if path.join("Payload").is_dir() {
@@ -250,7 +253,8 @@ pub fn read_with(path: &Path, opts: &ReadOptions) -> Result<Loaded, BundleError>
             if n > 1 {
                 notes.push(format!("{n} apps in Payload/; checked {first}"));
             }
-            let facts = read_app(&mut tree, &first, "app")?;
+            let mut facts = read_app(&mut tree, &first, "app")?;
+            facts.sdk_signatures = signatures(&mut tree, true)?;
             return Ok(Loaded { facts, notes });
         }
         if !path.join("Info.plist").exists() {
@@ -281,7 +285,8 @@ pub fn read_with(path: &Path, opts: &ReadOptions) -> Result<Loaded, BundleError>
         if n > 1 {
             notes.push(format!("{n} apps in Payload/; checked {first}"));
         }
-        let facts = read_app(&mut tree, &first, "ipa")?;
+        let mut facts = read_app(&mut tree, &first, "ipa")?;
+        facts.sdk_signatures = signatures(&mut tree, true)?;
         return Ok(Loaded { facts, notes });
     }
     if n >= 4 && is_macho_magic(&magic) {
@@ -298,6 +303,7 @@ pub fn read_with(path: &Path, opts: &ReadOptions) -> Result<Loaded, BundleError>
                 source: "macho".to_string(),
                 app: t,
                 extensions: Vec::new(),
+                sdk_signatures: Part::Unknown,
             },
             notes,
         });
@@ -346,7 +352,33 @@ fn read_app(tree: &mut dyn Tree, root: &str, source: &str) -> Result<AppFacts, B
         source: source.to_string(),
         app,
         extensions,
+        sdk_signatures: Part::Unknown,
     })
+}
+
+/// The XCFramework signature receipts at the root of an exported `.ipa` (or an `.xcarchive`):
+/// `Signatures/*.signature`. None in an `.ipa` is `Missing`; none in an archive is `Unknown`
+/// (where an archive keeps them was not confirmed). A receipt that does not parse is kept with
+/// its error: the rule that needs it says it could not be checked.
+fn signatures(
+    tree: &mut dyn Tree,
+    exported: bool,
+) -> Result<Part<Vec<sdk_signature::SdkSignature>>, BundleError> {
+    let files = tree.files("Signatures", ".signature");
+    if files.is_empty() {
+        return Ok(if exported {
+            Part::Missing
+        } else {
+            Part::Unknown
+        });
+    }
+    let mut out = Vec::new();
+    for f in files.into_iter().take(MAX_FRAMEWORKS) {
+        if let Some(b) = tree.read_small(&f, sdk_signature::MAX_RECEIPT)? {
+            out.push(sdk_signature::SdkSignature::read(&f, &b));
+        }
+    }
+    Ok(Part::Present(out))
 }
 
 /// Every bundle nested in `root`: extensions (`PlugIns/`, ExtensionKit's `Extensions/`), Watch

@@ -5,6 +5,7 @@ mod background_modes;
 mod bundle;
 mod entitlements;
 mod linkage;
+mod listed_sdks;
 mod privacy;
 mod profile;
 mod sdk;
@@ -57,6 +58,8 @@ pub static RULES: &[Rule] = &[
     privacy::VOIP053,
     privacy::VOIP054,
     privacy::VOIP055,
+    privacy::VOIP056,
+    privacy::VOIP057,
     bundle::VOIP060,
     bundle::VOIP061,
     bundle::VOIP062,

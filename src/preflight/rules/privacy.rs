@@ -1,4 +1,5 @@
-//! Purpose strings and privacy manifests: VOIP050–VOIP055.
+//! Purpose strings, privacy manifests and the commonly used SDKs' manifests and signatures:
+//! VOIP050–VOIP057.
 
 use super::*;
 
@@ -226,6 +227,95 @@ fn sdk_privacy_manifest(i: &Input<'_>, s: &mut Sink) {
                     cats.join(", ")
                 ),
             );
+        }
+    }
+}
+
+pub(super) const VOIP056: Rule = Rule {
+    id: "VOIP056",
+    name: "listed-sdk-privacy-manifest",
+    group: "privacy",
+    title: "commonly used third-party SDKs ship their own privacy manifest (ITMS-91061)",
+    explanation: "App Store Connect rejects a new app, or an update that adds the SDK, when an embedded framework is one of Apple's commonly used third-party SDKs (Firebase, Alamofire, Flutter, OneSignal, … on \"Upcoming third-party SDK requirements\") and has no PrivacyInfo.xcprivacy of its own: ITMS-91061 Missing privacy manifest. voipctl matches embedded frameworks by bundle name, executable name and the last part of CFBundleIdentifier; a listed SDK linked statically into another binary cannot be told apart.",
+    fix: "update the SDK to a version that ships PrivacyInfo.xcprivacy inside its framework (most did in early 2024), or ask its vendor for one",
+    severity: Severities::all(I).appstore(E),
+    check: listed_sdk_privacy_manifest,
+};
+
+fn listed_sdk_privacy_manifest(i: &Input<'_>, s: &mut Sink) {
+    for t in i.facts.targets() {
+        let Some(fws) = frameworks(t, s) else {
+            continue;
+        };
+        for f in fws {
+            let Some(sdk) = listed_sdks::listed(f) else {
+                continue;
+            };
+            if matches!(f.privacy, Part::Missing) {
+                s.fail(
+                    t,
+                    format!(
+                        "{} is {sdk}, one of Apple's commonly used SDKs, and has no PrivacyInfo.xcprivacy (ITMS-91061)",
+                        inside(t, &f.path)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+pub(super) const VOIP057: Rule = Rule {
+    id: "VOIP057",
+    name: "listed-sdk-signature",
+    group: "privacy",
+    title: "commonly used third-party SDKs come from vendor-signed XCFrameworks (ITMS-91065)",
+    explanation: "For an SDK on Apple's list of commonly used third-party SDKs that is used as a binary, App Store Connect requires its XCFramework to be signed by the vendor (ITMS-91065 Missing signature). The embedded copy is re-signed with your team's certificate, so its own signature proves nothing; what Xcode 15 and later keeps of the original is a receipt in the exported .ipa, Signatures/<name>.xcframework-<platform>.signature, whose `signed` App Store Connect reads. voipctl reads those receipts; where a source has none (an .app, an .xcarchive, an .ipa exported by an older Xcode or another tool, an SDK built from source) the rule is not checked.",
+    fix: "update to a release of the SDK whose .xcframework its vendor signed (Xcode shows the signature in the XCFramework's inspector), and export the .ipa with Xcode 15 or later",
+    severity: Severities::all(I).appstore(E),
+    check: listed_sdk_signature,
+};
+
+fn listed_sdk_signature(i: &Input<'_>, s: &mut Sink) {
+    for t in i.facts.targets() {
+        let Some(fws) = frameworks(t, s) else {
+            continue;
+        };
+        for f in fws {
+            let Some(sdk) = listed_sdks::listed(f) else {
+                continue;
+            };
+            let at = inside(t, &f.path);
+            let receipts = match &i.facts.sdk_signatures {
+                Part::Present(r) => r,
+                Part::Missing => {
+                    s.skip(format!(
+                        "{at} is {sdk}, one of Apple's commonly used SDKs, but the .ipa has no Signatures/ receipts (the SDK was built from source, which needs no signature, or the .ipa was exported by Xcode before 15 or another tool), and the embedded copy's own signature is your team's; check the .ipa Xcode 15 or later exports"
+                    ));
+                    continue;
+                }
+                Part::Unknown => {
+                    s.skip(format!(
+                        "{at} is {sdk}, one of Apple's commonly used SDKs; its vendor's XCFramework signature is not in a built app (the embedded copy is re-signed by your team) but in the Signatures/ receipts of the exported .ipa: check that .ipa"
+                    ));
+                    continue;
+                }
+            };
+            match receipts.iter().find(|r| r.is_for(&f.name)) {
+                None => s.skip(format!(
+                    "{at} is {sdk}, one of Apple's commonly used SDKs, and the .ipa has no Signatures/ receipt for it: built from source (no signature needed) or embedded without an XCFramework, which the bundle cannot tell apart"
+                )),
+                Some(r) => match &r.receipt {
+                    Err(e) => s.skip(format!("{}: {e}", r.path)),
+                    Ok(x) if !x.signed => s.fail(
+                        t,
+                        format!(
+                            "{at} is {sdk}, one of Apple's commonly used SDKs, and its XCFramework was not signed ({}: signed = false; ITMS-91065)",
+                            r.path
+                        ),
+                    ),
+                    Ok(_) => {}
+                },
+            }
         }
     }
 }
