@@ -263,6 +263,17 @@ def generate():
         put("lockdown_request", plistlib.dumps(d, fmt=plistlib.FMT_XML))
         put("lockdown_request", plistlib.dumps(d, fmt=plistlib.FMT_BINARY))
 
+    # XCFramework signature receipts (Signatures/*.signature of an exported .ipa): the keys of
+    # Swift Build's CodeSignatureInfo; the unsigned one as blokadaorg/blokada#1137 quotes it.
+    for d in [
+        {"signed": False, "isSecureTimestamp": False,
+         "metadata": {"library": "sqflite_darwin.framework", "platform": "ios"}},
+        {"signed": True, "isSecureTimestamp": False, "signatureType": "AppleDeveloperProgram",
+         "signatureIdentifier": "EQHXZ8M8AV", "cdhashes": [b"\x01" * 20], "certificates": [b"0"],
+         "metadata": {"library": "Lottie.framework", "platform": "ios"}},
+    ]:
+        put("sdk_signature", plistlib.dumps(d, fmt=plistlib.FMT_XML))
+        put("sdk_signature", plistlib.dumps(d, fmt=plistlib.FMT_BINARY))
 
 
 def files(root):

@@ -1,14 +1,17 @@
-//! What the preflight rules look at, independent of where it came from.
+//! What the preflight rules look at, independent of where it came from. The facts live with the
+//! bundle reader that extracts them; `preflight` consumes them (one way: the bundle layer never
+//! imports the rules).
 //!
 //! A bundle on disk (`.ipa`, `.app`, `.xcarchive`, bare `Info.plist`) and an app installed on a
 //! phone (installation_proxy: Info.plist keys plus the entitlements, no executable, no profile)
 //! both become an [`AppFacts`]. Each part a source may not have is a [`Part`]: a rule that needs
 //! an [`Part::Unknown`] part reports "not checked" instead of passing or failing.
 
-use crate::bundle::codesign::Signature;
-use crate::bundle::macho::{BuildVersion, Dylib, MachoFacts};
-use crate::bundle::privacy::Manifest;
-use crate::bundle::profile::Profile;
+use super::codesign::Signature;
+use super::macho::{BuildVersion, Dylib, MachoFacts};
+use super::privacy::Manifest;
+use super::profile::Profile;
+use super::sdk_signature::SdkSignature;
 use std::collections::BTreeSet;
 
 /// A piece of evidence a source may or may not provide.
@@ -49,6 +52,10 @@ pub struct AppFacts {
     /// Nested bundles: app extensions (`PlugIns/*.appex`, `Extensions/*.appex`), Watch apps
     /// (`Watch/*.app`) and App Clips (`AppClips/*.app`), with their own extensions.
     pub extensions: Vec<Target>,
+    /// The XCFramework signature receipts of an exported `.ipa` (`Signatures/*.signature`):
+    /// `Missing` for an `.ipa` without any, `Unknown` for sources that cannot have them (an
+    /// `.app`, a phone) or where they were not found (an `.xcarchive`).
+    pub sdk_signatures: Part<Vec<SdkSignature>>,
 }
 
 impl AppFacts {
@@ -58,6 +65,7 @@ impl AppFacts {
             source: source.to_string(),
             app: Target::new(path, info),
             extensions: Vec::new(),
+            sdk_signatures: Part::Unknown,
         }
     }
 
@@ -106,13 +114,18 @@ pub enum Role {
     AppClip,
 }
 
-/// An embedded framework (`Frameworks/X.framework`) or dylib (`Frameworks/libX.dylib`).
+/// An embedded framework (`Frameworks/X.framework`) or dylib (`Frameworks/libX.dylib`), or one
+/// nested inside a framework (`Frameworks/X.framework/Frameworks/Y.framework`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Framework {
     /// Path shown in findings (`Payload/Phone.app/Frameworks/VoipSDK.framework`).
     pub path: String,
     /// `VoipSDK` (the bundle or file name without its extension).
     pub name: String,
+    /// The executable's file name (`CFBundleExecutable`, else the bundle name; a dylib's own).
+    pub binary: String,
+    /// The framework's `CFBundleIdentifier` (none for a dylib).
+    pub bundle_id: Option<String>,
     /// The framework's Mach-O.
     pub executable: Part<Executable>,
     /// Its `PrivacyInfo.xcprivacy` (`Missing` for a bare dylib).
