@@ -14,6 +14,7 @@ mod completions;
 mod context;
 pub mod crash;
 pub mod device;
+pub mod diagnosis;
 pub mod duration;
 pub mod error;
 pub mod exit;

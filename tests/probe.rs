@@ -286,7 +286,7 @@ outcome = "banned"
         "seen",
         "will not be launched because it failed to report"
     ));
-    assert!(has_link(ban, "inferred", "1 seen in this run"));
+    assert!(has_link(ban, "inferred", "1 seen before the ban"));
     assert!(
         ban.fix
             .contains("Resetting all CSDVoIPApplicationController kill counts")
@@ -586,6 +586,105 @@ fn replay_round_trip_gives_the_same_events_and_verdicts() {
     let (events_b, summary_b) = essence(&second);
     assert_eq!(events_a, events_b);
     assert_eq!(summary_a, summary_b);
+}
+
+/// Issue 14: `watch` on the simulated phone (the built-in PushKit scenario: two unreported pushes
+/// killed, then a ban) gives its failed push checks probe's cause chain: the kill's chain starts
+/// at apsd's line and the app's delegate, the ban's names the kills before it.
+#[test]
+fn watch_summaries_carry_the_cause_chain_of_failed_push_checks() {
+    let text = voipctl::sim::BUILTIN
+        .iter()
+        .find(|(n, _)| *n == "pushkit-callkit")
+        .unwrap()
+        .1
+        .replace(
+            "clock = \"first-log-client\"",
+            "clock = \"first-log-client\"\nspeed = 25",
+        );
+    let f = Fixture::new(&text);
+    let out = watch(&f.sim.env_value(), &["-b", "com.example.call"]);
+    let summary = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["type"] == "summary")
+        .unwrap_or_else(|| panic!("no summary: {}", String::from_utf8_lossy(&out.stderr)));
+    let check = |name: &str| {
+        summary["checks"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["check"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("no check {name}"))
+    };
+    let links = |c: &serde_json::Value| -> Vec<(String, String, String)> {
+        c["diagnosis"]["chain"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no chain: {c}"))
+            .iter()
+            .map(|l| {
+                (
+                    l["evidence"].as_str().unwrap_or("").to_string(),
+                    l["step"].as_str().unwrap_or("").to_string(),
+                    l["line"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    let kill = check("callkit-kill");
+    assert_eq!(kill["verdict"], "failed");
+    let k = links(&kill);
+    assert_eq!(k[0].0, "seen");
+    assert_eq!(k[0].1, "delivered on the phone");
+    assert!(k[0].2.starts_with("apsd: <APSCourier"), "{k:?}");
+    assert!(k[0].2.contains("'com.example.call.voip'"), "{k:?}");
+    assert!(
+        k.iter().any(|l| l.0 == "seen"
+            && l.1.contains("delegate")
+            && l.2.contains("VOIPCTL push.received")),
+        "{k:?}"
+    );
+    assert!(k.contains(&(
+        "inferred".into(),
+        "no CallKit report before the kill".into(),
+        String::new()
+    )));
+    assert!(
+        k.iter().any(|l| l.0 == "seen"
+            && l.1.starts_with("iOS killed the app")
+            && l.2.contains("must post an incoming call via CallKit")),
+        "{k:?}"
+    );
+    assert!(
+        kill["diagnosis"]["fix"]
+            .as_str()
+            .unwrap_or("")
+            .contains("reportNewIncomingCall")
+    );
+    let ban = check("ban");
+    assert_eq!(ban["verdict"], "failed");
+    let b = links(&ban);
+    assert!(b[0].2.starts_with("apsd: <APSCourier"), "{b:?}");
+    assert!(
+        b.iter().any(|l| l.0 == "seen"
+            && l.1.ends_with("banned")
+            && l.2.contains(
+                "will not be launched because it failed to report an incoming call too many times"
+            )),
+        "{b:?}"
+    );
+    assert!(
+        b.iter()
+            .any(|l| l.0 == "inferred" && l.1.contains("(2 seen before the ban)")),
+        "{b:?}"
+    );
+    assert!(
+        ban["diagnosis"]["fix"]
+            .as_str()
+            .unwrap_or("")
+            .contains("kill counts")
+    );
+    // A check that passed has no chain.
+    assert!(check("report-late")["diagnosis"].is_null());
 }
 
 const UDIDS: [&str; 3] = [
