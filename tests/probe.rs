@@ -934,3 +934,134 @@ fn replayed_idevicesyslog_text_reads_as_the_file_does() {
     assert_eq!(a, w);
     assert_eq!(sa["checks"], sw["checks"]);
 }
+
+/// Start `voipctl sim --replay FILE` and watch it (`extra`: watch options); the watch output.
+fn watch_replay(file: &std::path::Path, extra: &[&str]) -> Output {
+    let mut sim = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+        .args(["--json", "sim", "--duration", "30s", "--replay"])
+        .arg(file)
+        .args(["--speed", "200"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(sim.stdout.as_mut().unwrap()),
+        &mut first_line,
+    )
+    .unwrap();
+    let ready: serde_json::Value = serde_json::from_str(&first_line).unwrap();
+    let watched = watch(ready["usbmuxd"].as_str().unwrap(), extra);
+    let _ = sim.kill();
+    let _ = sim.wait();
+    watched
+}
+
+/// The events of a watch without their time text (which each format writes its own way).
+fn events_untimed(o: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "event")
+        .map(|v| {
+            format!(
+                "{} | {} | {} | {} | {} | {} | {}",
+                v["line"],
+                v["rule"],
+                v["family"],
+                v["app"],
+                v["process"],
+                v["summary"],
+                v["message"]
+            )
+        })
+        .collect()
+}
+
+/// Issue 14: a pymobiledevice3 `syslog live --format json` file replayed through the simulated
+/// phone gives `watch` the same events as the idevicesyslog text of the same lines.
+///
+/// The lines are the real iOS 14.2 session of github.com/dotnet/macios/issues/10086 (an app
+/// resumed, bootstrapped, then killed by the watchdog), taken from the corpus at test time: every
+/// corpus line of that source, in the corpus's order. The JSON objects carry the field names
+/// pymobiledevice3 writes, from `format_json_line` in `pymobiledevice3/cli/syslog.py`
+/// (github.com/doronz88/pymobiledevice3, read in release 11.45.0): `pid`, `procid`, `thread_id`,
+/// `timestamp` (`datetime.isoformat()`: local time, no zone, and no fraction when the
+/// microseconds are 0, as here), `level` (the `SyslogLogLevel` name, `NOTICE`), `image_name`,
+/// `image_offset`, `image_uuid`, `process_image_uuid`, `filename`, `mach_timestamp`, `message`
+/// and `label` (`null`, or `{subsystem, category}`). idevicesyslog shows the process and image
+/// names only, so `filename` and `image_name` hold those names (pymobiledevice3 writes paths,
+/// whose last component is the name); the year (2020) is the issue's.
+#[test]
+fn replayed_pymobiledevice3_json_reads_as_the_idevicesyslog_text() {
+    let corpus = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/ios-log-corpus.jsonl"
+    );
+    let re = regex::Regex::new(
+        r"^(\w{3}) +(\d+) (\d\d:\d\d:\d\d) (\S+) ([^\s(\[]+)(?:\(([^)]+)\))?\[(\d+)\] <(\w+)>: (.*)$",
+    )
+    .unwrap();
+    let mut text = String::new();
+    let mut json = String::new();
+    for l in std::fs::read_to_string(corpus).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        if v["source"] != "https://github.com/dotnet/macios/issues/10086"
+            || !v["style"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("idevicesyslog")
+        {
+            continue;
+        }
+        let line = v["line"].as_str().unwrap();
+        let c = re
+            .captures(line)
+            .unwrap_or_else(|| panic!("not idevicesyslog: {line}"));
+        assert_eq!(&c[1], "Nov");
+        assert_eq!(&c[8], "Notice");
+        let pid: u32 = c[7].parse().unwrap();
+        let process = &c[5];
+        let image = c.get(6).map_or(process, |m| m.as_str());
+        text.push_str(line);
+        text.push('\n');
+        let obj = serde_json::json!({
+            "pid": pid,
+            "procid": pid,
+            "thread_id": null,
+            "timestamp": format!("2020-11-{:02}T{}", c[2].parse::<u32>().unwrap(), &c[3]),
+            "level": "NOTICE",
+            "image_name": image,
+            "image_offset": 0,
+            "image_uuid": null,
+            "process_image_uuid": null,
+            "filename": process,
+            "mach_timestamp": 0,
+            "message": &c[9],
+            "label": null,
+        });
+        json.push_str(&obj.to_string());
+        json.push('\n');
+    }
+    assert!(text.lines().count() >= 30, "{text}");
+    let dir = tempfile::tempdir().unwrap();
+    let text_file = dir.path().join("ipad.log");
+    let json_file = dir.path().join("ipad.jsonl");
+    std::fs::write(&text_file, &text).unwrap();
+    std::fs::write(&json_file, &json).unwrap();
+    // Both through syslog_relay (the text idevicesyslog reads) and the JSON through
+    // os_trace_relay too (pymobiledevice3's own source).
+    let from_text = events_untimed(&watch_replay(&text_file, &["--syslog-relay"]));
+    let from_json = events_untimed(&watch_replay(&json_file, &["--syslog-relay"]));
+    let from_json_ostrace = events_untimed(&watch_replay(&json_file, &[]));
+    assert!(
+        from_text.iter().any(|e| e.contains("\"launch\""))
+            && from_text.iter().any(|e| e.contains("\"exit\""))
+            && from_text.iter().any(|e| e.contains("\"resume\"")),
+        "{from_text:#?}"
+    );
+    assert_eq!(from_text, from_json);
+    assert_eq!(from_text, from_json_ostrace);
+}
