@@ -447,12 +447,12 @@ pub async fn watch_all(ctx: &mut Ctx, opts: crate::logs::WatchOptions) -> crate:
     run_all(ctx, &sel, "watch", run).await
 }
 
-/// `probe --all`: the rounds on every phone at once (`--via push`; each phone's token from
-/// `--token UDID=HEX`).
+/// `probe --all`: the rounds on every phone at once (`--via push`: each phone's token from
+/// `--token UDID=HEX`; `--via signal`: each phone's listener from `--listen UDID=URL`).
 pub async fn probe_all(ctx: &mut Ctx, opts: crate::probe::ProbeOptions) -> crate::Result<Outcome> {
-    if matches!(opts.via, crate::probe::Via::Signal { .. }) {
+    if matches!(opts.via, crate::probe::Via::Signal { .. }) && opts.listen_by_udid.is_empty() {
         return Err(Error::Usage(
-            "--all works with --via push only: one --listen socket cannot tell the phones' apps apart".into(),
+            "--all --via signal needs one listener per phone: one socket cannot tell the phones' apps apart; give --listen UDID=tcp://HOST:PORT for each phone (the server its app connects to)".into(),
         ));
     }
     let sel = opts.sel.clone();

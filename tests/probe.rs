@@ -783,6 +783,141 @@ fn probe_all_three_phones_one_testsuite_each_and_one_leaves() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("went away mid-run"));
 }
 
+/// Issue 14: `probe --all --via signal` with one listener per phone (`--listen UDID=URL`): each
+/// simulated phone's app keeps its VoIP socket to its own port, so each phone's wakes reach its
+/// own app; one JUnit testsuite per phone, one phone detached mid-run.
+#[test]
+fn probe_all_via_signal_one_listener_per_phone() {
+    let ports: Vec<u16> = (0..3)
+        .map(|_| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        })
+        .collect();
+    let mut t = String::new();
+    for (i, u) in UDIDS.iter().enumerate() {
+        let fault = if i == 2 {
+            "detach = [{ at = \"2500ms\" }]"
+        } else {
+            ""
+        };
+        t.push_str(&format!(
+            r#"
+[[device]]
+udid = "{u}"
+name = "Farm {i}"
+[device.faults]
+{fault}
+[[device.app]]
+bundle_id = "com.example.call"
+executable = "ExampleCall"
+background_modes = ["voip"]
+[device.react]
+bundle_id = "com.example.call"
+executable = "ExampleCall"
+running = true
+signal = "tcp://127.0.0.1:{port}"
+[[device.react.round]]
+outcome = "in-time"
+"#,
+            port = ports[i]
+        ));
+    }
+    let f = Fixture::new(&t);
+    let mut args: Vec<String> = [
+        "--format",
+        "junit",
+        "probe",
+        "--all",
+        "-b",
+        "com.example.call",
+        "--via",
+        "signal",
+        "--rounds",
+        "4",
+        "--interval",
+        "500ms",
+        "--round-timeout",
+        "3s",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for (u, p) in UDIDS.iter().zip(&ports) {
+        args.push("--listen".into());
+        args.push(format!("{u}=tcp://127.0.0.1:{p}"));
+    }
+    let out = f.voipctl(&args);
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "a phone left: {xml}");
+    assert_eq!(xml.matches("<testsuite ").count(), 3, "{xml}");
+    let suite = |u: &str| -> String {
+        xml.split(&format!("<testsuite name=\"voipctl probe {u}\""))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no testsuite for {u}: {xml}"))
+            .split("</testsuite>")
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    // The two that stayed: four rounds each, all reported through their own socket.
+    for u in &UDIDS[..2] {
+        let s = suite(u);
+        assert!(s.contains("tests=\"5\" failures=\"0\""), "{u}: {s}");
+    }
+    let gone = suite(UDIDS[2]);
+    assert!(gone.contains("name=\"device\""), "{gone}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("went away mid-run"));
+
+    // The same rounds as JSON: each phone's rounds came over signal, and every round of the
+    // phones that stayed passed (a wake sent to another phone's app would leave a round lost).
+    let mut json_args = args.clone();
+    json_args[0] = "--json".into();
+    json_args.remove(1);
+    // (The first simulator goes first: its apps would reconnect to the same ports.)
+    drop(f);
+    let f2 = Fixture::new(&t.replace("detach = [{ at = \"2500ms\" }]", ""));
+    let out = f2.voipctl(&json_args);
+    let rs = records(&out, "probe_round");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{:#?}",
+        String::from_utf8_lossy(&out.stderr),
+        rs.iter()
+            .map(|r| (
+                r["device"].clone(),
+                r["round"].clone(),
+                r["verdict"].clone(),
+                r["diagnosis"].clone()
+            ))
+            .collect::<Vec<_>>()
+    );
+    for u in UDIDS {
+        let mine: Vec<&serde_json::Value> = rs.iter().filter(|r| r["device"] == u).collect();
+        assert_eq!(mine.len(), 4, "{u}: {rs:?}");
+        assert!(
+            mine.iter()
+                .all(|r| r["via"] == "signal" && r["verdict"] == "reported"),
+            "{u}: {mine:?}"
+        );
+    }
+    // Without a listener per phone, --all --via signal says what to give.
+    let out = f2.voipctl(&[
+        "probe".into(),
+        "--all".into(),
+        "-b".into(),
+        "com.example.call".into(),
+        "--via".into(),
+        "signal".into(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--listen UDID=tcp://HOST:PORT"));
+}
+
 #[test]
 fn watch_all_tags_records_and_reports_leaving_and_joining() {
     let f = Fixture::new(&farm(&[
