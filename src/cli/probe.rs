@@ -2,7 +2,7 @@
 
 use super::device::DeviceArgs;
 use super::push::EnvArg;
-use crate::probe::{FailOn, ProbeOptions, Via};
+use crate::commands::probe::{FailOn, ProbeOptions, Via};
 use crate::push::cert::PasswordSource;
 use crate::push::request::PushType;
 use crate::push::send::RetryPolicy;
@@ -248,7 +248,8 @@ impl ProbeArgs {
             }
             ViaArg::Signal => {
                 let tcp = |url: &str| -> Result<std::net::SocketAddr, crate::Error> {
-                    let l = crate::signal::Listen::parse(url).map_err(crate::Error::Usage)?;
+                    let l =
+                        crate::commands::signal::Listen::parse(url).map_err(crate::Error::Usage)?;
                     if l.transport != crate::sip::Transport::Tcp {
                         return Err(crate::Error::Usage(format!(
                             "--listen {url}: probe serves the app's VoIP socket over TCP only (tcp://HOST:PORT)"
@@ -271,7 +272,7 @@ impl ProbeArgs {
                         "give one --listen URL, or one --listen UDID=URL per phone".into(),
                     ));
                 }
-                let default = crate::signal::Listen::parse("tcp://127.0.0.1:5060")
+                let default = crate::commands::signal::Listen::parse("tcp://127.0.0.1:5060")
                     .map_err(crate::Error::Usage)?
                     .addr;
                 Via::Signal {

@@ -1,7 +1,7 @@
 //! What the device commands report: one record per device, app or value, in JSON Lines, and
 //! aligned tables for people.
 
-use super::AppInfo;
+use crate::device::AppInfo;
 use crate::report::{Record, Style};
 use crate::sanitize::terminal;
 use serde::Serialize;

@@ -1,10 +1,10 @@
 //! `voipctl signal send`: one or more requests (or raw payloads) to a signalling server, with the
 //! reply status and round-trip time of each, and statistics over the run.
 
-use super::net::{self, Link, LinkError, Target};
-use super::{RttStats, SignalError, ms, preview};
 use crate::context::{Ctx, Outcome};
 use crate::report::{Record, Style};
+use crate::signal::net::{self, Link, LinkError, Target};
+use crate::signal::{RttStats, SignalError, ms, preview};
 use crate::sip::{self, Frame, Ids, Limits, Message, RequestSpec, Transport, ViaSpec};
 use serde::Serialize;
 use std::io::{self, Write};
