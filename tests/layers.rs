@@ -18,6 +18,7 @@ const CORE: &[&str] = &[
     "bundle",
     "crash",
     "device",
+    "diagnosis.rs",
     "duration.rs",
     "error.rs",
     "exit.rs",

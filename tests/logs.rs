@@ -66,6 +66,25 @@ struct CheckJson {
     failed: bool,
     detail: String,
     evidence: Vec<EvidenceJson>,
+    /// Failed and undecided push checks: the cause chain of the first case.
+    #[serde(default)]
+    diagnosis: Option<DiagnosisJson>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DiagnosisJson {
+    chain: Vec<LinkJson>,
+    fix: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkJson {
+    step: String,
+    evidence: String,
+    #[serde(default)]
+    line: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -1845,6 +1864,142 @@ fn verdicts_are_the_same_with_lines_filters_and_noise() {
 }
 
 // ---- golden sessions: real excerpts, with what their sidecar makes certain ---------------------
+
+/// The push checks that carry probe's cause chain when they fail (or stay undecided).
+const CHAINED: [&str; 5] = [
+    "push-not-reported",
+    "report-late",
+    "callkit-kill",
+    "ban",
+    "push-dropped",
+];
+
+/// Issue 14: a failed push check of `analyze` ends in the cause chain `probe` gives a failed
+/// round — each link seen (with its log line) or inferred, and the fix — and an undecided one
+/// says in its chain what the log lacks. On every golden session (real excerpts), with the
+/// element-ios one (a VoIP push that PushKit kills the app for) pinned link by link.
+#[test]
+fn failed_push_checks_of_golden_sessions_carry_the_cause_chain() {
+    let dir = data("sessions");
+    let mut chains = 0;
+    for e in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{e}")) {
+        let p = e.unwrap_or_else(|e| panic!("{e}")).path();
+        if p.extension().and_then(|x| x.to_str()) != Some("log") {
+            continue;
+        }
+        let out = voipctl(&["--json", "analyze", p.to_str().unwrap_or_default()]);
+        let summary = parse_json_lines(&text(&out.stdout)).summary;
+        for c in &summary.checks {
+            let chained = CHAINED.contains(&c.check.as_str());
+            match (&c.diagnosis, c.verdict.as_str()) {
+                (Some(d), "failed" | "unknown") => {
+                    assert!(chained, "{}: {} has a chain", p.display(), c.check);
+                    assert!(!d.fix.is_empty());
+                    assert!(d.chain.iter().all(|l| match l.evidence.as_str() {
+                        "seen" => l.line.as_deref().is_some_and(|x| !x.is_empty()),
+                        "inferred" => l.line.is_none(),
+                        _ => false,
+                    }));
+                    if c.verdict == "unknown" {
+                        assert!(
+                            d.chain.iter().any(|l| l.evidence == "inferred"
+                                && l.step.contains("neither a CallKit report nor a kill")),
+                            "{}: {:?}",
+                            p.display(),
+                            d.chain
+                        );
+                    }
+                    chains += 1;
+                }
+                (Some(_), v) => panic!("{}: a {v} check {} has a chain", p.display(), c.check),
+                (None, "failed") => {
+                    assert!(
+                        !chained,
+                        "{}: failed {} without a chain",
+                        p.display(),
+                        c.check
+                    )
+                }
+                (None, _) => {}
+            }
+        }
+    }
+    assert!(chains >= 2, "chains: {chains}");
+
+    let log = data("sessions/r2-06-element-pushkit-unreported-voip-push.log");
+    let out = voipctl(&["--json", "analyze", log.to_str().unwrap_or_default()]);
+    let summary = parse_json_lines(&text(&out.stdout)).summary;
+    for name in ["callkit-kill", "push-not-reported"] {
+        let c = summary
+            .checks
+            .iter()
+            .find(|c| c.check == name)
+            .unwrap_or_else(|| panic!("no {name}"));
+        assert_eq!(c.verdict, "failed");
+        let d = c
+            .diagnosis
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name}: no chain"));
+        let links: Vec<(&str, &str, Option<&str>)> = d
+            .chain
+            .iter()
+            .map(|l| (l.evidence.as_str(), l.step.as_str(), l.line.as_deref()))
+            .collect();
+        assert_eq!(links.len(), 4, "{links:?}");
+        assert_eq!(
+            links[0],
+            (
+                "seen",
+                "PushKit delivered the push to the app's delegate",
+                Some("Riot: [PushNotificationService] didReceiveIncomingPushWithPayload: {")
+            )
+        );
+        assert_eq!(
+            links[1],
+            ("inferred", "no CallKit report before the kill", None)
+        );
+        assert_eq!(links[2].0, "seen");
+        assert!(
+            links[2].2.is_some_and(
+                |l| l.starts_with("Riot: Apps receving VoIP pushes must post an incoming call")
+            ),
+            "{links:?}"
+        );
+        assert_eq!(links[3].0, "inferred");
+        assert!(links[3].1.contains("banned"));
+        assert!(d.fix.contains("reportNewIncomingCall"));
+    }
+    // People read the same chain under the failed check, and JUnit carries it.
+    let human = voipctl(&[
+        "--color",
+        "never",
+        "analyze",
+        log.to_str().unwrap_or_default(),
+    ]);
+    let h = text(&human.stdout);
+    assert!(
+        h.contains("why seen     PushKit delivered the push to the app's delegate"),
+        "{h}"
+    );
+    assert!(
+        h.contains("why inferred no CallKit report before the kill"),
+        "{h}"
+    );
+    assert!(h.contains("fix report the incoming call to CallKit"), "{h}");
+    let junit = voipctl(&[
+        "--format",
+        "junit",
+        "analyze",
+        "--fail-on",
+        "callkit-kill=0",
+        log.to_str().unwrap_or_default(),
+    ]);
+    let j = text(&junit.stdout);
+    assert!(
+        j.contains("inferred: no CallKit report before the kill"),
+        "{j}"
+    );
+}
 
 /// The sidecar of a real session excerpt (`tests/data/sessions/NAME.json`): where it comes from and
 /// the per-app facts the excerpt makes certain (`null`: the excerpt cannot tell).

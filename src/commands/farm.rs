@@ -2,14 +2,14 @@
 //! attaches while the run goes on joins it; one that goes away is reported (`device_left`) and
 //! its own run ends with its summary. Each phone's run is the ordinary single-phone command
 //! (`-u UDID`) with its own context: its records reach stdout whole, JSON records get a
-//! `device` field right after `type`, human lines a `UDID │` prefix, and JUnit output is one
-//! document with a testsuite per phone. The last record is the `--all` summary.
+//! `device` field right after `type`, human lines a `UDID │` prefix, JUnit output is one
+//! document with a testsuite per phone, and HTML one page with a section per phone. The last record is the `--all` summary.
 
 use crate::context::{Ctx, Outcome};
 use crate::device::live::{DeviceEvent, Watcher};
 use crate::device::{self, Selector};
 use crate::error::Error;
-use crate::report::{Case, CaseOutcome, Format, Record, Reporter, Style};
+use crate::report::{Case, CaseOutcome, Format, HtmlPart, Record, Reporter, Style};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -53,7 +53,8 @@ impl Tagged {
             }
             return line.to_vec();
         }
-        if self.format == Format::Junit && self.stream == Stream::Out {
+        // JUnit and HTML are one document for every phone, written at the end.
+        if matches!(self.format, Format::Junit | Format::Html) && self.stream == Stream::Out {
             return Vec::new();
         }
         let short: String = self
@@ -202,6 +203,7 @@ pub async fn run_all(
     let mut order: Vec<String> = Vec::new();
     let mut results: BTreeMap<String, DeviceResult> = BTreeMap::new();
     let mut suites: Vec<(String, Vec<Case>)> = Vec::new();
+    let mut pages: Vec<HtmlPart> = Vec::new();
     let mut left: Vec<String> = Vec::new();
     let cancel = ctx.cancel.clone();
     let diag_style = ctx.diag_style;
@@ -326,6 +328,9 @@ pub async fn run_all(
                     }
                     suites.push((format!("voipctl {command} {udid}"), cases));
                 }
+                if let Some(part) = dctx.reporter.take_html(&udid) {
+                    pages.push(part);
+                }
                 results.insert(udid, res);
             }
         }
@@ -358,6 +363,16 @@ pub async fn run_all(
     if format == Format::Junit {
         crate::report::write_junit_suites(ctx.reporter.raw(), &suites).map_err(Error::Output)?;
         ctx.reporter.flush()?;
+    } else if format == Format::Html {
+        // One page, a section per phone in the order they joined.
+        pages.sort_by_key(|p| order.iter().position(|u| *u == p.name));
+        crate::report::write_html_parts(
+            ctx.reporter.raw(),
+            &format!("voipctl {command}"),
+            &pages,
+            &summary,
+        )
+        .map_err(Error::Output)?;
     } else {
         ctx.reporter.finish(&summary, command)?;
     }
@@ -435,15 +450,17 @@ pub async fn watch_all(
     run_all(ctx, &sel, "watch", run).await
 }
 
-/// `probe --all`: the rounds on every phone at once (`--via push`; each phone's token from
-/// `--token UDID=HEX`).
+/// `probe --all`: the rounds on every phone at once (`--via push`: each phone's token from
+/// `--token UDID=HEX`; `--via signal`: each phone's listener from `--listen UDID=URL`).
 pub async fn probe_all(
     ctx: &mut Ctx,
     opts: crate::commands::probe::ProbeOptions,
 ) -> crate::Result<Outcome> {
-    if matches!(opts.via, crate::commands::probe::Via::Signal { .. }) {
+    if matches!(opts.via, crate::commands::probe::Via::Signal { .. })
+        && opts.listen_by_udid.is_empty()
+    {
         return Err(Error::Usage(
-            "--all works with --via push only: one --listen socket cannot tell the phones' apps apart".into(),
+            "--all --via signal needs one listener per phone: one socket cannot tell the phones' apps apart; give --listen UDID=tcp://HOST:PORT for each phone (the server its app connects to)".into(),
         ));
     }
     let sel = opts.sel.clone();

@@ -62,6 +62,35 @@ pub struct Reporter {
     style: Style,
     cases: Vec<Case>,
     html: Box<html::Collector>,
+    /// The summary of the page, once written (`--all` draws every phone's part on one page).
+    html_summary: Option<serde_json::Value>,
+}
+
+/// One phone's part of an `--all` page: its records and its summary, as its own page would
+/// have drawn them.
+#[derive(Debug)]
+pub struct HtmlPart {
+    /// The phone.
+    pub name: String,
+    collector: Box<html::Collector>,
+    summary: serde_json::Value,
+}
+
+/// Write one page with a section per part (`--all --format html`), under `summary` (the `--all`
+/// summary). `suite` names the command as for a single page.
+pub fn write_html_parts<R: Record>(
+    out: &mut dyn Write,
+    suite: &str,
+    parts: &[HtmlPart],
+    summary: &R,
+) -> io::Result<()> {
+    let v = serde_json::to_value(summary).map_err(io::Error::other)?;
+    let parts: Vec<(&str, &html::Collector, &serde_json::Value)> = parts
+        .iter()
+        .map(|p| (p.name.as_str(), p.collector.as_ref(), &p.summary))
+        .collect();
+    html::write_parts(out, suite, &parts, &v)?;
+    out.flush()
 }
 
 impl std::fmt::Debug for Reporter {
@@ -81,6 +110,7 @@ impl Reporter {
             style,
             cases: Vec::new(),
             html: Box::default(),
+            html_summary: None,
         }
     }
 
@@ -132,6 +162,7 @@ impl Reporter {
             Format::Html => {
                 let v = serde_json::to_value(summary).map_err(io::Error::other)?;
                 html::write(&mut self.out, suite, &self.html, &v)?;
+                self.html_summary = Some(v);
             }
         }
         self.out.flush()
@@ -140,6 +171,17 @@ impl Reporter {
     /// The JUnit cases gathered so far (`--all` merges each device's into one document).
     pub fn take_cases(&mut self) -> Vec<Case> {
         std::mem::take(&mut self.cases)
+    }
+
+    /// The records and summary of a finished HTML page, for an `--all` page with a part per
+    /// phone; `None` before [`Reporter::finish`] or in another format.
+    pub fn take_html(&mut self, name: &str) -> Option<HtmlPart> {
+        let summary = self.html_summary.take()?;
+        Some(HtmlPart {
+            name: name.to_string(),
+            collector: std::mem::take(&mut self.html),
+            summary,
+        })
     }
 
     /// The data stream itself, for commands whose output is a document rather than records

@@ -167,6 +167,39 @@ pub struct CheckRecord {
     pub detail: String,
     /// The lines the verdict rests on (the first few).
     pub evidence: Vec<Evidence>,
+    /// A failed or undecided push check: the cause chain of its first case (each link seen,
+    /// with its line, or inferred) and the fix — the chain `probe` gives a failed round.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<crate::diagnosis::Diagnosis>,
+}
+
+/// The cause chain under a check of the human summary.
+fn chain_lines(
+    w: &mut dyn Write,
+    style: &Style,
+    d: &crate::diagnosis::Diagnosis,
+) -> io::Result<()> {
+    for l in &d.chain {
+        let how = match l.evidence {
+            crate::diagnosis::Evidence::Seen => style.ok("seen    "),
+            crate::diagnosis::Evidence::Inferred => style.warn("inferred"),
+        };
+        writeln!(
+            w,
+            "       {} {} {}",
+            style.dim("why"),
+            how,
+            terminal(&short(&l.step, 160))
+        )?;
+        if let Some(line) = &l.line {
+            writeln!(
+                w,
+                "                     {}",
+                style.dim(&terminal(&short(line, 140)))
+            )?;
+        }
+    }
+    writeln!(w, "       {} {}", style.bold("fix"), terminal(&d.fix))
 }
 
 impl Record for CheckRecord {
@@ -191,6 +224,20 @@ impl Record for CheckRecord {
                     );
                     for e in &self.evidence {
                         t.push_str(&format!("\nline {}: {}", e.line, e.text));
+                    }
+                    if let Some(d) = &self.diagnosis {
+                        t.push_str("\nwhy:");
+                        for l in &d.chain {
+                            let how = match l.evidence {
+                                crate::diagnosis::Evidence::Seen => "seen",
+                                crate::diagnosis::Evidence::Inferred => "inferred",
+                            };
+                            t.push_str(&format!("\n  {how}: {}", l.step));
+                            if let Some(line) = &l.line {
+                                t.push_str(&format!(" — {line}"));
+                            }
+                        }
+                        t.push_str(&format!("\nfix: {}", d.fix));
                     }
                     t
                 },
@@ -296,6 +343,7 @@ impl Summary {
                     failed: max.is_some_and(|m| count > m),
                     detail: v.map(|v| v.detail.clone()).unwrap_or_default(),
                     evidence: v.map(|v| v.evidence.clone()).unwrap_or_default(),
+                    diagnosis: v.and_then(|v| v.diagnosis.clone()),
                 }
             })
             .collect();
@@ -454,6 +502,7 @@ impl Record for Summary {
         }
         let mut quiet_pass = Vec::new();
         let mut quiet_unknown = Vec::new();
+        let mut chained: Vec<&CheckRecord> = Vec::new();
         for c in &self.checks {
             let shown = c.max.is_some() || !c.evidence.is_empty() || c.verdict == Verdict::Failed;
             if !shown {
@@ -486,6 +535,18 @@ impl Record for Summary {
                     style.dim(&format!("line {}", e.line)),
                     terminal(&short(&e.text, 140))
                 )?;
+            }
+            if let Some(d) = &c.diagnosis {
+                match chained.iter().find(|e| e.diagnosis.as_ref() == Some(d)) {
+                    Some(e) => writeln!(
+                        w,
+                        "       {} the same chain as {} above",
+                        style.dim("why"),
+                        e.check.name()
+                    )?,
+                    None => chain_lines(w, style, d)?,
+                }
+                chained.push(c);
             }
         }
         if !quiet_pass.is_empty() {

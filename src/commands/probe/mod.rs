@@ -146,6 +146,9 @@ pub struct ProbeOptions {
     pub rules_files: Vec<PathBuf>,
     /// `--token UDID=HEX`: each phone's token (`--all`).
     pub tokens_by_udid: Vec<(String, String)>,
+    /// `--listen UDID=tcp://HOST:PORT`: each phone's listener (`--all --via signal`): one
+    /// listening socket cannot tell the phones' apps apart, one per phone can.
+    pub listen_by_udid: Vec<(String, SocketAddr)>,
 }
 
 /// One item from the phone, with when it arrived.
@@ -466,6 +469,19 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
             )
         }
         Via::Signal { listen, wake } => {
+            let listen = match opts
+                .listen_by_udid
+                .iter()
+                .find(|(u, _)| crate::device::same_udid(u, &udid))
+            {
+                Some((_, a)) => a,
+                None if opts.listen_by_udid.is_empty() => listen,
+                None => {
+                    return Err(Error::Usage(format!(
+                        "no --listen for {udid}: give --listen {udid}=tcp://HOST:PORT (the server its app connects to)"
+                    )));
+                }
+            };
             let (local, t) = trigger::serve_signal(*listen, wake.clone(), opts.round_timeout)
                 .await
                 .map_err(|e| {

@@ -22,6 +22,8 @@ pub(super) struct Push {
     pub(super) woke: Option<f64>,
     pub(super) reported: bool,
     pub(super) closed: bool,
+    /// What the log showed of it so far, for the cause chain.
+    pub(super) phone: crate::diagnosis::Phone,
 }
 
 #[derive(Debug, Default, Clone)]

@@ -18,6 +18,16 @@ pub(super) fn start_wake(app: &mut App, now: f64, ev: &super::Event) {
         {
             p.woke = Some(now);
             app.wake_latency.push(now - p.t);
+            if !matches!(ev.family, Family::PushDelegate | Family::SocketWake) {
+                let state = match ev.family {
+                    Family::Launch => format!(
+                        "launched ({})",
+                        ev.fields.get("intent").map_or("background", String::as_str)
+                    ),
+                    _ => "resumed".into(),
+                };
+                p.phone.running = Some((state, super::push::quote(ev)));
+            }
         }
     }
 }
