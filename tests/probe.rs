@@ -709,9 +709,9 @@ executable = "ExampleCall"
 background_modes = ["voip"]
 [[device.log]]
 at = "100ms"
-process = "callservicesd"
-pid = 112
-message = "Resetting all CSDVoIPApplicationController kill counts"
+process = "ExampleCall"
+pid = 601
+message = "VOIPCTL mark tick"
 repeat = 30
 every = "300ms"
 [device.react]
@@ -933,9 +933,8 @@ fn watch_all_tags_records_and_reports_leaving_and_joining() {
     // Every phone's events carry its UDID, right after `type`.
     for u in UDIDS {
         assert!(
-            recs.iter().any(|r| r["type"] == "event"
-                && r["device"] == u
-                && r["rule"] == "push.ban-lifted"),
+            recs.iter()
+                .any(|r| r["type"] == "event" && r["device"] == u && r["rule"] == "marker.mark"),
             "{u}"
         );
     }
@@ -1065,7 +1064,7 @@ fn replayed_idevicesyslog_text_reads_as_the_file_does() {
     let _ = sim.wait();
     let (a, sa) = essence(&analyzed);
     let (w, sw) = essence(&watched);
-    assert_eq!(a.len(), 13);
+    assert_eq!(a.len(), 14);
     assert_eq!(a, w);
     assert_eq!(sa["checks"], sw["checks"]);
 }

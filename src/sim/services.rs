@@ -457,6 +457,7 @@ mod tests {
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_064_801);
         assert_eq!(
             syslog_line("QA iPhone", &spec, t),
+            // synthetic: decoder/plumbing input (prefix splitting, escapes), no verdict asserted
             "Nov 25 10:00:01 QA-iPhone SpringBoard(FrontBoard)[57] <Notice>: Bootstrapping com.example.call with intent background caf\\M-C\\M-)"
         );
     }
