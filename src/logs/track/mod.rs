@@ -325,12 +325,17 @@ impl Tracker {
         *app.events.entry(family.name().to_string()).or_default() += 1;
         if let Some((pt, mut pev)) = orphan {
             pev.app = Some(name.to_string());
+            let phone = crate::diagnosis::Phone {
+                delivered: Some(pev.text.clone()),
+                ..crate::diagnosis::Phone::default()
+            };
             app.add_push(state::Push {
                 ev: pev,
                 t: pt,
                 woke: None,
                 reported: false,
                 closed: false,
+                phone,
             });
             *app.events
                 .entry(Family::PushCallservicesd.name().to_string())
