@@ -23,9 +23,11 @@ def main():
     for i in range(n):
         proc, msg = VOIP[i % len(VOIP)]
         name = proc.split("(")[0]
-        if name not in pids:
-            next_pid = next_pid + 1 if next_pid < 99_000 else 400
-            pids[name] = next_pid
+        for who in [name] + (["ExampleCall"] if "{ExampleCall}" in msg else []):
+            if who not in pids:
+                next_pid = next_pid + 1 if next_pid < 99_000 else 400
+                pids[who] = next_pid
+        msg = msg.replace("{ExampleCall}", str(pids.get("ExampleCall", 0)))
         t = start + datetime.timedelta(seconds=i // 10)
         buf.append("%s %2d %s iPhone %s[%d] <Notice>: %s\n" % (
             t.strftime("%b"), t.day, t.strftime("%H:%M:%S"), proc, pids[name], msg))

@@ -24,6 +24,9 @@ VOIP = [
     ("LegacyPhone", "VOIPCTL keepalive.end"),
     ("runningboardd", "[application<com.example.legacyphone>:412] Suspending task."),
     ("callservicesd", "Incoming message has topic: com.example.call.voip bundleID: com.example.call"),
+    # RunningBoard names the app's pid ({ExampleCall}: ExampleCall's pid), so the app's own lines
+    # are the bundle's even without -b.
+    ("runningboardd", "Now tracking process: [app<com.example.call(5C1B2A39-7D4E-4F60-9A8B-1C2D3E4F5A6B)>:{ExampleCall}]"),
     ("ExampleCall", "VOIPCTL push.received"),
     ("ExampleCall", "VOIPCTL call.reported"),
     ("runningboardd", "[application<com.example.legacyphone>:412] termination reported by launchd (1, 1, 1)"),
@@ -112,6 +115,9 @@ def block(seed=7, target=16 << 20):
         name = proc.split("(")[0]
         if name not in pids:
             pids[name] = 30 + r.randrange(900)
+        if "{ExampleCall}" in msg:
+            pids.setdefault("ExampleCall", 30 + r.randrange(900))
+            msg = msg.replace("{ExampleCall}", str(pids["ExampleCall"]))
         if "termination reported" in msg:
             for app in ("LegacyPhone", "ExampleCall"):
                 pids.pop(app, None)

@@ -1125,7 +1125,8 @@ pid = 601
 signal = "SIGKILL"
 termination_namespace = "FRONTBOARD"
 termination_code = 0xbaadca11
-reasons = ["<RBSTerminateContext| domain:10 code:0xBAADCA11 explanation:application<com.example.call>:601 killed because it failed to report an incoming call>"]
+# the iOS 17.4.1 form (hiennguyen92/flutter_callkit_incoming#522)
+reasons = ["<RBSTerminateContext| domain:10 code:0xBAADCA11 explanation:<no explanation given> reportType:CrashLog maxTerminationResistance:Interactive>"]
 [[device.crash]]
 at = "0s"
 process = "LegacyPhone"

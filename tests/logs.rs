@@ -2360,6 +2360,7 @@ fn every_system_line_a_scenario_plays_is_a_form_seen_on_a_real_device() {
     let rules = voipctl::logs::rules::RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
     // (where, process, message, app processes of that scenario)
     let mut lines: Vec<(String, String, String, Vec<String>)> = Vec::new();
+    let (mut crash_texts, mut unseen_crash) = (0, Vec::new());
     let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("scenarios"))
         .unwrap_or_else(|e| panic!("{e}"))
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -2384,6 +2385,18 @@ fn every_system_line_a_scenario_plays_is_a_form_seen_on_a_real_device() {
                     l.message.clone(),
                     apps.clone(),
                 ));
+            }
+            // The crash reports' system wording (the reason iOS gives, the exception's reason)
+            // is a real report's too. (The termination indicator is the signal's strsignal(3)
+            // text, "Abort trap: 6", not iOS wording.)
+            for c in &d.crashes {
+                for text in c.reasons.iter().chain(&c.exception_reason) {
+                    let form = log_form(text);
+                    crash_texts += 1;
+                    if !forms.iter().any(|f| f.contains(&form)) {
+                        unseen_crash.push(format!("{}: crash report: {text}", f.display()));
+                    }
+                }
             }
         }
     }
@@ -2424,6 +2437,8 @@ fn every_system_line_a_scenario_plays_is_a_form_seen_on_a_real_device() {
         "{checked} system lines of scenarios checked against {} real forms",
         forms.len()
     );
+    println!("{crash_texts} crash report texts of scenarios checked");
+    unseen.extend(unseen_crash);
     assert!(
         unseen.is_empty(),
         "scenario lines never seen on a device (rewrite them into a real form from tests/data):\n{}",

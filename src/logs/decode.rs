@@ -1310,14 +1310,18 @@ mod tests {
 
     #[test]
     fn jailbreak_syslog() {
+        // github.com/SniperGER/Redstone/issues/33 (2017, a jailbroken iPhone), as posted.
         let e = decode_line(
-            // synthetic: decoder/plumbing input (prefix splitting, escapes), no verdict asserted
-            "Wed May 27 07:34:41 2015: SpringBoard (com.apple.springboard): Application 'UIKitApplication:com.x[0x1]' exited abnormally with signal 9: Killed: 9",
+            "Mon Jun  5 13:41:52 2017: SpringBoard (com.apple.springboard): AppList: Added -[SBApplication displayIdentifier] for compatibility purposes",
         );
         assert_eq!(e.format, Format::Jailbreak);
         assert_eq!(e.process, "SpringBoard");
-        assert!(e.message.starts_with("Application "));
-        assert_eq!(e.time.unwrap().scale, Scale::Unix);
+        assert_eq!(e.image.as_deref(), Some("com.apple.springboard"));
+        assert!(e.message.starts_with("AppList: Added"));
+        let t = e.time.unwrap();
+        assert_eq!(t.scale, Scale::Unix);
+        // 2017-06-05 13:41:52 (the line's own year; no zone: read as UTC)
+        assert!((t.secs - 1_496_670_112.0).abs() < 1.0, "{}", t.secs);
     }
 
     #[test]

@@ -546,7 +546,7 @@ pid = 601
 signal = "SIGKILL"
 termination_namespace = "FRONTBOARD"
 termination_code = 0xbaadca11
-reasons = ["killed because it failed to report an incoming call"]
+reasons = ["<RBSTerminateContext| domain:10 code:0xBAADCA11 explanation:<no explanation given> reportType:CrashLog maxTerminationResistance:Interactive>"]
 [[device.crash]]
 at = "2s"
 process = "LegacyPhone"
@@ -556,7 +556,7 @@ format = "crash"
 signal = "SIGKILL"
 termination_namespace = "SPRINGBOARD"
 termination_code = 0x8badf00d
-termination_indicator = "scene-update watchdog transgression"
+termination_indicator = "scene-create watchdog transgression"
 "#,
         )
         .unwrap();
