@@ -87,6 +87,9 @@ struct StatsJson {
     mean: Option<f64>,
     max: Option<f64>,
     stddev: Option<f64>,
+    p50: Option<f64>,
+    p95: Option<f64>,
+    p99: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -305,7 +305,7 @@ outcome = "banned"
     let off = s["clock"]["offset_ms"].as_f64().unwrap();
     let unc = s["clock"]["uncertainty_ms"].as_f64().unwrap();
     assert!((off - 2500.0).abs() <= unc + 1.0, "offset {off} ± {unc}");
-    assert!(s["overhead"]["lines"].as_u64().unwrap() > 0);
+    assert!(s["overhead_us"]["count"].as_u64().unwrap() > 0);
     let th = records(&out, "probe_threshold");
     assert_eq!(th.len(), 1);
     assert_eq!(

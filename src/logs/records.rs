@@ -14,7 +14,7 @@ use std::io::{self, Write};
 fn severity_paint(style: &Style, sev: super::rules::Severity, s: &str) -> String {
     match sev {
         super::rules::Severity::Error => style.error(s),
-        super::rules::Severity::Warn => style.warn(s),
+        super::rules::Severity::Warning => style.warn(s),
         super::rules::Severity::Info => s.to_string(),
     }
 }

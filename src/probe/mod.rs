@@ -34,7 +34,7 @@ use crate::error::Error;
 use crate::logs::decode::{Decoder, Entry, Format, Level, Scale, Stamp, format_unix};
 use crate::logs::rules::RuleSet;
 use clock::OffsetBounds;
-use records::{ClockRecord, Overhead, ProbeSummary, RoundRecord, StageTime, ThresholdRecord};
+use records::{ClockRecord, ProbeSummary, RoundRecord, StageTime, ThresholdRecord};
 use round::{Round, Seen, Verdict};
 use stats::StageStats;
 use std::borrow::Cow;
@@ -662,11 +662,14 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
         let (value, limit) = match f.limit {
             Limit::Failed(n) => (Some(failed as f64), n as f64),
             Limit::Stage(st, stat, lim) => (
-                stages.get(st.name()).map(|s| match stat {
-                    Stat::P50 => s.p50_ms,
-                    Stat::P95 => s.p95_ms,
-                    Stat::Max => s.max_ms,
-                }),
+                stages
+                    .get(st.name())
+                    .map(|s| match stat {
+                        Stat::P50 => s.p50,
+                        Stat::P95 => s.p95,
+                        Stat::Max => s.max,
+                    })
+                    .flatten(),
                 lim,
             ),
         };
@@ -683,8 +686,7 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
             ok,
         })?;
     }
-    let mut over: Vec<f64> = probe.overhead_us.clone();
-    over.sort_by(f64::total_cmp);
+    let over: &[f64] = &probe.overhead_us;
     let summary = ProbeSummary {
         command: "probe",
         udid: udid.clone(),
@@ -707,12 +709,7 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
             offset: estimate.ok(),
             unknown: estimate.err().map(str::to_string),
         },
-        overhead: Overhead {
-            lines: over.len(),
-            p50_us: stats::percentile(&over, 0.5).map(round1),
-            p99_us: stats::percentile(&over, 0.99).map(round1),
-            max_us: over.last().copied().map(round1),
-        },
+        overhead_us: StageStats::of(over).unwrap_or_default().rounded(1),
         thresholds_failed,
         interrupted,
     };

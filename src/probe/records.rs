@@ -221,19 +221,6 @@ pub struct ClockRecord {
     pub unknown: Option<String>,
 }
 
-/// Time probe itself adds between a line arriving from the phone and its stage being recorded.
-#[derive(Debug, Clone, Serialize)]
-pub struct Overhead {
-    /// Lines that became a stage or an end.
-    pub lines: usize,
-    /// Median, microseconds.
-    pub p50_us: Option<f64>,
-    /// 99th percentile, microseconds.
-    pub p99_us: Option<f64>,
-    /// Largest, microseconds.
-    pub max_us: Option<f64>,
-}
-
 /// `{"type":"summary"}` of `probe`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProbeSummary {
@@ -263,8 +250,9 @@ pub struct ProbeSummary {
     pub deadline_ms: f64,
     /// The clock offset between host and phone.
     pub clock: ClockRecord,
-    /// Time probe adds to a stage.
-    pub overhead: Overhead,
+    /// Time probe itself adds between a line arriving from the phone and its stage being
+    /// recorded, microseconds (`count`: lines that became a stage or an end).
+    pub overhead_us: StageStats,
     /// `--fail-on` thresholds that failed.
     pub thresholds_failed: usize,
     /// Stopped by Ctrl-C.
@@ -312,9 +300,9 @@ impl Record for ProbeSummary {
                         "  {:<10} {:>6} {:>9.1} {:>9.1} {:>9.1}",
                         st.name(),
                         s.count,
-                        s.p50_ms,
-                        s.p95_ms,
-                        s.max_ms
+                        s.p50.unwrap_or_default(),
+                        s.p95.unwrap_or_default(),
+                        s.max.unwrap_or_default()
                     )?;
                 }
             }

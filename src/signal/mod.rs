@@ -17,7 +17,7 @@ pub use net::Target;
 pub use send::{Expect, Payload, SendOptions, run_send};
 pub use serve::{Listen, ServeOptions, run_serve};
 pub use session::WakeKind;
-pub use stats::RttStats;
+pub use stats::{RttStats, rtt_stats};
 
 use std::time::Duration;
 

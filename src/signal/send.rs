@@ -271,7 +271,11 @@ impl Record for SendSummary {
             write!(
                 w,
                 "\nrtt min/avg/max/p50/p95 = {:.3}/{:.3}/{:.3}/{:.3}/{:.3} ms",
-                r.min, r.avg, r.max, r.p50, r.p95
+                super::stats::fig(r.min),
+                super::stats::fig(r.mean),
+                super::stats::fig(r.max),
+                super::stats::fig(r.p50),
+                super::stats::fig(r.p95)
             )?;
         }
         writeln!(w)
@@ -659,7 +663,7 @@ pub async fn run_send(ctx: &mut Ctx, opts: SendOptions) -> crate::Result<Outcome
             0.0
         },
         unexpected,
-        rtt_ms: RttStats::of(&rtts),
+        rtt_ms: super::rtt_stats(&rtts),
         ok: failure.is_none() && (!waited || (lost == 0 && unexpected == 0)),
         interrupted,
         error: failure.as_ref().map(|e| e.to_string()),

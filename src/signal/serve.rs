@@ -498,7 +498,9 @@ impl Record for ServeSummary {
                 write!(
                     w,
                     "; answer time min/avg/max = {:.3}/{:.3}/{:.3} ms",
-                    r.min, r.avg, r.max
+                    super::stats::fig(r.min),
+                    super::stats::fig(r.mean),
+                    super::stats::fig(r.max)
                 )?;
             }
             writeln!(w)?;
@@ -1410,7 +1412,7 @@ pub async fn run_serve(ctx: &mut Ctx, opts: ServeOptions) -> crate::Result<Outco
     let mut summary = std::mem::take(&mut central.summary);
     summary.command = "signal serve";
     summary.duration_ms = central.at_ms();
-    summary.wake_answer_ms = super::RttStats::of(&central.answer_ms);
+    summary.wake_answer_ms = super::rtt_stats(&central.answer_ms);
     summary.ok = summary.wakes_unanswered == 0;
     summary.interrupted = interrupted;
     ctx.reporter.finish(&summary, "voipctl signal serve")?;

@@ -6,20 +6,8 @@ use super::verdict::Check;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Latency figures.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct Stats {
-    /// How many values.
-    pub count: u64,
-    /// Smallest.
-    pub min: Option<f64>,
-    /// Mean.
-    pub mean: Option<f64>,
-    /// Largest.
-    pub max: Option<f64>,
-    /// Standard deviation (population).
-    pub stddev: Option<f64>,
-}
+/// Latency and interval figures: the one stats shape (no percentiles here: see `stats`).
+pub use crate::stats::Stats;
 
 /// Count, min, max, mean and variance of a series, kept as it grows (Welford): memory stays
 /// flat however long the run.
@@ -59,6 +47,10 @@ impl Running {
             mean: Some(round3(self.mean)),
             max: Some(round3(self.max)),
             stddev: Some(round3((self.m2 / self.n as f64).max(0.0).sqrt())),
+            // Running aggregates keep no values: memory stays flat, percentiles are unknown.
+            p50: None,
+            p95: None,
+            p99: None,
         }
     }
 }

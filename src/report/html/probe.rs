@@ -250,9 +250,9 @@ fn stage_table(o: &mut String, summary: &Value) {
             esc(n),
             esc(n),
             v.get("count").map_or("–".into(), value_text),
-            f("p50_ms"),
-            f("p95_ms"),
-            f("max_ms")
+            f("p50"),
+            f("p95"),
+            f("max")
         );
     }
     o.push_str("</tbody></table></div>");
@@ -335,7 +335,7 @@ mod tests {
         let p = page(
             &c,
             &json!({"command": "probe", "failed": 1, "rounds": 2, "passed": 0,
-                    "stages": {"running": {"count": 1, "p50_ms": 40.5}, "odd": {}}}),
+                    "stages": {"running": {"count": 1, "p50": 40.5}, "odd": {}}}),
         );
         assert!(p.contains("class=\"result st-failed\""));
         assert!(p.contains("data-round=\"2\""));
