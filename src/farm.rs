@@ -318,9 +318,18 @@ pub async fn run_all(
                             class: format!("{command}.{udid}"),
                             name: "device".into(),
                             time: None,
-                            outcome: CaseOutcome::Fail {
-                                message: format!("{udid}: {}", res.result),
-                                text: err.clone(),
+                            // A phone that went away failed the run; one whose run could not
+                            // start or go on is a JUnit error.
+                            outcome: if went {
+                                CaseOutcome::Fail {
+                                    message: format!("{udid}: {}", res.result),
+                                    text: err.clone(),
+                                }
+                            } else {
+                                CaseOutcome::Error {
+                                    message: format!("{udid}: {}", res.result),
+                                    text: err.clone(),
+                                }
                             },
                         });
                     }

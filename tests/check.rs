@@ -779,7 +779,7 @@ fn exit_codes() {
     let missing = run(&["check", d.path().join("nope.ipa").to_str().unwrap()]);
     assert_eq!(missing.code, 3);
     assert!(
-        missing.stderr.starts_with("error: could not open"),
+        missing.stderr.starts_with("error: open"),
         "{}",
         missing.stderr
     );

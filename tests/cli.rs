@@ -57,7 +57,7 @@ fn completions_dir_that_cannot_be_written_is_exit_6() {
     let out = voipctl(&["completions", "--dir", file.to_str().unwrap_or_default()]);
     assert_eq!(out.status.code(), Some(6));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with("error: could not write"), "{err}");
+    assert!(err.starts_with("error: write"), "{err}");
 }
 
 /// Issue 17: a stdout that cannot take the output (here a full disk) exits 6 with a message; a
@@ -75,7 +75,7 @@ fn stdout_write_failures_exit_6_but_a_closed_pipe_is_quiet() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(6));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with("error: could not write output"), "{err}");
+    assert!(err.starts_with("error: write output"), "{err}");
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_voipctl"))
         .args(["completions", "bash"])
@@ -91,4 +91,50 @@ fn stdout_write_failures_exit_6_but_a_closed_pipe_is_quiet() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Issue 15: a scenario file's TOML error keeps its line breaks (it printed `\n` literally).
+#[test]
+fn scenario_toml_error_prints_real_line_breaks() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, "[device]\nfoo = \n").unwrap_or_else(|e| panic!("{e}"));
+    let out = voipctl(&["sim", file.to_str().unwrap_or_default()]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: read the scenario: TOML parse error at line 2"),
+        "{err}"
+    );
+    assert!(!err.contains("\\n"), "{err}");
+    assert!(err.lines().count() >= 4, "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.trim() == "^" || l.trim_end().ends_with('^')),
+        "{err}"
+    );
+}
+
+/// Issue 15: a command that cannot run still writes a JUnit document, with an `<error>` element,
+/// so that CI shows why instead of a missing report.
+#[test]
+fn junit_gets_an_error_element_when_the_command_cannot_run() {
+    let out = voipctl(&["--format", "junit", "check", "no-such-app.ipa"]);
+    assert_eq!(out.status.code(), Some(3));
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(xml.contains("errors=\"1\""), "{xml}");
+    assert!(
+        xml.contains("<testcase classname=\"voipctl\" name=\"check\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<error message=\"open no-such-app.ipa\">"),
+        "{xml}"
+    );
+    assert!(xml.trim_end().ends_with("</testsuites>"), "{xml}");
+    // The error is still said on stderr, and JSON output stays without a document.
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: open no-such-app.ipa"));
+    let json = voipctl(&["--json", "check", "no-such-app.ipa"]);
+    assert!(json.stdout.is_empty());
 }

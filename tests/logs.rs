@@ -581,7 +581,7 @@ fn analyze_errors_have_their_exit_codes() {
     assert_eq!(out.status.code(), Some(3));
     let err = text(&out.stderr);
     assert!(
-        err.starts_with("error: could not read log file /nonexistent/voipctl.log"),
+        err.starts_with("error: read the log file /nonexistent/voipctl.log"),
         "{err}"
     );
 

@@ -74,6 +74,28 @@ pub enum Command {
     Watch(Box<WatchArgs>),
 }
 
+impl Command {
+    /// The command's name as typed (`signal send`): JUnit error cases, summaries.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Analyze(_) => "analyze",
+            Command::Check(_) => "check",
+            Command::Completions(_) => "completions",
+            Command::Probe(_) => "probe",
+            Command::Push(_) => "push",
+            Command::Signal(s) => match s.command {
+                SignalCommand::Send(_) => "signal send",
+                SignalCommand::Serve(_) => "signal serve",
+            },
+            Command::Devices(_) => "devices",
+            Command::Info(_) => "info",
+            Command::Apps(_) => "apps",
+            Command::Sim(_) => "sim",
+            Command::Watch(_) => "watch",
+        }
+    }
+}
+
 /// `--color` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {

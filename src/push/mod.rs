@@ -150,7 +150,7 @@ pub enum PushError {
     Cert(#[from] cert::CertError),
     #[error(transparent)]
     Client(#[from] client::ClientError),
-    #[error("could not read {what}")]
+    #[error("read {what}")]
     Read {
         what: String,
         #[source]

@@ -62,6 +62,8 @@ pub struct Reporter {
     style: Style,
     cases: Vec<Case>,
     html: Box<html::Collector>,
+    /// The final document or summary was written.
+    finished: bool,
 }
 
 impl std::fmt::Debug for Reporter {
@@ -81,6 +83,7 @@ impl Reporter {
             style,
             cases: Vec::new(),
             html: Box::default(),
+            finished: false,
         }
     }
 
@@ -115,6 +118,7 @@ impl Reporter {
 
     /// Report the final summary and flush. `suite` names the JUnit test suite.
     pub fn finish<R: Record>(&mut self, summary: &R, suite: &str) -> io::Result<()> {
+        self.finished = true;
         match self.format {
             Format::Human => summary.human(&mut self.out, &self.style)?,
             Format::Json => write_json_line(
@@ -134,6 +138,29 @@ impl Reporter {
                 html::write(&mut self.out, suite, &self.html, &v)?;
             }
         }
+        self.out.flush()
+    }
+
+    /// The command could not run to its summary (`error` is the message and its causes). JUnit
+    /// output still gets a document — the cases gathered so far and a `<testcase>` named after
+    /// the command with an `<error>` — so that CI shows why rather than a missing report. The
+    /// other formats say nothing more on stdout: the error goes to stderr.
+    pub fn fail(&mut self, command: &str, error: &[String]) -> io::Result<()> {
+        if self.finished || self.format != Format::Junit {
+            return Ok(());
+        }
+        self.finished = true;
+        let mut cases = std::mem::take(&mut self.cases);
+        cases.push(Case {
+            class: "voipctl".into(),
+            name: command.into(),
+            time: None,
+            outcome: CaseOutcome::Error {
+                message: error.first().cloned().unwrap_or_default(),
+                text: error.join("\ncaused by: "),
+            },
+        });
+        junit::write(&mut self.out, &format!("voipctl {command}"), &cases)?;
         self.out.flush()
     }
 
