@@ -9,7 +9,8 @@ use crate::context::{Ctx, Outcome};
 use crate::device::live::{DeviceEvent, Watcher};
 use crate::device::{self, Selector};
 use crate::error::Error;
-use crate::report::{Case, CaseOutcome, Format, Record, Reporter, Style};
+use crate::report::{Body, Case, CaseOutcome, Output, Record, Reporter, Style, SummaryRecord};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -24,51 +25,39 @@ enum Stream {
     Err,
 }
 
-/// Writes a phone's output to the main loop, whole lines at a time, tagged with the phone.
+/// Writes a phone's output to the main loop, whole lines at a time, with the phone's prefix
+/// (human output and diagnostics; JSON records carry the phone in their `device` field).
 struct Tagged {
     tx: mpsc::UnboundedSender<(Stream, Vec<u8>)>,
     stream: Stream,
-    format: Format,
-    udid: String,
+    prefix: Option<String>,
     buf: Vec<u8>,
 }
 
 impl Tagged {
     fn tag(&self, line: &[u8]) -> Vec<u8> {
-        if self.stream == Stream::Out && self.format == Format::Json {
-            // `{"type":"kind"…` → `{"type":"kind","device":"UDID"…`
-            if let Some(rest) = line.strip_prefix(b"{\"type\":\"")
-                && let Some(end) = rest.iter().position(|b| *b == b'"')
-            {
-                let cut = 9 + end + 1;
-                let mut out = line[..cut].to_vec();
-                out.extend_from_slice(b",\"device\":");
-                out.extend_from_slice(
-                    serde_json::to_string(&self.udid)
-                        .unwrap_or_default()
-                        .as_bytes(),
-                );
-                out.extend_from_slice(&line[cut..]);
-                return out;
+        match &self.prefix {
+            Some(p) => {
+                let mut out = p.clone().into_bytes();
+                out.extend_from_slice(line);
+                out
             }
-            return line.to_vec();
+            None => line.to_vec(),
         }
-        if self.format == Format::Junit && self.stream == Stream::Out {
-            return Vec::new();
-        }
-        let short: String = self
-            .udid
-            .chars()
-            .rev()
-            .take(8)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        let mut out = format!("{short} │ ").into_bytes();
-        out.extend_from_slice(line);
-        out
     }
+}
+
+/// `12345678 │ `: the end of the UDID, before each line of a phone.
+fn prefix(udid: &str) -> String {
+    let short: String = udid
+        .chars()
+        .rev()
+        .take(8)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("{short} │ ")
 }
 
 impl Write for Tagged {
@@ -91,7 +80,7 @@ impl Write for Tagged {
 }
 
 /// One phone's result in the `--all` summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DeviceResult {
     /// The phone.
     pub udid: String,
@@ -105,7 +94,7 @@ pub struct DeviceResult {
 }
 
 /// `{"type":"device_joined"}` / `{"type":"device_left"}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DeviceChange {
     /// `joined` or `left`.
     #[serde(skip)]
@@ -115,11 +104,11 @@ pub struct DeviceChange {
 }
 
 impl Record for DeviceChange {
-    fn kind(&self) -> &'static str {
+    fn output(&self) -> Output<'_> {
         if self.kind == "joined" {
-            "device_joined"
+            Output::DeviceJoined(self)
         } else {
-            "device_left"
+            Output::DeviceLeft(self)
         }
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
@@ -133,12 +122,14 @@ impl Record for DeviceChange {
 }
 
 /// `{"type":"summary"}` of an `--all` run: the last record.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct FarmSummary {
-    /// `watch` or `probe`.
+    /// `watch` or `probe` (the summary's `command`: `watch --all`, `probe --all`).
+    #[serde(skip)]
     pub command: &'static str,
-    /// `true`.
-    pub all: bool,
+    /// Stopped by Ctrl-C (the summary's `outcome`).
+    #[serde(skip)]
+    pub interrupted: bool,
     /// Each phone, in the order they joined.
     pub devices: Vec<DeviceResult>,
     /// Phones whose run failed (checks, rounds, thresholds).
@@ -147,9 +138,20 @@ pub struct FarmSummary {
     pub left: usize,
 }
 
-impl Record for FarmSummary {
-    fn kind(&self) -> &'static str {
-        "summary"
+impl SummaryRecord for FarmSummary {
+    fn body(&self) -> Body<'_> {
+        if self.command == "probe" {
+            Body::ProbeAll(self)
+        } else {
+            Body::WatchAll(self)
+        }
+    }
+    fn outcome(&self) -> Outcome {
+        if self.interrupted {
+            Outcome::Interrupted
+        } else {
+            Outcome::from_failed(self.devices.iter().any(|d| d.result != "ok"))
+        }
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         writeln!(
@@ -192,6 +194,7 @@ pub async fn run_all(
 ) -> crate::Result<Outcome> {
     let format = ctx.reporter.format();
     let style = *ctx.reporter.style();
+    let human = ctx.reporter.prefixes_lines();
     let (tx, mut rx) = mpsc::unbounded_channel::<(Stream, Vec<u8>)>();
     let mut watcher = Watcher::start(sel).await?;
     let first = device::select_all(sel).await?;
@@ -211,19 +214,17 @@ pub async fn run_all(
             let out = Tagged {
                 tx: tx.clone(),
                 stream: Stream::Out,
-                format,
-                udid: udid.clone(),
+                prefix: human.then(|| prefix(&udid)),
                 buf: Vec::new(),
             };
             let err = Tagged {
                 tx: tx.clone(),
                 stream: Stream::Err,
-                format,
-                udid: udid.clone(),
+                prefix: Some(prefix(&udid)),
                 buf: Vec::new(),
             };
             let dctx = Ctx {
-                reporter: Reporter::new(format, Box::new(out), style),
+                reporter: Reporter::new(format, Box::new(out), style).for_device(&udid),
                 diag: Box::new(err),
                 diag_style,
                 progress: false,
@@ -311,7 +312,7 @@ pub async fn run_all(
                         error: Some(e.chain().join(": ")),
                     },
                 };
-                if format == Format::Junit {
+                {
                     let mut cases = dctx.reporter.take_cases();
                     if let Some(err) = &res.error {
                         cases.push(Case {
@@ -359,17 +360,12 @@ pub async fn run_all(
         .collect();
     let summary = FarmSummary {
         command,
-        all: true,
+        interrupted: cancel.is_cancelled(),
         failed: devices.iter().filter(|d| d.result == "failed").count(),
         left: devices.iter().filter(|d| d.result == "left").count(),
         devices,
     };
-    if format == Format::Junit {
-        crate::report::write_junit_suites(ctx.reporter.raw(), &suites).map_err(Error::Output)?;
-        ctx.reporter.flush()?;
-    } else {
-        ctx.reporter.finish(&summary, command)?;
-    }
+    ctx.reporter.finish_suites(&summary, command, &suites)?;
     if cancel.is_cancelled() {
         return Ok(Outcome::Interrupted);
     }

@@ -179,6 +179,12 @@ async fn dispatch(ctx: &mut Ctx, command: Command) -> crate::Result<crate::Outco
         Command::Info(a) => crate::device::run_info(ctx, a.resolve()?).await,
         Command::Apps(a) => crate::device::run_apps(ctx, a.resolve()?).await,
         Command::Sim(a) => crate::sim::run(ctx, a.resolve()?).await,
+        Command::Schema(_) => {
+            let schema = crate::report::output::schema();
+            let text = serde_json::to_string_pretty(&schema).map_err(std::io::Error::other)?;
+            writeln!(ctx.reporter.raw(), "{text}")?;
+            Ok(crate::Outcome::Ok)
+        }
         Command::Watch(a) => {
             let all = a.all;
             let opts = (*a).resolve()?;

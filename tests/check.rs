@@ -6,6 +6,8 @@
 
 mod fixture;
 
+#[path = "support/schema.rs"]
+mod schema;
 use fixture::{Bundle, Kind, Macho, Spec, arr, dict, s};
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -161,6 +163,7 @@ fn json(path: &Path, extra: &[&str]) -> Json {
     let mut args = vec!["check", "--json", p];
     args.extend_from_slice(extra);
     let out = run(&args);
+    schema::validate(&out.stdout);
     let mut findings = Vec::new();
     let mut summary = None;
     for line in out.stdout.lines() {
@@ -526,6 +529,7 @@ fn every_rule_is_covered_by_a_test() {
     // Keep this list in step with the tests above: each ID is asserted somewhere in this file.
     let src = include_str!("check.rs");
     let out = run(&["check", "--list-rules", "--json"]);
+    schema::validate(&out.stdout);
     for line in out.stdout.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         if v["type"] == "rule" {

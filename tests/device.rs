@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+#[path = "support/schema.rs"]
+mod schema;
 use serde::Deserialize;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Output, Stdio};
@@ -219,6 +221,7 @@ struct EventJson {
 }
 
 fn lines(o: &Output) -> Vec<serde_json::Value> {
+    schema::validate(&text(&o.stdout));
     text(&o.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))

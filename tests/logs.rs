@@ -1,6 +1,8 @@
 //! `voipctl analyze`: the real binary on saved logs, the JSON Lines contract, exit codes, and the
 //! corpus of real iPhone log lines gathered from public issue trackers and forums.
 
+#[path = "support/schema.rs"]
+mod schema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -231,6 +233,7 @@ struct Parsed {
 }
 
 fn parse_json_lines(out: &str) -> Parsed {
+    schema::validate(out);
     let mut events = Vec::new();
     let mut checks = Vec::new();
     let mut summary = None;

@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+#[path = "support/schema.rs"]
+mod schema;
 use serde::Deserialize;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -156,6 +158,7 @@ struct Round {
 }
 
 fn records(o: &Output, kind: &str) -> Vec<serde_json::Value> {
+    schema::validate(&String::from_utf8_lossy(&o.stdout));
     String::from_utf8_lossy(&o.stdout)
         .lines()
         .map(|l| {
@@ -579,6 +582,7 @@ fn replay_round_trip_gives_the_same_events_and_verdicts() {
         &mut first_line,
     )
     .unwrap();
+    schema::validate(&first_line);
     let ready: serde_json::Value = serde_json::from_str(&first_line).unwrap();
     let second = watch(ready["usbmuxd"].as_str().unwrap(), &[]);
     let _ = sim.kill();
@@ -692,6 +696,7 @@ fn watch_all_tags_records_and_reports_leaving_and_joining() {
         "",
     ]));
     let out = watch(&f.sim.env_value(), &["--all"]);
+    schema::validate(&String::from_utf8_lossy(&out.stdout));
     let recs: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

@@ -7,6 +7,8 @@
 #[path = "support/apns_server.rs"]
 mod apns_server;
 
+#[path = "support/schema.rs"]
+mod schema;
 use apns_server::{Behaviour, Config, Failure, Issued, Pki, PushCertSpec, Server};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -82,6 +84,7 @@ impl Run {
             .collect()
     }
     fn summary(&self) -> SummaryLine {
+        schema::validate(&self.stdout);
         let last = self.stdout.lines().last().unwrap_or_default();
         serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {last}\n{}", self.stderr))
     }

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/schema.rs"]
+mod schema;
 use serde::Deserialize;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -29,6 +31,7 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn lines(out: &Output) -> Vec<Value> {
+    schema::validate(&String::from_utf8_lossy(&out.stdout));
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
@@ -688,6 +691,7 @@ fn send_is_interrupted_by_sigterm_and_reports_junit() {
         .read_to_string(&mut stdout)
         .unwrap();
     assert_eq!(child.wait().unwrap().code(), Some(130));
+    schema::validate(&stdout);
     let last: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     let s: SendSummary = pin(&last);
     assert!(s.interrupted && s.sent == 1);

@@ -3,12 +3,11 @@
 use super::apps::{AppKind, LIST_ATTRIBUTES};
 use super::live::{DeviceEvent, Watcher};
 use super::records::{
-    AppRecord, AppTable, DeviceErrorRecord, DeviceEventRecord, DeviceRecord, DeviceSummary,
-    DeviceTable, InfoRecord, ValueRecord,
+    AppRecord, DeviceErrorRecord, DeviceEventRecord, DeviceRecord, DeviceSummary, InfoRecord,
+    ValueRecord,
 };
 use super::values::{dict_to_json, string, to_json, to_text};
 use super::{AppInfo, Device, DeviceError, Link, Selector};
-use crate::report::Format;
 use crate::timestamp::now_rfc3339;
 use crate::{Ctx, Outcome};
 use std::collections::HashMap;
@@ -103,14 +102,8 @@ pub async fn run_devices(ctx: &mut Ctx, opts: DevicesOptions) -> crate::Result<O
     let records: Vec<DeviceRecord> =
         futures_util::future::join_all(devs.iter().map(describe)).await;
     let failed = records.iter().filter(|r| r.error.is_some()).count();
-    if ctx.reporter.format() == Format::Human {
-        if !records.is_empty() {
-            ctx.reporter.emit(&DeviceTable(&records))?;
-        }
-    } else {
-        for r in &records {
-            ctx.reporter.emit(r)?;
-        }
+    for r in &records {
+        ctx.reporter.emit(r)?;
     }
     let mut events = None;
     let mut interrupted = false;
@@ -128,6 +121,7 @@ pub async fn run_devices(ctx: &mut Ctx, opts: DevicesOptions) -> crate::Result<O
             apps: None,
             events,
             checks_failed: None,
+            interrupted,
         },
         "devices",
     )?;
@@ -277,6 +271,7 @@ pub async fn run_info(ctx: &mut Ctx, opts: InfoOptions) -> crate::Result<Outcome
             apps: None,
             events: None,
             checks_failed: None,
+            interrupted: false,
         },
         "info",
     )?;
@@ -312,19 +307,13 @@ pub async fn run_apps(ctx: &mut Ctx, opts: AppsOptions) -> crate::Result<Outcome
                     .map(|app| AppRecord {
                         udid: d.udid.clone(),
                         app,
+                        heading: n > 1 || opts.all,
                     })
                     .collect();
                 apps.sort_by(|a, b| a.app.bundle_id.cmp(&b.app.bundle_id));
                 total += apps.len();
-                if ctx.reporter.format() == Format::Human {
-                    ctx.reporter.emit(&AppTable {
-                        udid: (n > 1 || opts.all).then_some(d.udid.as_str()),
-                        apps: &apps,
-                    })?;
-                } else {
-                    for a in &apps {
-                        ctx.reporter.emit(a)?;
-                    }
+                for a in &apps {
+                    ctx.reporter.emit(a)?;
                 }
             }
             Err(e) if n == 1 => return Err(e.into()),
@@ -345,6 +334,7 @@ pub async fn run_apps(ctx: &mut Ctx, opts: AppsOptions) -> crate::Result<Outcome
             apps: Some(total),
             events: None,
             checks_failed: None,
+            interrupted: false,
         },
         "apps",
     )?;

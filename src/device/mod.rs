@@ -10,14 +10,14 @@
 mod addr;
 pub mod afc;
 pub mod apps;
-mod check;
+pub(crate) mod check;
 mod cmd;
 pub mod crash;
 mod error;
 pub mod live;
 pub(crate) mod mux;
 pub mod ostrace;
-mod records;
+pub(crate) mod records;
 pub mod syslog;
 pub mod values;
 

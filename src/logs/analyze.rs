@@ -6,6 +6,7 @@ use super::records::SummaryMeta;
 use super::{CommonOptions, LogsError, Output, Pipeline};
 use crate::context::{Ctx, Outcome};
 use crate::error::Error;
+use crate::report::SummaryRecord;
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -48,7 +49,6 @@ pub(crate) fn finish(
     meta: SummaryMeta,
     common: &CommonOptions,
 ) -> crate::Result<Outcome> {
-    let interrupted = meta.interrupted;
     let (tail, summary) = pipeline.finish(meta, &common.fail_on);
     for e in &tail {
         ctx.reporter.emit(e)?;
@@ -57,11 +57,7 @@ pub(crate) fn finish(
         ctx.reporter.emit(c)?;
     }
     ctx.reporter.finish(&summary, "voipctl.logs")?;
-    Ok(if interrupted {
-        Outcome::Interrupted
-    } else {
-        Outcome::from_failed(summary.failed)
-    })
+    Ok(summary.outcome())
 }
 
 /// Run `voipctl analyze`.
@@ -141,6 +137,7 @@ pub async fn run_analyze(ctx: &mut Ctx, opts: AnalyzeOptions) -> crate::Result<O
     }
     let stats = reader.stats();
     let meta = SummaryMeta {
+        command: "analyze",
         source,
         bytes: stats.bytes,
         lines: stats.lines,

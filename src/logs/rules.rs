@@ -20,7 +20,19 @@ pub const BUILTIN: &str = include_str!("rules.toml");
 
 /// What a recognised line means to the tracker. Wording differs across iOS versions; the family
 /// does not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Family {
     /// The app process started (bootstrapped), with its intent (background/foreground).

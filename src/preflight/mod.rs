@@ -16,7 +16,7 @@ use std::time::SystemTime;
 pub use crate::severity::Severity;
 
 /// How the build is meant to be distributed; decides which findings are errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Distribution {
     /// App Store / TestFlight (the preflight case).

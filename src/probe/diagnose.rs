@@ -7,7 +7,7 @@ use super::stage::Stage;
 use serde::Serialize;
 
 /// How a link is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Evidence {
     /// From a log line or an answer.
@@ -17,7 +17,7 @@ pub enum Evidence {
 }
 
 /// One link of the chain.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Link {
     /// What happened.
     pub step: String,
@@ -29,7 +29,7 @@ pub struct Link {
 }
 
 /// The chain and the fix.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Diagnosis {
     /// From the trigger to the failure.
     pub chain: Vec<Link>,

@@ -688,7 +688,6 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
     }
     let over: &[f64] = &probe.overhead_us;
     let summary = ProbeSummary {
-        command: "probe",
         udid: udid.clone(),
         bundle: opts.bundle.clone(),
         via,

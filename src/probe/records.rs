@@ -6,14 +6,16 @@ use super::clock::Offset;
 use super::diagnose::{Diagnosis, Evidence};
 use super::round::{Answer, Verdict};
 use super::stats::StageStats;
-use crate::report::{Case, CaseOutcome, Record, Style};
+use crate::context::Outcome;
+use crate::report::{Body, Case, CaseOutcome, Output, Record, Style, SummaryRecord};
 use crate::sanitize::terminal;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// When a stage was reached.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct StageTime {
     /// The stage.
     pub stage: &'static str,
@@ -26,7 +28,7 @@ pub struct StageTime {
 }
 
 /// `{"type":"probe_round"}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct RoundRecord {
     /// The phone.
     pub udid: String,
@@ -57,8 +59,8 @@ pub struct RoundRecord {
 }
 
 impl Record for RoundRecord {
-    fn kind(&self) -> &'static str {
-        "probe_round"
+    fn output(&self) -> Output<'_> {
+        Output::ProbeRound(self)
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         let verdict = match self.verdict {
@@ -156,7 +158,7 @@ impl Record for RoundRecord {
 }
 
 /// `{"type":"probe_threshold"}`: one `--fail-on`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ThresholdRecord {
     /// The phone.
     pub udid: String,
@@ -171,8 +173,8 @@ pub struct ThresholdRecord {
 }
 
 impl Record for ThresholdRecord {
-    fn kind(&self) -> &'static str {
-        "probe_threshold"
+    fn output(&self) -> Output<'_> {
+        Output::ProbeThreshold(self)
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         let v = self
@@ -209,7 +211,7 @@ impl Record for ThresholdRecord {
 }
 
 /// How the phone's clock was put on the host's.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ClockRecord {
     /// The method, in words.
     pub method: &'static str,
@@ -222,10 +224,8 @@ pub struct ClockRecord {
 }
 
 /// `{"type":"summary"}` of `probe`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ProbeSummary {
-    /// `probe`.
-    pub command: &'static str,
     /// The phone.
     pub udid: String,
     /// The app.
@@ -255,13 +255,21 @@ pub struct ProbeSummary {
     pub overhead_us: StageStats,
     /// `--fail-on` thresholds that failed.
     pub thresholds_failed: usize,
-    /// Stopped by Ctrl-C.
+    /// Stopped by Ctrl-C (the summary's `outcome`).
+    #[serde(skip)]
     pub interrupted: bool,
 }
 
-impl Record for ProbeSummary {
-    fn kind(&self) -> &'static str {
-        "summary"
+impl SummaryRecord for ProbeSummary {
+    fn body(&self) -> Body<'_> {
+        Body::Probe(self)
+    }
+    fn outcome(&self) -> Outcome {
+        if self.interrupted {
+            Outcome::Interrupted
+        } else {
+            Outcome::from_failed(self.thresholds_failed > 0)
+        }
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         writeln!(

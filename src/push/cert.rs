@@ -47,7 +47,7 @@ pub enum CertError {
 }
 
 /// What Apple's push certificate says about itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct CertInfo {
     /// Subject common name, e.g. `VoIP Services: com.example.app`.
     pub common_name: Option<String>,

@@ -8,8 +8,8 @@
 
 mod budget;
 mod net;
-mod send;
-mod serve;
+pub(crate) mod send;
+pub(crate) mod serve;
 mod session;
 mod stats;
 

@@ -14,8 +14,9 @@ use super::net::{self, Link, LinkError, ServerCert, StreamLink, datagram_frame};
 use super::session::{Note, Out, Session, opt_ms};
 use super::{SignalError, WakeKind, ms, now_rfc3339};
 use crate::context::{Ctx, Outcome};
-use crate::report::{Record, Style};
+use crate::report::{Body, Output, Record, Style, SummaryRecord};
 use crate::sip::{Limits, Transport};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
@@ -175,8 +176,8 @@ const EVICTED: &str =
 // ---------------------------------------------------------------------------------------------
 // Records
 
-#[derive(Debug, Serialize)]
-struct ListeningRecord {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListeningRecord {
     transport: Transport,
     addr: String,
     url: String,
@@ -185,8 +186,8 @@ struct ListeningRecord {
 }
 
 impl Record for ListeningRecord {
-    fn kind(&self) -> &'static str {
-        "listening"
+    fn output(&self) -> Output<'_> {
+        Output::Listening(self)
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         let cert = self
@@ -204,8 +205,8 @@ impl Record for ListeningRecord {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct ConnectionRecord {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ConnectionRecord {
     /// `connect`, `disconnect` or `reject`.
     event: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -233,8 +234,8 @@ fn at(style: &Style, at_ms: f64) -> String {
 }
 
 impl Record for ConnectionRecord {
-    fn kind(&self) -> &'static str {
-        "connection"
+    fn output(&self) -> Output<'_> {
+        Output::Connection(self)
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         let who = format!(
@@ -273,8 +274,8 @@ impl Record for ConnectionRecord {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct RequestRecord {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RequestRecord {
     conn: u64,
     method: String,
     uri: String,
@@ -286,13 +287,13 @@ struct RequestRecord {
 }
 
 impl Record for RequestRecord {
-    fn kind(&self) -> &'static str {
-        "request"
+    fn output(&self) -> Output<'_> {
+        Output::Request(self)
+    }
+    fn detail(&self) -> bool {
+        true
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
-        if style.quiet {
-            return Ok(());
-        }
         let status = self
             .status
             .map(|s| format!(" → {s}"))
@@ -308,8 +309,8 @@ impl Record for RequestRecord {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct KeepAliveRecord {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct KeepAliveRecord {
     conn: u64,
     at_ms: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -317,13 +318,13 @@ struct KeepAliveRecord {
 }
 
 impl Record for KeepAliveRecord {
-    fn kind(&self) -> &'static str {
-        "keepalive"
+    fn output(&self) -> Output<'_> {
+        Output::Keepalive(self)
+    }
+    fn detail(&self) -> bool {
+        true
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
-        if style.quiet {
-            return Ok(());
-        }
         let every = self
             .interval_ms
             .map(|i| format!(" ({:.3} s after the previous one)", i / 1000.0))
@@ -337,8 +338,8 @@ impl Record for KeepAliveRecord {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct WakeRecord {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct WakeRecord {
     /// `sent`, `answered` or `unanswered`.
     event: &'static str,
     wake: u64,
@@ -360,8 +361,8 @@ struct WakeRecord {
 }
 
 impl Record for WakeRecord {
-    fn kind(&self) -> &'static str {
-        "wake"
+    fn output(&self) -> Output<'_> {
+        Output::Wake(self)
     }
     fn junit(&self) -> Option<crate::report::Case> {
         use crate::report::CaseOutcome;
@@ -415,8 +416,8 @@ impl Record for WakeRecord {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct MalformedRecord {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MalformedRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     conn: Option<u64>,
     transport: Transport,
@@ -426,8 +427,8 @@ struct MalformedRecord {
 }
 
 impl Record for MalformedRecord {
-    fn kind(&self) -> &'static str {
-        "malformed"
+    fn output(&self) -> Output<'_> {
+        Output::Malformed(self)
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         writeln!(
@@ -442,9 +443,8 @@ impl Record for MalformedRecord {
     }
 }
 
-#[derive(Debug, Default, Serialize)]
-struct ServeSummary {
-    command: &'static str,
+#[derive(Debug, Default, Serialize, JsonSchema)]
+pub struct ServeSummary {
     duration_ms: f64,
     connections: u64,
     reconnects: u64,
@@ -459,13 +459,23 @@ struct ServeSummary {
     wakes_unanswered: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     wake_answer_ms: Option<super::RttStats>,
+    /// Every wake answered (the summary's `outcome`).
+    #[serde(skip)]
     ok: bool,
+    #[serde(skip)]
     interrupted: bool,
 }
 
-impl Record for ServeSummary {
-    fn kind(&self) -> &'static str {
-        "summary"
+impl SummaryRecord for ServeSummary {
+    fn body(&self) -> Body<'_> {
+        Body::SignalServe(self)
+    }
+    fn outcome(&self) -> Outcome {
+        if self.interrupted {
+            Outcome::Interrupted
+        } else {
+            Outcome::from_failed(!self.ok)
+        }
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         let head = format!(
@@ -1354,7 +1364,6 @@ pub async fn run_serve(ctx: &mut Ctx, opts: ServeOptions) -> crate::Result<Outco
         answer_ms: Vec::new(),
         kind: Arc::new(opts.wake.clone()),
         summary: ServeSummary {
-            command: "signal serve",
             ..ServeSummary::default()
         },
         stop: false,
@@ -1410,7 +1419,6 @@ pub async fn run_serve(ctx: &mut Ctx, opts: ServeOptions) -> crate::Result<Outco
         }
     }
     let mut summary = std::mem::take(&mut central.summary);
-    summary.command = "signal serve";
     summary.duration_ms = central.at_ms();
     summary.wake_answer_ms = super::rtt_stats(&central.answer_ms);
     summary.ok = summary.wakes_unanswered == 0;

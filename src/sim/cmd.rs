@@ -2,9 +2,10 @@
 //! printing the `USBMUXD_SOCKET_ADDRESS` to use as the first line of stdout.
 
 use super::{Listen, Scenario, ScenarioError, Sim};
-use crate::report::{Record, Style};
+use crate::report::{Body, Output, Record, Style, SummaryRecord};
 use crate::sanitize::terminal;
 use crate::{Ctx, Outcome};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -50,7 +51,7 @@ pub fn load(spec: &str) -> Result<Scenario, ScenarioError> {
 }
 
 /// `{"type":"sim_ready"}`: the simulator listens. Always the first line of stdout.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct SimReady {
     /// The address, in the form every client parses.
     pub usbmuxd: String,
@@ -69,8 +70,8 @@ pub struct SimReady {
 }
 
 impl Record for SimReady {
-    fn kind(&self) -> &'static str {
-        "sim_ready"
+    fn output(&self) -> Output<'_> {
+        Output::SimReady(self)
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         writeln!(w, "{}", self.env)?;
@@ -101,19 +102,27 @@ impl Record for SimReady {
 }
 
 /// `{"type":"summary"}` of `sim`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct SimSummary {
-    /// `sim`.
-    pub command: &'static str,
     /// Simulated devices.
     pub devices: usize,
     /// Seconds it ran.
     pub seconds: f64,
+    /// Stopped by Ctrl-C (the summary's `outcome`).
+    #[serde(skip)]
+    pub interrupted: bool,
 }
 
-impl Record for SimSummary {
-    fn kind(&self) -> &'static str {
-        "summary"
+impl SummaryRecord for SimSummary {
+    fn body(&self) -> Body<'_> {
+        Body::Sim(self)
+    }
+    fn outcome(&self) -> Outcome {
+        if self.interrupted {
+            Outcome::Interrupted
+        } else {
+            Outcome::Ok
+        }
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         writeln!(
@@ -194,9 +203,9 @@ pub async fn run(ctx: &mut Ctx, opts: SimOptions) -> crate::Result<Outcome> {
     }
     ctx.reporter.finish(
         &SimSummary {
-            command: "sim",
             devices: sim.udids().len(),
             seconds: started.elapsed().as_secs_f64(),
+            interrupted,
         },
         "sim",
     )?;

@@ -11,7 +11,7 @@
 
 mod apns;
 mod app_socket;
-mod cmd;
+pub(crate) mod cmd;
 mod crash;
 pub use cmd::{BUILTIN, DEFAULT_UDID};
 mod lockdownd;

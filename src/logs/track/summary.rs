@@ -60,7 +60,7 @@ pub(super) fn round3(x: f64) -> f64 {
 }
 
 /// Launch counts of one app.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Launches {
     /// All launches.
     pub total: u64,
@@ -73,7 +73,7 @@ pub struct Launches {
 }
 
 /// One exit of the app.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct ExitInfo {
     /// When (log text).
     pub time: String,
@@ -105,7 +105,7 @@ pub struct ExitInfo {
 }
 
 /// Push figures of one app.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Pushes {
     /// VoIP pushes seen (apsd, or callservicesd when apsd did not log).
     pub received: u64,
@@ -130,7 +130,7 @@ pub struct Pushes {
 }
 
 /// Keep-alive figures of one app.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Keepalive {
     /// Handler runs.
     pub runs: u64,
@@ -147,7 +147,7 @@ pub struct Keepalive {
 }
 
 /// Wake figures of one app.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Wakes {
     /// Wakes (resume, socket data, push assertion, keep-alive, background launch).
     pub count: u64,
@@ -160,7 +160,7 @@ pub struct Wakes {
 }
 
 /// Everything known about one app at the end.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct AppSummary {
     /// Bundle ID (or process name when unknown).
     pub app: String,
