@@ -4,20 +4,33 @@
 //! way: source → decode → classify → track → report. The library never prints: everything a
 //! command says goes through the [`report::Reporter`] handed to it, onto the streams that the
 //! caller passed to [`run`] (tests pass in-memory buffers and call `run` many times).
+//!
+//! Two layers:
+//!
+//! - **The core** returns plain data and knows nothing of output: [`bundle`] (reading `.ipa`s,
+//!   Mach-O, profiles), [`preflight`] (the check rules over the facts), [`crash`] (crash and
+//!   Jetsam reports), [`sip`], [`logs`] (the log pipeline up to verdicts), [`device`] (the
+//!   device protocols), [`push`] and [`signal`] (the APNs and signalling engines), [`probe`]
+//!   (stages, rounds, clock, cause chains), [`sim`] (the simulated iPhone), [`net`], and the
+//!   small shared modules ([`duration`], [`error`], [`exit`], [`sanitize`]).
+//! - **The commands layer** turns that data into what users read: [`cli`] (clap types,
+//!   resolved into options), [`commands`] (one runner per command with its records), [`report`]
+//!   (the reporter: human, JSON Lines, JUnit, HTML), the [`Ctx`] every runner receives and
+//!   [`run`] (argv to exit code).
+//!
+//! No core module imports the commands layer: `tests/layers.rs` checks it over the source.
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod bundle;
-pub mod check;
 pub mod cli;
-mod completions;
+pub mod commands;
 mod context;
 pub mod crash;
 pub mod device;
 pub mod duration;
 pub mod error;
 pub mod exit;
-pub mod farm;
 pub mod logs;
 pub mod net;
 pub mod preflight;

@@ -153,32 +153,34 @@ where
 
 async fn dispatch(ctx: &mut Ctx, command: Command) -> crate::Result<crate::Outcome> {
     match command {
-        Command::Analyze(a) => crate::logs::run_analyze(ctx, (*a).resolve()).await,
+        Command::Analyze(a) => crate::commands::logs::run_analyze(ctx, (*a).resolve()).await,
         Command::Check(a) => match a.device_check()? {
-            Some(d) => crate::device::run_check(ctx, d).await,
-            None => crate::check::run(ctx, a.resolve()).await,
+            Some(d) => crate::commands::device::run_check(ctx, d).await,
+            None => crate::commands::check::run(ctx, a.resolve()).await,
         },
-        Command::Completions(a) => crate::completions::run(ctx, a.resolve()),
+        Command::Completions(a) => crate::commands::completions::run(ctx, a.resolve()),
         Command::Probe(a) => {
             let all = a.all;
             let opts = (*a).resolve()?;
             if all {
-                crate::farm::probe_all(ctx, opts).await
+                crate::commands::farm::probe_all(ctx, opts).await
             } else {
-                crate::probe::run_probe(ctx, opts).await
+                crate::commands::probe::run_probe(ctx, opts).await
             }
         }
-        Command::Push(a) => crate::push::run(ctx, a.resolve()?).await,
+        Command::Push(a) => crate::commands::push::run(ctx, a.resolve()?).await,
         Command::Signal(a) => match a.command {
-            crate::cli::SignalCommand::Send(s) => crate::signal::run_send(ctx, s.resolve()?).await,
+            crate::cli::SignalCommand::Send(s) => {
+                crate::commands::signal::run_send(ctx, s.resolve()?).await
+            }
             crate::cli::SignalCommand::Serve(s) => {
-                crate::signal::run_serve(ctx, s.resolve()?).await
+                crate::commands::signal::run_serve(ctx, s.resolve()?).await
             }
         },
-        Command::Devices(a) => crate::device::run_devices(ctx, a.resolve()?).await,
-        Command::Info(a) => crate::device::run_info(ctx, a.resolve()?).await,
-        Command::Apps(a) => crate::device::run_apps(ctx, a.resolve()?).await,
-        Command::Sim(a) => crate::sim::run(ctx, a.resolve()?).await,
+        Command::Devices(a) => crate::commands::device::run_devices(ctx, a.resolve()?).await,
+        Command::Info(a) => crate::commands::device::run_info(ctx, a.resolve()?).await,
+        Command::Apps(a) => crate::commands::device::run_apps(ctx, a.resolve()?).await,
+        Command::Sim(a) => crate::commands::sim::run(ctx, a.resolve()?).await,
         Command::Schema(_) => {
             let schema = crate::report::output::schema();
             let text = serde_json::to_string_pretty(&schema).map_err(std::io::Error::other)?;
@@ -189,9 +191,9 @@ async fn dispatch(ctx: &mut Ctx, command: Command) -> crate::Result<crate::Outco
             let all = a.all;
             let opts = (*a).resolve()?;
             if all {
-                crate::farm::watch_all(ctx, opts).await
+                crate::commands::farm::watch_all(ctx, opts).await
             } else {
-                crate::logs::run_watch(ctx, opts).await
+                crate::commands::logs::run_watch(ctx, opts).await
             }
         }
     }

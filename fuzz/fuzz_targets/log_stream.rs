@@ -40,7 +40,7 @@ fn run(data: &[u8], prefilter: bool) -> Vec<String> {
             }
         }
     }
-    let (_, summary) = p.finish(voipctl::logs::records::SummaryMeta::default(), &[]);
+    let (_, summary) = p.finish(voipctl::commands::logs::records::SummaryMeta::default(), &[]);
     assert_eq!(summary.checks.len(), voipctl::logs::track::Check::ALL.len());
     out
 }

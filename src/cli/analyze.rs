@@ -1,8 +1,9 @@
 //! `voipctl analyze`, and the log options it shares with `voipctl watch`.
 
+use crate::commands::logs::{AnalyzeOptions, Input};
 use crate::logs::decode::Level;
 use crate::logs::track::{Check, TrackConfig};
-use crate::logs::{AnalyzeOptions, CommonOptions, FailOn, FilterOptions, Input};
+use crate::logs::{CommonOptions, FailOn, FilterOptions};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 

@@ -1,8 +1,8 @@
 //! `voipctl check`.
 
-use crate::check::Options;
 use crate::cli::DeviceArgs;
-use crate::device::DeviceCheckOptions;
+use crate::commands::check::Options;
+use crate::commands::device::DeviceCheckOptions;
 use crate::preflight::Distribution;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
 //! `voipctl completions`.
 
-use crate::completions::{Options, Target};
+use crate::commands::completions::{Options, Target};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! `voipctl devices`, `info`, `apps`, and the device-selection options other device commands
 //! (`watch`, `probe`, `check --device`) flatten in.
 
-use crate::device::{self, MuxAddr, Selector, apps::AppKind};
+use crate::device::{MuxAddr, Selector, apps::AppKind};
 use clap::{Args, ValueEnum};
 use std::time::Duration;
 
@@ -58,8 +58,8 @@ pub struct DevicesArgs {
 
 impl DevicesArgs {
     /// Plain options for the command module.
-    pub fn resolve(self) -> Result<device::DevicesOptions, crate::Error> {
-        Ok(device::DevicesOptions {
+    pub fn resolve(self) -> Result<crate::commands::device::DevicesOptions, crate::Error> {
+        Ok(crate::commands::device::DevicesOptions {
             sel: self.device.resolve()?,
             watch: self.watch,
             duration: self.duration,
@@ -86,8 +86,8 @@ pub struct InfoArgs {
 
 impl InfoArgs {
     /// Plain options for the command module.
-    pub fn resolve(self) -> Result<device::InfoOptions, crate::Error> {
-        Ok(device::InfoOptions {
+    pub fn resolve(self) -> Result<crate::commands::device::InfoOptions, crate::Error> {
+        Ok(crate::commands::device::InfoOptions {
             sel: self.device.resolve()?,
             all: self.all,
             key: self.key,
@@ -129,8 +129,8 @@ pub struct AppsArgs {
 
 impl AppsArgs {
     /// Plain options for the command module.
-    pub fn resolve(self) -> Result<device::AppsOptions, crate::Error> {
-        Ok(device::AppsOptions {
+    pub fn resolve(self) -> Result<crate::commands::device::AppsOptions, crate::Error> {
+        Ok(crate::commands::device::AppsOptions {
             sel: self.device.resolve()?,
             all: self.all,
             voip_only: self.voip,

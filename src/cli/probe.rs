@@ -2,7 +2,7 @@
 
 use super::device::DeviceArgs;
 use super::push::EnvArg;
-use crate::probe::{FailOn, ProbeOptions, Via};
+use crate::commands::probe::{FailOn, ProbeOptions, Via};
 use crate::push::cert::PasswordSource;
 use crate::push::request::PushType;
 use crate::push::send::RetryPolicy;
@@ -245,7 +245,8 @@ impl ProbeArgs {
                 }))
             }
             ViaArg::Signal => {
-                let l = crate::signal::Listen::parse(&self.listen).map_err(crate::Error::Usage)?;
+                let l = crate::commands::signal::Listen::parse(&self.listen)
+                    .map_err(crate::Error::Usage)?;
                 if l.transport != crate::sip::Transport::Tcp {
                     return Err(crate::Error::Usage(format!(
                         "--listen {}: probe serves the app's VoIP socket over TCP only (tcp://HOST:PORT)",

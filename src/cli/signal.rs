@@ -1,9 +1,8 @@
 //! `voipctl signal send` and `voipctl signal serve`.
 
+use crate::commands::signal::{Expect, Listen, Payload, SendOptions, ServeOptions};
 use crate::error::Error;
-use crate::signal::{
-    Expect, Listen, Payload, SendOptions, ServeOptions, SignalError, Target, WakeKind,
-};
+use crate::signal::{SignalError, Target, WakeKind};
 use crate::sip::{Limits, Transport};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;

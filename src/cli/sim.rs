@@ -1,6 +1,7 @@
 //! `voipctl sim`.
 
-use crate::sim::{Listen, SimOptions};
+use crate::commands::sim::SimOptions;
+use crate::sim::Listen;
 use clap::Args;
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 
 use super::analyze::LogArgs;
 use super::device::DeviceArgs;
-use crate::logs::WatchOptions;
+use crate::commands::logs::WatchOptions;
 use clap::Args;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};

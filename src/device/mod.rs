@@ -10,23 +10,17 @@
 mod addr;
 pub mod afc;
 pub mod apps;
-pub(crate) mod check;
-mod cmd;
 pub mod crash;
 mod error;
 pub mod live;
 pub(crate) mod mux;
 pub mod ostrace;
-pub(crate) mod records;
 pub mod syslog;
 pub mod values;
 
 pub use addr::{AddrError, ENV_VAR, MuxAddr};
 pub use apps::AppInfo;
-pub use check::{DeviceCheckOptions, DeviceCheckRecord, facts_from_attributes, run_check};
-pub use cmd::{AppsOptions, DevicesOptions, InfoOptions, run_apps, run_devices, run_info};
 pub use error::DeviceError;
-pub use records::DeviceRecord;
 
 use idevice::IdeviceService;
 use idevice::lockdown::LockdownClient;

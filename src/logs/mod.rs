@@ -10,19 +10,13 @@
 
 pub mod decode;
 pub mod lines;
-pub mod records;
 pub mod rules;
 pub mod track;
 
-mod analyze;
-mod crashes;
-mod watch;
+pub(crate) mod crashes;
 
-pub use analyze::{AnalyzeOptions, Input, run_analyze};
-pub use watch::{WatchOptions, run_watch};
-
+use crate::commands::logs::records::{self, LineRecord};
 use decode::{Decoder, Entry, Format, Level};
-use records::LineRecord;
 use regex::Regex;
 use rules::RuleSet;
 use std::collections::BTreeMap;

@@ -1256,7 +1256,7 @@ fn profile_expiry(i: &Input<'_>, s: &mut Sink) {
             s.fail(t, "the profile has no ExpirationDate");
             continue;
         };
-        let when = crate::check::date(exp);
+        let when = crate::commands::check::date(exp);
         match exp.duration_since(i.opts.now) {
             Err(_) => s.fail(t, format!("the profile expired on {when}")),
             Ok(left) => {

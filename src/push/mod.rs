@@ -10,24 +10,18 @@ pub mod cert;
 pub mod client;
 pub mod jwt;
 pub mod reason;
-pub mod record;
 pub mod request;
 pub mod send;
 
-use crate::context::{Ctx, Outcome};
-use crate::error::Error;
+use crate::context::Ctx;
 use cert::{ClientIdentity, PasswordSource};
 use client::{Apns, Auth};
-use futures_util::StreamExt;
-use record::{PushRecord, PushSummary};
 use request::PushType;
-use send::{Engine, Kind, RetryPolicy};
-use std::collections::BTreeMap;
+use send::{Engine, RetryPolicy};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// APNs environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,7 +144,7 @@ pub enum PushError {
     Cert(#[from] cert::CertError),
     #[error(transparent)]
     Client(#[from] client::ClientError),
-    #[error("read {what}")]
+    #[error("could not read {what}")]
     Read {
         what: String,
         #[source]
@@ -179,11 +173,14 @@ pub enum PushError {
 #[derive(Debug, thiserror::Error)]
 #[error("{}", self.message())]
 pub struct ServiceFailure {
-    failed: usize,
-    total: usize,
-    first: String,
+    /// Pushes that failed on the service's side (network, 5xx, no answer).
+    pub failed: usize,
+    /// Pushes in the run.
+    pub total: usize,
+    /// The first such failure, as said to the user.
+    pub first: String,
     /// The server refused the client certificate: `first` says so and what to check.
-    certificate_refused: bool,
+    pub certificate_refused: bool,
 }
 
 impl ServiceFailure {
@@ -246,15 +243,15 @@ fn load_auth(opts: &Options) -> Result<(Auth, Option<ClientIdentity>), PushError
     }
 }
 
-struct Prepared {
-    engine: Engine,
-    tokens: Vec<String>,
-    environment: String,
-    auth_name: &'static str,
-    topic: Option<String>,
+pub(crate) struct Prepared {
+    pub(crate) engine: Engine,
+    pub(crate) tokens: Vec<String>,
+    pub(crate) environment: String,
+    pub(crate) auth_name: &'static str,
+    pub(crate) topic: Option<String>,
 }
 
-fn prepare(ctx: &mut Ctx, opts: &Options) -> Result<Prepared, PushError> {
+pub(crate) fn prepare(ctx: &mut Ctx, opts: &Options) -> Result<Prepared, PushError> {
     let (auth, identity) = load_auth(opts)?;
     let info = identity.as_ref().map(|i| &i.info);
 
@@ -473,172 +470,4 @@ pub(crate) fn sender(ctx: &mut Ctx, opts: &Options) -> Result<Sender, PushError>
         environment: p.environment,
         topic: p.topic,
     })
-}
-
-/// Run `voipctl push`.
-pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
-    let p = prepare(ctx, &opts).map_err(Error::input)?;
-    let total = p.tokens.len();
-    let progress = ctx.progress(total as u64, "pushing");
-    let engine = &p.engine;
-    let started = Instant::now();
-    let mut done = vec![false; total];
-    let mut summary = PushSummary {
-        environment: p.environment.clone(),
-        endpoint: engine.apns().base().to_string(),
-        auth: p.auth_name,
-        topic: p.topic.clone(),
-        push_type: opts.push_type.as_str().to_string(),
-        total,
-        succeeded: 0,
-        failed: 0,
-        not_sent: 0,
-        retried: 0,
-        reasons: BTreeMap::new(),
-        goaway: BTreeMap::new(),
-        connections: 0,
-        elapsed_ms: 0.0,
-        pushes_per_second: 0.0,
-        interrupted: false,
-    };
-    let mut service_failures = 0usize;
-    let mut first_service_error: Option<String> = None;
-    let mut rejected = false;
-    // Each push gets its own copy of its token when it starts (not a second list up front).
-    let tokens = &p.tokens;
-    let attempts: Vec<AtomicU32> = (0..total).map(|_| AtomicU32::new(0)).collect();
-    let attempts = &attempts;
-    let mut stream = futures_util::stream::iter(0..total)
-        .map(|i| async move { (i, engine.push(tokens[i].clone(), &attempts[i]).await) })
-        .buffer_unordered(opts.concurrency.max(1));
-    let cancel = ctx.cancel.clone();
-    let mut write_err = None;
-    loop {
-        let next = tokio::select! {
-            n = stream.next() => n,
-            _ = cancel.cancelled() => { summary.interrupted = true; None }
-        };
-        let Some((i, (rec, kind))) = next else { break };
-        done[i] = true;
-        tally(&mut summary, &rec, kind);
-        match kind {
-            Kind::Service => {
-                service_failures += 1;
-                if first_service_error.is_none() {
-                    first_service_error = rec
-                        .error
-                        .clone()
-                        .or_else(|| rec.reason.clone())
-                        .or_else(|| rec.status.map(|s| format!("HTTP {s}")));
-                }
-            }
-            Kind::Rejected | Kind::NotSent => rejected = true,
-            Kind::Ok => {}
-        }
-        progress.inc(1);
-        if let Err(e) = ctx.reporter.emit(&rec) {
-            write_err = Some(e);
-            break;
-        }
-    }
-    drop(stream);
-    progress.finish();
-    if let Some(e) = write_err {
-        return Err(Error::Output(e));
-    }
-    // Every token ends with exactly one result, even when interrupted.
-    for (i, t) in p.tokens.iter().enumerate() {
-        if done[i] {
-            continue;
-        }
-        let made = attempts[i].load(Ordering::Relaxed);
-        let error = if made > 0 {
-            "interrupted before APNs answered"
-        } else {
-            "not sent: interrupted"
-        };
-        let rec = PushRecord {
-            token: t.clone(),
-            ok: false,
-            status: None,
-            apns_id: None,
-            apns_unique_id: None,
-            reason: None,
-            timestamp: None,
-            explanation: None,
-            fix: None,
-            error: Some(error.into()),
-            goaway: None,
-            attempts: made,
-            retried: Vec::new(),
-            latency_ms: 0.0,
-        };
-        tally(
-            &mut summary,
-            &rec,
-            if made > 0 {
-                Kind::Service
-            } else {
-                Kind::NotSent
-            },
-        );
-        ctx.reporter.emit(&rec)?;
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    summary.elapsed_ms = elapsed * 1000.0;
-    summary.connections = engine.apns().connections();
-    let lost = summary.connections.saturating_sub(1);
-    if lost > engine.transport_failures() {
-        // reqwest reconnects by itself, and keeps a GOAWAY that hit no request to itself.
-        ctx.warn(&format!(
-            "APNs closed the connection while no push was in flight ({} of {} reconnects): a graceful GOAWAY (e.g. IdleTimeout or Shutdown) or an idle close, whose reason voipctl cannot see; the pushes after it went over a new connection",
-            lost - engine.transport_failures(),
-            lost
-        ));
-    }
-    let answered = summary.total - summary.not_sent;
-    summary.pushes_per_second = if elapsed > 0.0 {
-        answered as f64 / elapsed
-    } else {
-        0.0
-    };
-    ctx.reporter.finish(&summary, "voipctl push")?;
-    if summary.interrupted {
-        return Ok(Outcome::Interrupted);
-    }
-    if service_failures > 0 {
-        return Err(Error::network(ServiceFailure {
-            failed: service_failures,
-            total,
-            first: first_service_error.unwrap_or_else(|| "no answer".into()),
-            certificate_refused: engine.apns().certificate_refused(),
-        }));
-    }
-    Ok(Outcome::from_failed(rejected))
-}
-
-fn tally(s: &mut PushSummary, rec: &PushRecord, kind: Kind) {
-    if rec.attempts > 1 {
-        s.retried += 1;
-    }
-    if let Some(g) = &rec.goaway {
-        *s.goaway.entry(g.clone()).or_default() += 1;
-    }
-    match kind {
-        Kind::Ok => s.succeeded += 1,
-        Kind::NotSent => {
-            s.failed += 1;
-            s.not_sent += 1;
-            *s.reasons.entry("not_sent".into()).or_default() += 1;
-        }
-        Kind::Rejected | Kind::Service => {
-            s.failed += 1;
-            let key = rec
-                .reason
-                .clone()
-                .or_else(|| rec.status.map(|st| format!("HTTP {st}")))
-                .unwrap_or_else(|| "network".into());
-            *s.reasons.entry(key).or_default() += 1;
-        }
-    }
 }

@@ -6,7 +6,7 @@
 
 use super::client::{Apns, Reply, TransportKind};
 use super::reason::{self, lookup};
-use super::record::PushRecord;
+use crate::commands::push::PushRecord;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::RwLock;

@@ -325,8 +325,8 @@ impl Reporter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logs::records::LineRecord;
-    use crate::sim::cmd::SimSummary;
+    use crate::commands::logs::records::LineRecord;
+    use crate::commands::sim::SimSummary;
     use std::sync::{Arc, Mutex};
 
     #[derive(Clone, Default)]

@@ -7,16 +7,16 @@
 //! `type` first and its own fields next to it: a record can neither lose its fields nor be
 //! spliced in as text.
 
-use crate::check::records as check;
+use crate::commands::check::records as check;
+use crate::commands::device::check::DeviceCheckRecord;
+use crate::commands::device::records as device;
+use crate::commands::farm;
+use crate::commands::logs::records as logs;
+use crate::commands::probe::records as probe;
+use crate::commands::push::records as push;
+use crate::commands::signal::{send, serve};
+use crate::commands::sim;
 use crate::context::Outcome;
-use crate::device::check::DeviceCheckRecord;
-use crate::device::records as device;
-use crate::farm;
-use crate::logs::records as logs;
-use crate::probe::records as probe;
-use crate::push::record as push;
-use crate::signal::{send, serve};
-use crate::sim::cmd as sim;
 use schemars::JsonSchema;
 use serde::Serialize;
 

@@ -6,16 +6,12 @@
 //! iOS wake the app — then records whether and when the app answered. SIP itself lives in
 //! [`crate::sip`] (pure); this module is the I/O around it.
 
-mod budget;
-mod net;
-pub(crate) mod send;
-pub(crate) mod serve;
-mod session;
-mod stats;
+pub(crate) mod budget;
+pub(crate) mod net;
+pub(crate) mod session;
+pub(crate) mod stats;
 
 pub use net::Target;
-pub use send::{Expect, Payload, SendOptions, run_send};
-pub use serve::{Listen, ServeOptions, run_serve};
 pub use session::WakeKind;
 pub use stats::{RttStats, rtt_stats};
 

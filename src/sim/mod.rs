@@ -11,9 +11,7 @@
 
 mod apns;
 mod app_socket;
-pub(crate) mod cmd;
 mod crash;
-pub use cmd::{BUILTIN, DEFAULT_UDID};
 mod lockdownd;
 mod mux;
 pub mod pki;
@@ -22,10 +20,9 @@ pub mod replay;
 pub mod scenario;
 mod services;
 
-pub use cmd::{SimOptions, run};
 pub use lockdownd::{FrameError, decode_request};
 pub use mux::{MuxDecodeError, decode_packet};
-pub use scenario::{Scenario, ScenarioError};
+pub use scenario::{BUILTIN, DEFAULT_UDID, Scenario, ScenarioError, load};
 pub use services::{syslog_line, syslog_time, vis_escape};
 
 use crate::device::MuxAddr;

@@ -607,6 +607,30 @@ pub fn toml_to_plist(v: &toml::Value) -> plist::Value {
     }
 }
 
+/// The UDID of the default one-phone scenario.
+pub const DEFAULT_UDID: &str = "00008110-000A1B2C3D4E5F6A";
+
+/// Scenarios shipped inside the binary, by name.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "legacy-voip",
+        include_str!("../../scenarios/legacy-voip.toml"),
+    ),
+    (
+        "pushkit-callkit",
+        include_str!("../../scenarios/pushkit-callkit.toml"),
+    ),
+    ("probe", include_str!("../../scenarios/probe.toml")),
+];
+
+/// Load a scenario by path or shipped name.
+pub fn load(spec: &str) -> Result<Scenario, ScenarioError> {
+    if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == spec) {
+        return Scenario::parse(text);
+    }
+    Scenario::load(&std::path::PathBuf::from(spec))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

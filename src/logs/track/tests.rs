@@ -2,10 +2,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::logs::records::SummaryMeta;
+use crate::commands::logs::records::SummaryMeta;
 use crate::logs::{CommonOptions, Pipeline};
 
-fn run(lines: &[&str]) -> crate::logs::records::Summary {
+fn run(lines: &[&str]) -> crate::commands::logs::records::Summary {
     let mut p = Pipeline::new(&CommonOptions::default()).unwrap();
     for (i, l) in lines.iter().enumerate() {
         let _ = p.line(l, i as u64 + 1);
@@ -81,7 +81,7 @@ fn run_jetsam(
     event: &crate::crash::JetsamEvent,
 ) -> (
     Result<Vec<crate::logs::track::Event>, String>,
-    crate::logs::records::Summary,
+    crate::commands::logs::records::Summary,
 ) {
     let mut p = Pipeline::new(&CommonOptions::default()).unwrap();
     for (i, l) in lines.iter().enumerate() {
@@ -248,7 +248,7 @@ fn with_full_dates_a_jetsam_event_far_from_the_death_is_not_it() {
 // Every system line below is copied from a real device log, source in the comment above it.
 // Markers (`VOIPCTL …`) are the only lines written here.
 
-use crate::logs::records::{CheckRecord, Summary};
+use crate::commands::logs::records::{CheckRecord, Summary};
 use crate::logs::rules::RuleSet;
 use crate::logs::track::verdict::Verdict;
 

@@ -8,16 +8,16 @@
 //! last conclusions, the summary, and a flushed `--record` file.
 
 use super::analyze::{emit, finish};
-use super::crashes::{Fetched, Fetcher};
-use super::decode::{Entry, Format, Level, RecordingLine, Stamp, format_unix};
 use super::records::{Gap, SummaryMeta};
-use super::rules::Family;
-use super::{CommonOptions, LogsError, Output, Pipeline};
 use crate::context::{Ctx, Outcome};
 use crate::device::live::{LogStream, wait_attached};
 use crate::device::ostrace::{self, OsTraceEntry};
 use crate::device::{self, Device, DeviceError, Selector};
 use crate::error::Error;
+use crate::logs::crashes::{Fetched, Fetcher};
+use crate::logs::decode::{Entry, Format, Level, RecordingLine, Stamp, format_unix};
+use crate::logs::rules::Family;
+use crate::logs::{CommonOptions, LogsError, Output, Pipeline};
 use std::borrow::Cow;
 use std::io::Write;
 use std::path::PathBuf;

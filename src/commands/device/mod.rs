@@ -1,15 +1,20 @@
 //! `voipctl devices`, `info` and `apps`: thin commands over the device layer.
 
-use super::apps::{AppKind, LIST_ATTRIBUTES};
-use super::live::{DeviceEvent, Watcher};
-use super::records::{
-    AppRecord, DeviceErrorRecord, DeviceEventRecord, DeviceRecord, DeviceSummary, InfoRecord,
-    ValueRecord,
-};
-use super::values::{dict_to_json, string, to_json, to_text};
-use super::{AppInfo, Device, DeviceError, Link, Selector};
+pub(crate) mod check;
+pub(crate) mod records;
+
+pub use check::{DeviceCheckOptions, DeviceCheckRecord, facts_from_attributes, run_check};
+pub use records::DeviceRecord;
+
+use crate::device::apps::{AppKind, LIST_ATTRIBUTES};
+use crate::device::live::{DeviceEvent, Watcher};
+use crate::device::values::{dict_to_json, string, to_json, to_text};
+use crate::device::{AppInfo, Device, DeviceError, Link, Selector};
 use crate::timestamp::now_rfc3339;
 use crate::{Ctx, Outcome};
+use records::{
+    AppRecord, DeviceErrorRecord, DeviceEventRecord, DeviceSummary, InfoRecord, ValueRecord,
+};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -89,15 +94,15 @@ async fn describe(d: &Device) -> DeviceRecord {
 pub async fn run_devices(ctx: &mut Ctx, opts: DevicesOptions) -> crate::Result<Outcome> {
     let sel = &opts.sel;
     // Listing all attachments (USB and network) unless filtered.
-    let mut devs = super::list(sel).await?;
+    let mut devs = crate::device::list(sel).await?;
     devs.retain(|d| {
         sel.udid
             .as_deref()
-            .is_none_or(|u| super::same_udid(u, &d.udid))
+            .is_none_or(|u| crate::device::same_udid(u, &d.udid))
             && (!sel.network || matches!(d.link, Link::Network(_)))
     });
     if devs.is_empty() && !opts.watch {
-        return Err(super::none_error(sel).await.into());
+        return Err(crate::device::none_error(sel).await.into());
     }
     let records: Vec<DeviceRecord> =
         futures_util::future::join_all(devs.iter().map(describe)).await;
@@ -170,7 +175,7 @@ async fn watch(
                 let wanted = sel
                     .udid
                     .as_deref()
-                    .is_none_or(|u| super::same_udid(u, &d.udid))
+                    .is_none_or(|u| crate::device::same_udid(u, &d.udid))
                     && (!sel.network || matches!(d.link, Link::Network(_)));
                 if !wanted
                     || known
@@ -209,9 +214,9 @@ async fn watch(
 /// The selected device, or every one with `--all`.
 pub(crate) async fn pick(sel: &Selector, all: bool) -> Result<Vec<Device>, DeviceError> {
     if all {
-        super::select_all(sel).await
+        crate::device::select_all(sel).await
     } else {
-        Ok(vec![super::select(sel).await?])
+        Ok(vec![crate::device::select(sel).await?])
     }
 }
 

@@ -404,7 +404,10 @@ pub async fn run_all(
 
 /// `watch --all`: each phone's watch ends at the common deadline (phones that join late get the
 /// rest of it), stops when its phone goes away, and records to `FILE-<UDID>.ext` with `--record`.
-pub async fn watch_all(ctx: &mut Ctx, opts: crate::logs::WatchOptions) -> crate::Result<Outcome> {
+pub async fn watch_all(
+    ctx: &mut Ctx,
+    opts: crate::commands::logs::WatchOptions,
+) -> crate::Result<Outcome> {
     let until = opts
         .duration
         .map(|d| std::time::SystemTime::now() + d)
@@ -430,7 +433,7 @@ pub async fn watch_all(ctx: &mut Ctx, opts: crate::logs::WatchOptions) -> crate:
             o.record = Some(p.with_file_name(format!("{stem}-{u}{ext}")));
         }
         Box::pin(async move {
-            let r = crate::logs::run_watch(&mut c, o).await;
+            let r = crate::commands::logs::run_watch(&mut c, o).await;
             (c, r)
         })
     });
@@ -439,8 +442,11 @@ pub async fn watch_all(ctx: &mut Ctx, opts: crate::logs::WatchOptions) -> crate:
 
 /// `probe --all`: the rounds on every phone at once (`--via push`; each phone's token from
 /// `--token UDID=HEX`).
-pub async fn probe_all(ctx: &mut Ctx, opts: crate::probe::ProbeOptions) -> crate::Result<Outcome> {
-    if matches!(opts.via, crate::probe::Via::Signal { .. }) {
+pub async fn probe_all(
+    ctx: &mut Ctx,
+    opts: crate::commands::probe::ProbeOptions,
+) -> crate::Result<Outcome> {
+    if matches!(opts.via, crate::commands::probe::Via::Signal { .. }) {
         return Err(Error::Usage(
             "--all works with --via push only: one --listen socket cannot tell the phones' apps apart".into(),
         ));
@@ -450,7 +456,7 @@ pub async fn probe_all(ctx: &mut Ctx, opts: crate::probe::ProbeOptions) -> crate
         let mut o = opts.clone();
         o.sel = s;
         Box::pin(async move {
-            let r = crate::probe::run_probe(&mut c, o).await;
+            let r = crate::commands::probe::run_probe(&mut c, o).await;
             (c, r)
         })
     });

@@ -2,10 +2,10 @@
 //! `check` records (one per threshold, the JUnit test cases) and the `summary`. The JSON shapes
 //! are documented in the README (`json-schema`) and pinned by `tests/logs.rs`.
 
-use super::FailOn;
-use super::decode::{Entry, Level};
-use super::track::{AppSummary, Check, Event, Evidence, Finished, Verdict};
 use crate::context::Outcome;
+use crate::logs::FailOn;
+use crate::logs::decode::{Entry, Level};
+use crate::logs::track::{AppSummary, Check, Event, Evidence, Finished, Verdict};
 use crate::report::{Body, Case, CaseOutcome, Output, Record, Style, SummaryRecord};
 use crate::sanitize::terminal;
 use schemars::JsonSchema;
@@ -13,11 +13,11 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-fn severity_paint(style: &Style, sev: super::rules::Severity, s: &str) -> String {
+fn severity_paint(style: &Style, sev: crate::logs::rules::Severity, s: &str) -> String {
     match sev {
-        super::rules::Severity::Error => style.error(s),
-        super::rules::Severity::Warning => style.warn(s),
-        super::rules::Severity::Info => s.to_string(),
+        crate::logs::rules::Severity::Error => style.error(s),
+        crate::logs::rules::Severity::Warning => style.warn(s),
+        crate::logs::rules::Severity::Info => s.to_string(),
     }
 }
 
@@ -260,7 +260,7 @@ impl Summary {
     /// Assemble the summary; `failed` follows the `--fail-on` thresholds.
     pub fn build(
         meta: SummaryMeta,
-        formats: BTreeMap<super::decode::Format, u64>,
+        formats: BTreeMap<crate::logs::decode::Format, u64>,
         events: u64,
         finished: Finished,
         fail_on: &[FailOn],

@@ -1,31 +1,15 @@
 //! `voipctl sim [SCENARIO]`: run the simulated iPhone until Ctrl-C (or `--duration`), after
 //! printing the `USBMUXD_SOCKET_ADDRESS` to use as the first line of stdout.
 
-use super::{Listen, Scenario, ScenarioError, Sim};
 use crate::report::{Body, Output, Record, Style, SummaryRecord};
 use crate::sanitize::terminal;
+use crate::sim::{self, DEFAULT_UDID, Listen, Scenario, Sim, load};
 use crate::{Ctx, Outcome};
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// The UDID of the default one-phone scenario.
-pub const DEFAULT_UDID: &str = "00008110-000A1B2C3D4E5F6A";
-
-/// Scenarios shipped inside the binary, by name.
-pub const BUILTIN: &[(&str, &str)] = &[
-    (
-        "legacy-voip",
-        include_str!("../../scenarios/legacy-voip.toml"),
-    ),
-    (
-        "pushkit-callkit",
-        include_str!("../../scenarios/pushkit-callkit.toml"),
-    ),
-    ("probe", include_str!("../../scenarios/probe.toml")),
-];
 
 /// Options of `voipctl sim`.
 #[derive(Debug, Clone)]
@@ -40,14 +24,6 @@ pub struct SimOptions {
     pub replay: Option<PathBuf>,
     /// Replay speed (2: twice as fast).
     pub speed: Option<f64>,
-}
-
-/// Load a scenario by path or shipped name.
-pub fn load(spec: &str) -> Result<Scenario, ScenarioError> {
-    if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == spec) {
-        return Scenario::parse(text);
-    }
-    Scenario::load(&PathBuf::from(spec))
 }
 
 /// `{"type":"sim_ready"}`: the simulator listens. Always the first line of stdout.
@@ -147,7 +123,7 @@ pub async fn run(ctx: &mut Ctx, opts: SimOptions) -> crate::Result<Outcome> {
             .duration_since(std::time::SystemTime::UNIX_EPOCH)
             .map(|d| d.as_secs_f64())
             .unwrap_or(0.0);
-        let entries = super::replay::load(path, now).map_err(crate::Error::input)?;
+        let entries = sim::replay::load(path, now).map_err(crate::Error::input)?;
         ctx.note(&format!(
             "replaying {} entries of {} (over {:.1} s at speed {})",
             entries.len(),
@@ -161,7 +137,7 @@ pub async fn run(ctx: &mut Ctx, opts: SimOptions) -> crate::Result<Outcome> {
     }
     let title = scenario.name.clone();
     let started = tokio::time::Instant::now();
-    let sim: Sim = super::start_on(scenario, opts.listen.clone())
+    let sim: Sim = sim::start_on(scenario, opts.listen.clone())
         .await
         .map_err(crate::Error::network)?;
     let apns_ca = match sim.apns_ca_pem() {

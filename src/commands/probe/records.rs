@@ -2,11 +2,11 @@
 //! `probe_threshold` record per `--fail-on`, one `summary`. JUnit: a test case per round and per
 //! threshold, in one testsuite per device.
 
-use super::clock::Offset;
-use super::diagnose::{Diagnosis, Evidence};
-use super::round::{Answer, Verdict};
-use super::stats::StageStats;
 use crate::context::Outcome;
+use crate::probe::clock::Offset;
+use crate::probe::diagnose::{Diagnosis, Evidence};
+use crate::probe::round::{Answer, Verdict};
+use crate::probe::stats::StageStats;
 use crate::report::{Body, Case, CaseOutcome, Output, Record, Style, SummaryRecord};
 use crate::sanitize::terminal;
 use schemars::JsonSchema;

@@ -1,8 +1,8 @@
 //! What the device commands report: one record per device, app or value, in JSON Lines, and
 //! aligned tables for people.
 
-use super::AppInfo;
 use crate::context::Outcome;
+use crate::device::AppInfo;
 use crate::report::{Body, Output, Record, Row, Style, SummaryRecord};
 use crate::sanitize::terminal;
 use schemars::JsonSchema;

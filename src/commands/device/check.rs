@@ -3,10 +3,10 @@
 //! not its executable nor its provisioning profile — so those rules report "not checked", as the
 //! preflight model intends for sources that cannot see a part.
 
-use super::apps::AppKind;
 use super::records::{DeviceErrorRecord, DeviceSummary};
-use super::{Device, DeviceError, Selector};
-use crate::check::FindingRecord;
+use crate::commands::check::FindingRecord;
+use crate::device::apps::AppKind;
+use crate::device::{Device, DeviceError, Selector};
 use crate::preflight::facts::{AppFacts, Part};
 use crate::preflight::{self, Distribution, Severity, Verdict};
 use crate::report::{Output, Record, Style};
@@ -140,8 +140,8 @@ pub async fn run_check(ctx: &mut Ctx, opts: DeviceCheckOptions) -> crate::Result
     };
     let cancel = ctx.cancel.clone();
     if !opts.all {
-        let (d, attrs) = super::cmd::cancellable(&cancel, async {
-            let d = super::select(&opts.sel).await?;
+        let (d, attrs) = super::cancellable(&cancel, async {
+            let d = crate::device::select(&opts.sel).await?;
             let attrs = installed(&d, &opts.bundle).await?;
             Ok((d, attrs))
         })
@@ -149,13 +149,13 @@ pub async fn run_check(ctx: &mut Ctx, opts: DeviceCheckOptions) -> crate::Result
         let facts = facts_from_attributes(&d.udid, attrs);
         let label = format!("{} on {}", opts.bundle, d.udid);
         let from = match opts.distribution {
-            Some(_) => crate::check::DistributionSource::Flag,
-            None => crate::check::DistributionSource::Default,
+            Some(_) => crate::commands::check::DistributionSource::Flag,
+            None => crate::commands::check::DistributionSource::Default,
         };
-        return crate::check::report(ctx, &facts, &popts, opts.strict, &label, from);
+        return crate::commands::check::report(ctx, &facts, &popts, opts.strict, &label, from);
     }
-    let devs = super::cmd::cancellable(&cancel, super::select_all(&opts.sel)).await?;
-    let results = super::cmd::cancellable(&cancel, async {
+    let devs = super::cancellable(&cancel, crate::device::select_all(&opts.sel)).await?;
+    let results = super::cancellable(&cancel, async {
         Ok(futures_util::future::join_all(devs.iter().map(|d| installed(d, &opts.bundle))).await)
     })
     .await?;

@@ -1,10 +1,10 @@
 //! `voipctl signal send`: one or more requests (or raw payloads) to a signalling server, with the
 //! reply status and round-trip time of each, and statistics over the run.
 
-use super::net::{self, Link, LinkError, Target};
-use super::{RttStats, SignalError, ms, preview};
 use crate::context::{Ctx, Outcome};
 use crate::report::{Body, Output, Record, Style, SummaryRecord};
+use crate::signal::net::{self, Link, LinkError, Target};
+use crate::signal::{RttStats, SignalError, ms, preview};
 use crate::sip::{self, Frame, Ids, Limits, Message, RequestSpec, Transport, ViaSpec};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -282,11 +282,11 @@ impl SummaryRecord for SendSummary {
             write!(
                 w,
                 "\nrtt min/avg/max/p50/p95 = {:.3}/{:.3}/{:.3}/{:.3}/{:.3} ms",
-                super::stats::fig(r.min),
-                super::stats::fig(r.mean),
-                super::stats::fig(r.max),
-                super::stats::fig(r.p50),
-                super::stats::fig(r.p95)
+                crate::signal::stats::fig(r.min),
+                crate::signal::stats::fig(r.mean),
+                crate::signal::stats::fig(r.max),
+                crate::signal::stats::fig(r.p50),
+                crate::signal::stats::fig(r.p95)
             )?;
         }
         writeln!(w)
@@ -673,7 +673,7 @@ pub async fn run_send(ctx: &mut Ctx, opts: SendOptions) -> crate::Result<Outcome
             0.0
         },
         unexpected,
-        rtt_ms: super::rtt_stats(&rtts),
+        rtt_ms: crate::signal::rtt_stats(&rtts),
         ok: failure.is_none() && (!waited || (lost == 0 && unexpected == 0)),
         interrupted,
         error: failure.as_ref().map(|e| e.to_string()),

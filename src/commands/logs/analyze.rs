@@ -1,11 +1,11 @@
 //! `voipctl analyze FILE|-`: the watch analysis on a saved log, offline.
 
-use super::crashes::Given;
-use super::lines::{Flow, LineReader};
 use super::records::SummaryMeta;
-use super::{CommonOptions, LogsError, Output, Pipeline};
 use crate::context::{Ctx, Outcome};
 use crate::error::Error;
+use crate::logs::crashes::Given;
+use crate::logs::lines::{Flow, LineReader};
+use crate::logs::{CommonOptions, LogsError, Output, Pipeline};
 use crate::report::SummaryRecord;
 use std::io::Read;
 use std::path::PathBuf;
@@ -63,7 +63,7 @@ pub(crate) fn finish(
 /// Run `voipctl analyze`.
 pub async fn run_analyze(ctx: &mut Ctx, opts: AnalyzeOptions) -> crate::Result<Outcome> {
     let mut pipeline = Pipeline::new(&opts.common).map_err(Error::input)?;
-    let crashes = super::crashes::read_reports(&opts.crash_reports).map_err(Error::input)?;
+    let crashes = crate::logs::crashes::read_reports(&opts.crash_reports).map_err(Error::input)?;
     let (reader, source): (Box<dyn Read + Send>, String) = match &opts.input {
         Input::Stdin => (Box::new(std::io::stdin()), "-".into()),
         Input::File(p) => (

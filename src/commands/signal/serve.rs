@@ -4,17 +4,17 @@
 //! demand, recording whether and when the app answered: the legacy VoIP-socket wake test.
 //!
 //! Hostile peers are bounded: at most `--max-connections` peers per transport and
-//! `--max-per-address` per address ([`super::budget`]: at the limit, a peer that has not yet sent
+//! `--max-per-address` per address ([`crate::signal::budget`]: at the limit, a peer that has not yet sent
 //! one complete message makes room for a newcomer; one that has is never dropped for one), one
 //! bounded message per peer ([`Limits`]), a deadline for each message and handshake
 //! (`--message-timeout`), write timeouts.
 
-use super::budget::{Admit, Budget, Seat};
-use super::net::{self, Link, LinkError, ServerCert, StreamLink, datagram_frame};
-use super::session::{Note, Out, Session, opt_ms};
-use super::{SignalError, WakeKind, ms, now_rfc3339};
 use crate::context::{Ctx, Outcome};
 use crate::report::{Body, Output, Record, Style, SummaryRecord};
+use crate::signal::budget::{Admit, Budget, Seat};
+use crate::signal::net::{self, Link, LinkError, ServerCert, StreamLink, datagram_frame};
+use crate::signal::session::{Note, Out, Session, opt_ms};
+use crate::signal::{SignalError, WakeKind, ms, now_rfc3339};
 use crate::sip::{Limits, Transport};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -41,7 +41,7 @@ pub struct Listen {
 impl Listen {
     /// Parse `udp://127.0.0.1:5060`, `tcp://…`, `tls://…`, `ws://…`, `wss://…` (a path is ignored).
     pub fn parse(s: &str) -> Result<Listen, String> {
-        let t = super::Target::parse(s, None)?;
+        let t = crate::signal::Target::parse(s, None)?;
         if !s.contains("://") {
             return Err(format!(
                 "{s:?}: give a scheme, e.g. tcp://127.0.0.1:5060 or udp://0.0.0.0:5060"
@@ -458,7 +458,7 @@ pub struct ServeSummary {
     wakes_answered: u64,
     wakes_unanswered: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    wake_answer_ms: Option<super::RttStats>,
+    wake_answer_ms: Option<crate::signal::RttStats>,
     /// Every wake answered (the summary's `outcome`).
     #[serde(skip)]
     ok: bool,
@@ -508,9 +508,9 @@ impl SummaryRecord for ServeSummary {
                 write!(
                     w,
                     "; answer time min/avg/max = {:.3}/{:.3}/{:.3} ms",
-                    super::stats::fig(r.min),
-                    super::stats::fig(r.mean),
-                    super::stats::fig(r.max)
+                    crate::signal::stats::fig(r.min),
+                    crate::signal::stats::fig(r.mean),
+                    crate::signal::stats::fig(r.max)
                 )?;
             }
             writeln!(w)?;
@@ -1420,7 +1420,7 @@ pub async fn run_serve(ctx: &mut Ctx, opts: ServeOptions) -> crate::Result<Outco
     }
     let mut summary = std::mem::take(&mut central.summary);
     summary.duration_ms = central.at_ms();
-    summary.wake_answer_ms = super::rtt_stats(&central.answer_ms);
+    summary.wake_answer_ms = crate::signal::rtt_stats(&central.answer_ms);
     summary.ok = summary.wakes_unanswered == 0;
     summary.interrupted = interrupted;
     ctx.reporter.finish(&summary, "voipctl signal serve")?;

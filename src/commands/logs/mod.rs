@@ -1,0 +1,9 @@
+//! `voipctl analyze` (a saved log) and `voipctl watch` (the phone, live): both feed the logs
+//! pipeline ([`crate::logs::Pipeline`]) and report what it returns ([`records`]).
+
+mod analyze;
+pub mod records;
+mod watch;
+
+pub use analyze::{AnalyzeOptions, Input, run_analyze};
+pub use watch::{WatchOptions, run_watch};
