@@ -52,7 +52,8 @@ struct JSummary {
     distribution_from: String,
     app: String,
     strict: bool,
-    result: String,
+    outcome: String,
+    command: String,
     errors: usize,
     warnings: usize,
     infos: usize,
@@ -82,6 +83,8 @@ struct JRule {
 struct JRulesSummary {
     r#type: String,
     schema_version: u32,
+    outcome: String,
+    command: String,
     rules: usize,
     distribution: String,
 }
@@ -209,7 +212,8 @@ fn good_app_passes_with_only_the_china_note() {
     let j = check_spec(&Spec::good(), &[]);
     assert_eq!(j.code, 0, "{:?}", j.findings);
     assert_eq!(j.ids(), BTreeSet::from(["VOIP021"]), "{:?}", j.findings);
-    assert_eq!(j.summary.result, "pass");
+    assert_eq!(j.summary.outcome, "ok");
+    assert_eq!(j.summary.command, "check");
     assert_eq!(j.summary.source, "ipa");
     assert_eq!(j.summary.rules, j.summary.passed + 1);
     assert!(j.summary.not_checked.is_empty());

@@ -1,5 +1,8 @@
 //! CLI contract: the real binary, its exit codes and its streams.
 
+#[path = "support/schema.rs"]
+mod schema;
+
 use std::process::{Command, Output};
 
 fn voipctl(args: &[&str]) -> Output {
@@ -137,4 +140,30 @@ fn junit_gets_an_error_element_when_the_command_cannot_run() {
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: open no-such-app.ipa"));
     let json = voipctl(&["--json", "check", "no-such-app.ipa"]);
     assert!(json.stdout.is_empty());
+}
+
+/// `voipctl schema` is a draft 2020-12 schema that accepts what voipctl writes and refuses what
+/// breaks the contract (so the validation in every command's tests can fail).
+#[test]
+fn schema_accepts_the_contract_and_refuses_breaks_of_it() {
+    let out = voipctl(&["schema"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    let good = r#"{"type":"summary","schema_version":3,"outcome":"ok","command":"sim","devices":1,"seconds":0.5}"#;
+    schema::validate(good);
+    for bad in [
+        // no `command`
+        r#"{"type":"summary","schema_version":3,"outcome":"ok","devices":1,"seconds":0.5}"#,
+        // an outcome that does not exist
+        r#"{"type":"summary","schema_version":3,"outcome":"pass","command":"sim","devices":1,"seconds":0.5}"#,
+        // an unknown record type
+        r#"{"type":"nonsense"}"#,
+        // the old severity spelling
+        r#"{"type":"rule","id":"VOIP001","name":"n","group":"g","severity":"warn","title":"t","explanation":"e","fix":"f"}"#,
+    ] {
+        let caught = std::panic::catch_unwind(|| schema::validate(bad));
+        assert!(caught.is_err(), "accepted: {bad}");
+    }
 }

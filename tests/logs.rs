@@ -222,8 +222,8 @@ struct SummaryJson {
     recording: Option<String>,
     apps: Vec<AppJson>,
     checks: Vec<CheckJson>,
-    failed: bool,
-    interrupted: bool,
+    outcome: String,
+    command: String,
 }
 
 struct Parsed {
@@ -493,10 +493,11 @@ fn analyze_syslog_session_json() {
     assert!(!check("report-late").detail.is_empty());
     let s = p.summary;
     assert_eq!(s.kind, "summary");
-    assert_eq!(s.schema_version, 2);
+    assert_eq!(s.schema_version, 3);
+    assert_eq!(s.command, "analyze");
     assert_eq!(s.lines, 14);
     assert_eq!(s.formats.get("syslog"), Some(&13));
-    assert!(!s.failed);
+    assert_eq!(s.outcome, "ok");
     let app = &s.apps[0];
     assert_eq!(app.app, "com.example.voip");
     assert_eq!(app.launches.total, 2);
@@ -953,7 +954,7 @@ fn watch_pushkit_scenario_then_sigterm_prints_summary_and_flushes_record() {
         assert!(c.fields["file"].starts_with("ExampleCall-") && c.fields["file"].ends_with(".ips"));
     }
     assert!(!err.contains("crash reports cannot be read"), "{err}");
-    assert!(p.summary.interrupted);
+    assert_eq!(p.summary.outcome, "interrupted");
     assert_eq!(p.summary.source, format!("device {}", f.udid()));
     assert!(p.summary.formats.get("os-trace").copied().unwrap_or(0) > 0);
     let app = p
@@ -1246,7 +1247,7 @@ fn watch_exit_on_disconnect_reports_then_exits_4() {
     let p = parse_json_lines(&lines.join("\n"));
     assert_eq!(p.summary.gaps.len(), 1);
     assert!(p.summary.gaps[0].to.is_none());
-    assert!(!p.summary.interrupted);
+    assert_ne!(p.summary.outcome, "interrupted");
 }
 
 #[test]

@@ -726,8 +726,8 @@ fn watch_all_tags_records_and_reports_leaving_and_joining() {
     );
     let last = recs.last().unwrap();
     assert_eq!(
-        (last["type"].as_str(), last["all"].as_bool()),
-        (Some("summary"), Some(true))
+        (last["type"].as_str(), last["command"].as_str()),
+        (Some("summary"), Some("watch --all"))
     );
     assert_eq!(last["devices"].as_array().unwrap().len(), 3);
 }

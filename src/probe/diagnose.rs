@@ -9,6 +9,7 @@ use serde::Serialize;
 /// How a link is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "ProbeEvidence")]
 pub enum Evidence {
     /// From a log line or an answer.
     Seen,

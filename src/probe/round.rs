@@ -53,6 +53,7 @@ pub struct Answer {
 /// How a round ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(rename = "ProbeVerdict")]
 pub enum Verdict {
     /// The call was reported to CallKit within the deadline.
     Reported,

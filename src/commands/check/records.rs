@@ -144,6 +144,7 @@ pub struct NotChecked {
 
 /// The final record of `voipctl check`.
 #[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "CheckSummary")]
 pub struct Summary {
     /// The path checked.
     pub path: String,

@@ -116,14 +116,11 @@ impl Record for InfoRecord {
     fn output(&self) -> Output<'_> {
         Output::DeviceInfo(self)
     }
+    fn heading(&self) -> Option<String> {
+        self.heading
+            .then(|| format!("== {} ==", terminal(&self.udid)))
+    }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
-        if self.heading {
-            writeln!(
-                w,
-                "{}",
-                style.bold(&format!("== {} ==", terminal(&self.udid)))
-            )?;
-        }
         for (k, v) in &self.text {
             writeln!(w, "{}: {}", style.info(&terminal(k)), terminal(v))?;
         }

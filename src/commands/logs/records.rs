@@ -222,6 +222,7 @@ pub struct SummaryMeta {
 
 /// The last record of `analyze`/`watch`.
 #[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
+#[schemars(rename = "LogSummary")]
 pub struct Summary {
     /// `analyze` or `watch` (the summary's `command`).
     #[serde(skip)]

@@ -29,6 +29,7 @@ pub struct StageTime {
 
 /// `{"type":"probe_round"}`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(rename = "ProbeRoundRecord")]
 pub struct RoundRecord {
     /// The phone.
     pub udid: String,

@@ -138,6 +138,7 @@ pub struct Provisional {
 
 /// `round` record: one request and its outcome.
 #[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "SignalRoundRecord")]
 pub struct RoundRecord {
     seq: u32,
     request: String,

@@ -57,7 +57,9 @@ pub(super) fn verdict(summary: &Value) -> Option<(&'static str, String)> {
         return None;
     }
     let n = |k: &str| summary.get(k).and_then(Value::as_u64).unwrap_or(0);
-    if summary.get("interrupted").and_then(Value::as_bool) == Some(true) {
+    if summary.get("interrupted").and_then(Value::as_bool) == Some(true)
+        || s(summary, "outcome") == Some("interrupted")
+    {
         return Some(("interrupted", "interrupted (partial)".into()));
     }
     let (rounds, passed, failed) = (n("rounds"), n("passed"), n("failed"));
