@@ -657,14 +657,11 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
         let (value, limit) = match f.limit {
             Limit::Failed(n) => (Some(failed as f64), n as f64),
             Limit::Stage(st, stat, lim) => (
-                stages
-                    .get(st.name())
-                    .map(|s| match stat {
-                        Stat::P50 => s.p50,
-                        Stat::P95 => s.p95,
-                        Stat::Max => s.max,
-                    })
-                    .flatten(),
+                stages.get(st.name()).and_then(|s| match stat {
+                    Stat::P50 => s.p50,
+                    Stat::P95 => s.p95,
+                    Stat::Max => s.max,
+                }),
                 lim,
             ),
         };
