@@ -61,11 +61,11 @@ python3 - "$OUT/probe-rounds.jsonl" "$START" "$END" <<'PY'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 s = [r for r in recs if r["type"] == "summary"][0]
-o = s["overhead"]
+o = s["overhead_us"]
 print(f"rounds {s['rounds']} ({s['passed']} passed) in {float(sys.argv[3]) - float(sys.argv[2]):.1f} s")
-print(f"probe overhead per stage line: p50 {o['p50_us']} µs, p99 {o['p99_us']} µs, max {o['max_us']} µs over {o['lines']} lines")
+print(f"probe overhead per stage line: p50 {o['p50']} µs, p99 {o['p99']} µs, max {o['max']} µs over {o['count']} lines")
 for k, v in s["stages"].items():
-    print(f"  {k:<10} p50 {v['p50_ms']:7.2f} ms  p95 {v['p95_ms']:7.2f} ms  max {v['max_ms']:7.2f} ms")
+    print(f"  {k:<10} p50 {v['p50']:7.2f} ms  p95 {v['p95']:7.2f} ms  max {v['max']:7.2f} ms")
 c = s["clock"]
 if "offset_ms" in c:
     print(f"clock offset {c['offset_ms']:+.3f} ms ± {c['uncertainty_ms']:.3f} ms")

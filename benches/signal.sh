@@ -86,7 +86,7 @@ in_process() { # transport -> "received rate avg_ms p95_ms"
 import json,sys
 s=json.loads(sys.argv[1]); t=(int(sys.argv[3])-int(sys.argv[2]))/1e9
 r=s.get('rtt_ms') or {}
-print(s['received'], f\"{s['received']/t:.0f}\", r.get('avg','-'), r.get('p95','-'))" "$line" "$t0" "$t1"
+print(s['received'], f\"{s['received']/t:.0f}\", r.get('mean','-'), r.get('p95','-'))" "$line" "$t0" "$t1"
 }
 
 flood() { # transport -> sipsak's own send-rate line

@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'voipctl' -ScriptBlock {
             [CompletionResult]::new('apps', 'apps', [CompletionResultType]::ParameterValue, 'List installed apps with their background modes and entitlements; --voip for VoIP apps')
             [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Run a simulated iPhone (usbmuxd, lockdownd, syslog, installation_proxy) from a scenario')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Stream the phone''s log live: VoIP timeline (wakes, keep-alive, pushes, CallKit, exits) and a summary with pass/fail')
+            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema (draft 2020-12) of every record `--json` writes, generated from the record types')
             break
         }
         'voipctl;analyze' {
@@ -417,6 +418,20 @@ Register-ArgumentCompleter -Native -CommandName 'voipctl' -ScriptBlock {
             [CompletionResult]::new('--exit-on-disconnect', '--exit-on-disconnect', [CompletionResultType]::ParameterName, 'Stop when the phone goes away (summary, then exit 4) instead of waiting for it')
             [CompletionResult]::new('--no-crash-reports', '--no-crash-reports', [CompletionResultType]::ParameterName, 'Do not fetch crash reports from the phone when a watched app dies (by default the newest report of the process is read from com.apple.crashreportcopymobile and its termination reason/code put in the timeline)')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every attached phone at once (phones that attach later join; one that goes away is reported); JSON records get a `device` field, JUnit a testsuite per phone')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'JSON Lines on stdout: one typed record per line, ending with a `summary` record')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail (explanations, protocol notes); repeat for more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail (explanations, protocol notes); repeat for more')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only failures and the summary; no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only failures and the summary; no progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'voipctl;schema' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format (--json is short for --format json)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'JSON Lines on stdout: one typed record per line, ending with a `summary` record')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail (explanations, protocol notes); repeat for more')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail (explanations, protocol notes); repeat for more')

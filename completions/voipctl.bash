@@ -40,6 +40,9 @@ _voipctl() {
             voipctl,push)
                 cmd="voipctl__subcmd__push"
                 ;;
+            voipctl,schema)
+                cmd="voipctl__subcmd__schema"
+                ;;
             voipctl,signal)
                 cmd="voipctl__subcmd__signal"
                 ;;
@@ -62,7 +65,7 @@ _voipctl() {
 
     case "${cmd}" in
         voipctl)
-            opts="-v -q -h -V --json --format --color --verbose --quiet --help --version analyze check completions probe push signal devices info apps sim watch"
+            opts="-v -q -h -V --json --format --color --verbose --quiet --help --version analyze check completions probe push signal devices info apps sim watch schema"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -660,6 +663,28 @@ _voipctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        voipctl__subcmd__schema)
+            opts="-v -q -h -V --json --format --color --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "human json junit html" -- "${cur}"))
                     return 0

@@ -40,6 +40,7 @@ set edit:completion:arg-completer[voipctl] = {|@words|
             cand apps 'List installed apps with their background modes and entitlements; --voip for VoIP apps'
             cand sim 'Run a simulated iPhone (usbmuxd, lockdownd, syslog, installation_proxy) from a scenario'
             cand watch 'Stream the phone''s log live: VoIP timeline (wakes, keep-alive, pushes, CallKit, exits) and a summary with pass/fail'
+            cand schema 'Print the JSON Schema (draft 2020-12) of every record `--json` writes, generated from the record types'
         }
         &'voipctl;analyze'= {
             cand -b 'Only events about this app (repeatable); system-wide events stay'
@@ -401,6 +402,19 @@ set edit:completion:arg-completer[voipctl] = {|@words|
             cand --exit-on-disconnect 'Stop when the phone goes away (summary, then exit 4) instead of waiting for it'
             cand --no-crash-reports 'Do not fetch crash reports from the phone when a watched app dies (by default the newest report of the process is read from com.apple.crashreportcopymobile and its termination reason/code put in the timeline)'
             cand --all 'Every attached phone at once (phones that attach later join; one that goes away is reported); JSON records get a `device` field, JUnit a testsuite per phone'
+            cand --json 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
+            cand -v 'More detail (explanations, protocol notes); repeat for more'
+            cand --verbose 'More detail (explanations, protocol notes); repeat for more'
+            cand -q 'Only failures and the summary; no progress bars'
+            cand --quiet 'Only failures and the summary; no progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'voipctl;schema'= {
+            cand --format 'Output format (--json is short for --format json)'
+            cand --color 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)'
             cand --json 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
             cand -v 'More detail (explanations, protocol notes); repeat for more'
             cand --verbose 'More detail (explanations, protocol notes); repeat for more'

@@ -47,6 +47,7 @@ complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "info" -d 'Show a de
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "apps" -d 'List installed apps with their background modes and entitlements; --voip for VoIP apps'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "sim" -d 'Run a simulated iPhone (usbmuxd, lockdownd, syslog, installation_proxy) from a scenario'
 complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "watch" -d 'Stream the phone\'s log live: VoIP timeline (wakes, keep-alive, pushes, CallKit, exits) and a summary with pass/fail'
+complete -c voipctl -n "__fish_voipctl_needs_command" -f -a "schema" -d 'Print the JSON Schema (draft 2020-12) of every record `--json` writes, generated from the record types'
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -s b -l bundle -d 'Only events about this app (repeatable); system-wide events stay' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l process -d 'Only lines from this process (repeatable; with one -b, the app\'s own process name)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand analyze" -l pid -d 'Only lines from this pid (repeatable)' -r
@@ -415,3 +416,15 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s v -l verbose -
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s q -l quiet -d 'Only failures and the summary; no progress bars'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c voipctl -n "__fish_voipctl_using_subcommand watch" -s V -l version -d 'Print version'
+complete -c voipctl -n "__fish_voipctl_using_subcommand schema" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
+json\t'JSON Lines (same as --json)'
+junit\t'JUnit XML for CI test reports'
+html\t'One self-contained HTML page (analyze, watch, check, probe): the timeline, checks and summary'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand schema" -l color -d 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)' -r -f -a "auto\t'Colour when the stream is a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c voipctl -n "__fish_voipctl_using_subcommand schema" -l json -d 'JSON Lines on stdout: one typed record per line, ending with a `summary` record'
+complete -c voipctl -n "__fish_voipctl_using_subcommand schema" -s v -l verbose -d 'More detail (explanations, protocol notes); repeat for more'
+complete -c voipctl -n "__fish_voipctl_using_subcommand schema" -s q -l quiet -d 'Only failures and the summary; no progress bars'
+complete -c voipctl -n "__fish_voipctl_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c voipctl -n "__fish_voipctl_using_subcommand schema" -s V -l version -d 'Print version'

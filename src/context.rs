@@ -6,8 +6,9 @@ use crate::report::{Progress, Reporter, Style};
 use std::io::Write;
 use tokio::sync::watch;
 
-/// How a command that ran ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a command that ran ended (the `outcome` of every `summary` record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Nothing failed.
     Ok,

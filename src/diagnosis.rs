@@ -10,8 +10,9 @@
 use serde::Serialize;
 
 /// How a link is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "DiagnosisEvidence")]
 pub enum Evidence {
     /// From a log line or an answer.
     Seen,
@@ -20,7 +21,7 @@ pub enum Evidence {
 }
 
 /// One link of the chain.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Link {
     /// What happened.
     pub step: String,
@@ -52,7 +53,7 @@ impl Link {
 }
 
 /// The chain and the fix.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Diagnosis {
     /// From the trigger to the failure.
     pub chain: Vec<Link>,

@@ -1,6 +1,15 @@
-//! The library's top-level error: a category that decides the exit code, a message that reads
-//! after "failed to …", and the cause chain. Each capability keeps its own `thiserror` enum and
-//! converts into the category it belongs to.
+//! The library's top-level error: a category that decides the exit code, a message, and the cause
+//! chain. Each capability keeps its own `thiserror` enum and converts into the category it
+//! belongs to.
+//!
+//! One phrasing for every message users read: **what failed: why; what to do next**. "What
+//! failed" is a lowercase fragment that reads after "failed to …" (`read the log file x.log`,
+//! `talk to 00008030…`), never "could not …" or "error …" (the renderer adds `error:`); "why"
+//! follows a colon or comes as the next cause in the chain (`caused by:`); the next step, when
+//! there is one, follows a semicolon and names the exact option or command
+//! (`…: the iPhone is locked; unlock it (enter the passcode) and run the command again`).
+//! A message may span lines (a TOML error's caret excerpt): the renderer indents the
+//! continuation lines instead of escaping the line breaks.
 
 use crate::exit::Code;
 use std::error::Error as StdError;
@@ -25,7 +34,7 @@ pub enum Error {
     Network(BoxError),
     /// Writing our own stdout or stderr failed. A closed pipe (`voipctl … | head`) is not an
     /// error: see [`Error::is_broken_pipe`].
-    #[error("could not write output")]
+    #[error("write output")]
     Output(#[source] std::io::Error),
     /// Writing a file of ours failed (`watch --record`, `completions --dir`,
     /// `signal serve --write-cert`).

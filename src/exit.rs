@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// Process exit status of `voipctl`. The README's table is generated from the same list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
     /// Everything ran and nothing failed (also: output pipe closed by the reader).

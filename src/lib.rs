@@ -40,9 +40,11 @@ pub mod push;
 pub mod report;
 mod run;
 pub mod sanitize;
+pub mod severity;
 pub mod signal;
 pub mod sim;
 pub mod sip;
+pub mod stats;
 mod timestamp;
 
 pub use context::{Cancel, Ctx, Outcome};

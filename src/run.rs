@@ -110,7 +110,7 @@ where
     let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            let _ = writeln!(err, "error: could not start the async runtime: {e}");
+            let _ = writeln!(err, "error: start the async runtime: {e}");
             return Code::Input;
         }
     };
@@ -122,6 +122,7 @@ where
         progress: global.progress(err_tty),
         cancel,
     };
+    let command = cli.command.name();
     let result = runtime.block_on(async {
         tokio::spawn(watch_signals(cancel_tx));
         dispatch(&mut ctx, cli.command).await
@@ -135,6 +136,11 @@ where
         Ok(outcome) => outcome.code(),
         Err(e) if e.is_broken_pipe() => Code::Ok,
         Err(e) => {
+            // JUnit readers get a document with an `<error>` even so (stdout failing here is
+            // not worth a second message).
+            if !matches!(e, Error::Output(_)) {
+                let _ = ctx.reporter.fail(command, &e.chain());
+            }
             report_error(&mut ctx.diag, &err_style, &e);
             e.code()
         }
@@ -175,6 +181,12 @@ async fn dispatch(ctx: &mut Ctx, command: Command) -> crate::Result<crate::Outco
         Command::Info(a) => crate::commands::device::run_info(ctx, a.resolve()?).await,
         Command::Apps(a) => crate::commands::device::run_apps(ctx, a.resolve()?).await,
         Command::Sim(a) => crate::commands::sim::run(ctx, a.resolve()?).await,
+        Command::Schema(_) => {
+            let schema = crate::report::output::schema();
+            let text = serde_json::to_string_pretty(&schema).map_err(std::io::Error::other)?;
+            writeln!(ctx.reporter.raw(), "{text}")?;
+            Ok(crate::Outcome::Ok)
+        }
         Command::Watch(a) => {
             let all = a.all;
             let opts = (*a).resolve()?;
@@ -188,24 +200,31 @@ async fn dispatch(ctx: &mut Ctx, command: Command) -> crate::Result<crate::Outco
 }
 
 fn report_error(err: &mut Box<dyn Write + Send>, style: &Style, e: &Error) {
-    let chain = e.chain();
-    let mut lines = chain.iter();
-    if let Some(first) = lines.next() {
-        let _ = writeln!(
-            err,
-            "{} {}",
-            style.error("error:"),
+    let _ = err.write_all(render_error(style, e).as_bytes());
+}
+
+/// `error: <message>` then `  caused by: <cause>` per cause. A message that spans lines (a TOML
+/// error's caret excerpt) keeps its line breaks, each continuation line indented under its
+/// label; every line is sanitised for the terminal.
+fn render_error(style: &Style, e: &Error) -> String {
+    let mut out = String::new();
+    for (i, msg) in e.chain().iter().enumerate() {
+        let (label, indent) = if i == 0 {
+            (style.error("error:"), "")
+        } else {
+            (style.dim("caused by:"), "  ")
+        };
+        let mut lines = msg.trim_end().lines();
+        let first = lines.next().unwrap_or_default();
+        out.push_str(&format!(
+            "{indent}{label} {}\n",
             crate::sanitize::terminal(first)
-        );
+        ));
+        for l in lines {
+            out.push_str(&format!("{indent}  {}\n", crate::sanitize::terminal(l)));
+        }
     }
-    for cause in lines {
-        let _ = writeln!(
-            err,
-            "  {} {}",
-            style.dim("caused by:"),
-            crate::sanitize::terminal(cause)
-        );
-    }
+    out
 }
 
 /// Ctrl-C (and SIGTERM on Unix) fire the cancel token once; commands then wind down and report.
@@ -244,5 +263,30 @@ fn watch_signals(
             let _ = tokio::signal::ctrl_c().await;
         }
         let _ = tx.send(true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scenario's TOML error keeps its line breaks (it printed `\n` literally).
+    #[test]
+    fn multi_line_messages_keep_their_lines() {
+        let e = Error::input(crate::sim::ScenarioError::Toml(
+            "TOML parse error at line 2, column 7\n  |\n2 | foo = \n  |       ^\nstring values must be quoted".into(),
+        ));
+        let text = render_error(&Style::plain(), &e);
+        assert_eq!(
+            text,
+            "error: read the scenario: TOML parse error at line 2, column 7\n    |\n  2 | foo = \n    |       ^\n  string values must be quoted\n"
+        );
+        assert!(!text.contains("\\n"), "{text}");
+        // Escape sequences in a continuation line are still neutralised.
+        let e = Error::Usage("first\nsecond \u{1b}[31m".into());
+        assert_eq!(
+            render_error(&Style::plain(), &e),
+            "error: first\n  second \\x1b[31m\n"
+        );
     }
 }

@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+#[path = "support/schema.rs"]
+mod schema;
 use serde::Deserialize;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Output, Stdio};
@@ -159,6 +161,7 @@ struct SummaryJson {
     #[serde(rename = "type")]
     kind: String,
     schema_version: u32,
+    outcome: String,
     command: String,
     devices: usize,
     failed: usize,
@@ -219,6 +222,7 @@ struct EventJson {
 }
 
 fn lines(o: &Output) -> Vec<serde_json::Value> {
+    schema::validate(&text(&o.stdout));
     text(&o.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
@@ -258,8 +262,13 @@ fn devices_lists_the_simulated_iphone() {
     assert!(d.address.is_none() && d.error.is_none() && d.device_id > 0);
     let s: SummaryJson = as_(&l[1]);
     assert_eq!(
-        (s.kind.as_str(), s.schema_version, s.command.as_str()),
-        ("summary", 1, "devices")
+        (
+            s.kind.as_str(),
+            s.schema_version,
+            s.outcome.as_str(),
+            s.command.as_str()
+        ),
+        ("summary", 3, "ok", "devices")
     );
     assert_eq!((s.devices, s.failed, s.apps, s.events), (1, 0, None, None));
 }
@@ -823,9 +832,9 @@ fn check_device_runs_the_preflight_on_the_installed_build() {
         (
             s["type"].as_str(),
             s["source"].as_str(),
-            s["result"].as_str()
+            s["outcome"].as_str()
         ),
-        (Some("summary"), Some("device"), Some("fail"))
+        (Some("summary"), Some("device"), Some("failed"))
     );
     assert!(
         s["not_checked"].as_array().is_some_and(|a| !a.is_empty()),
@@ -895,7 +904,7 @@ fn check_device_all_reports_each_device() {
     let s: SummaryJson = as_(l.last().unwrap());
     assert_eq!(
         (s.command.as_str(), s.devices, s.failed, s.checks_failed),
-        ("check", 2, 1, Some(0))
+        ("check --device", 2, 1, Some(0))
     );
 }
 

@@ -5,6 +5,8 @@
 //! JSON output of the same run implies. Screenshots are kept under
 //! `target/tmp/html-report/` as artifacts (not compared).
 
+#[path = "support/schema.rs"]
+mod schema;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -248,6 +250,7 @@ fn assert_clean(l: &Loaded, what: &str) {
 }
 
 fn json_lines(out: &[u8]) -> Vec<Value> {
+    schema::validate(&String::from_utf8_lossy(out));
     String::from_utf8_lossy(out)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))

@@ -28,9 +28,11 @@ const CORE: &[&str] = &[
     "probe",
     "push",
     "sanitize.rs",
+    "severity.rs",
     "signal",
     "sim",
     "sip",
+    "stats.rs",
     "timestamp.rs",
 ];
 

@@ -1,6 +1,8 @@
 //! `voipctl analyze`: the real binary on saved logs, the JSON Lines contract, exit codes, and the
 //! corpus of real iPhone log lines gathered from public issue trackers and forums.
 
+#[path = "support/schema.rs"]
+mod schema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -106,6 +108,9 @@ struct StatsJson {
     mean: Option<f64>,
     max: Option<f64>,
     stddev: Option<f64>,
+    p50: Option<f64>,
+    p95: Option<f64>,
+    p99: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -236,8 +241,8 @@ struct SummaryJson {
     recording: Option<String>,
     apps: Vec<AppJson>,
     checks: Vec<CheckJson>,
-    failed: bool,
-    interrupted: bool,
+    outcome: String,
+    command: String,
 }
 
 struct Parsed {
@@ -247,6 +252,7 @@ struct Parsed {
 }
 
 fn parse_json_lines(out: &str) -> Parsed {
+    schema::validate(out);
     let mut events = Vec::new();
     let mut checks = Vec::new();
     let mut summary = None;
@@ -506,10 +512,11 @@ fn analyze_syslog_session_json() {
     assert!(!check("report-late").detail.is_empty());
     let s = p.summary;
     assert_eq!(s.kind, "summary");
-    assert_eq!(s.schema_version, 2);
+    assert_eq!(s.schema_version, 3);
+    assert_eq!(s.command, "analyze");
     assert_eq!(s.lines, 15);
     assert_eq!(s.formats.get("syslog"), Some(&14));
-    assert!(!s.failed);
+    assert_eq!(s.outcome, "ok");
     let app = &s.apps[0];
     assert_eq!(app.app, "com.example.voip");
     assert_eq!(app.launches.total, 2);
@@ -597,7 +604,7 @@ fn analyze_errors_have_their_exit_codes() {
     assert_eq!(out.status.code(), Some(3));
     let err = text(&out.stderr);
     assert!(
-        err.starts_with("error: could not read log file /nonexistent/voipctl.log"),
+        err.starts_with("error: read the log file /nonexistent/voipctl.log"),
         "{err}"
     );
 
@@ -974,7 +981,7 @@ fn watch_pushkit_scenario_then_sigterm_prints_summary_and_flushes_record() {
         assert!(c.fields["file"].starts_with("ExampleCall-") && c.fields["file"].ends_with(".ips"));
     }
     assert!(!err.contains("crash reports cannot be read"), "{err}");
-    assert!(p.summary.interrupted);
+    assert_eq!(p.summary.outcome, "interrupted");
     assert_eq!(p.summary.source, format!("device {}", f.udid()));
     assert!(p.summary.formats.get("os-trace").copied().unwrap_or(0) > 0);
     let app = p
@@ -1270,7 +1277,7 @@ fn watch_exit_on_disconnect_reports_then_exits_4() {
     let p = parse_json_lines(&lines.join("\n"));
     assert_eq!(p.summary.gaps.len(), 1);
     assert!(p.summary.gaps[0].to.is_none());
-    assert!(!p.summary.interrupted);
+    assert_ne!(p.summary.outcome, "interrupted");
 }
 
 #[test]

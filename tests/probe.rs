@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+#[path = "support/schema.rs"]
+mod schema;
 use serde::Deserialize;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -156,6 +158,7 @@ struct Round {
 }
 
 fn records(o: &Output, kind: &str) -> Vec<serde_json::Value> {
+    schema::validate(&String::from_utf8_lossy(&o.stdout));
     String::from_utf8_lossy(&o.stdout)
         .lines()
         .map(|l| {
@@ -302,7 +305,7 @@ outcome = "banned"
     let off = s["clock"]["offset_ms"].as_f64().unwrap();
     let unc = s["clock"]["uncertainty_ms"].as_f64().unwrap();
     assert!((off - 2500.0).abs() <= unc + 1.0, "offset {off} ± {unc}");
-    assert!(s["overhead"]["lines"].as_u64().unwrap() > 0);
+    assert!(s["overhead_us"]["count"].as_u64().unwrap() > 0);
     let th = records(&out, "probe_threshold");
     assert_eq!(th.len(), 1);
     assert_eq!(
@@ -576,6 +579,7 @@ fn replay_round_trip_gives_the_same_events_and_verdicts() {
         &mut first_line,
     )
     .unwrap();
+    schema::validate(&first_line);
     let ready: serde_json::Value = serde_json::from_str(&first_line).unwrap();
     let second = watch(ready["usbmuxd"].as_str().unwrap(), &[]);
     let _ = sim.kill();
@@ -929,6 +933,7 @@ fn watch_all_tags_records_and_reports_leaving_and_joining() {
         "",
     ]));
     let out = watch(&f.sim.env_value(), &["--all"]);
+    schema::validate(&String::from_utf8_lossy(&out.stdout));
     let recs: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -957,8 +962,8 @@ fn watch_all_tags_records_and_reports_leaving_and_joining() {
     );
     let last = recs.last().unwrap();
     assert_eq!(
-        (last["type"].as_str(), last["all"].as_bool()),
-        (Some("summary"), Some(true))
+        (last["type"].as_str(), last["command"].as_str()),
+        (Some("summary"), Some("watch --all"))
     );
     assert_eq!(last["devices"].as_array().unwrap().len(), 3);
 }

@@ -7,6 +7,8 @@
 #[path = "support/apns_server.rs"]
 mod apns_server;
 
+#[path = "support/schema.rs"]
+mod schema;
 use apns_server::{Behaviour, Config, Failure, Issued, Pki, PushCertSpec, Server};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -64,7 +66,7 @@ struct SummaryLine {
     connections: usize,
     elapsed_ms: f64,
     pushes_per_second: f64,
-    interrupted: bool,
+    outcome: String,
 }
 
 struct Run {
@@ -82,6 +84,7 @@ impl Run {
             .collect()
     }
     fn summary(&self) -> SummaryLine {
+        schema::validate(&self.stdout);
         let last = self.stdout.lines().last().unwrap_or_default();
         serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {last}\n{}", self.stderr))
     }
@@ -230,7 +233,10 @@ async fn token_auth_sends_voip_defaults_and_every_header() {
     );
     assert!(p.apns_unique_id.is_some());
     let s = r.summary();
-    assert_eq!((s.kind.as_str(), s.schema_version), ("summary", 1));
+    assert_eq!(
+        (s.kind.as_str(), s.schema_version, s.command.as_str()),
+        ("summary", 3, "push")
+    );
     assert_eq!((s.total, s.succeeded, s.failed), (1, 1, 0));
     assert_eq!(s.topic.as_deref(), Some("com.example.app.voip"));
     assert_eq!(s.auth, "token");
@@ -1012,5 +1018,5 @@ async fn sigterm_reports_every_token_once_then_exits_130() {
     assert_eq!(in_flight + not_sent, 3, "{}", r.stdout);
     assert!(in_flight >= 1);
     let s = r.summary();
-    assert!(s.interrupted && s.failed == 3 && s.not_sent == not_sent);
+    assert!(s.outcome == "interrupted" && s.failed == 3 && s.not_sent == not_sent);
 }

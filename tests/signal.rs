@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/schema.rs"]
+mod schema;
 use serde::Deserialize;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -29,6 +31,7 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn lines(out: &Output) -> Vec<Value> {
+    schema::validate(&String::from_utf8_lossy(&out.stdout));
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
@@ -92,11 +95,14 @@ struct Round {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct Rtt {
+    count: u64,
     min: f64,
-    avg: f64,
     max: f64,
+    mean: f64,
+    stddev: f64,
     p50: f64,
     p95: f64,
+    p99: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,8 +118,7 @@ struct SendSummary {
     loss_pct: f64,
     unexpected: u32,
     rtt_ms: Option<Rtt>,
-    ok: bool,
-    interrupted: bool,
+    outcome: String,
     error: Option<String>,
 }
 
@@ -171,8 +176,7 @@ struct ServeSummary {
     wakes_answered: u64,
     wakes_unanswered: u64,
     wake_answer_ms: Option<Rtt>,
-    ok: bool,
-    interrupted: bool,
+    outcome: String,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,6 +255,9 @@ impl Serve {
         self.control("quit");
         let _ = self.wait_for("summary", |v| v["type"] == "summary");
         let status = self.child.wait().unwrap();
+        // Every record the server wrote, checked against `voipctl schema`.
+        let text: String = self.seen.iter().map(|v| format!("{v}\n")).collect();
+        schema::validate(&text);
         (std::mem::take(&mut self.seen), status.code())
     }
 }
@@ -439,7 +446,10 @@ fn check_options_and_invite(url: &str, extra: &[&str]) {
         );
     }
     let s: SendSummary = pin(recs.last().unwrap());
-    assert_eq!((s.sent, s.received, s.lost, s.ok), (3, 3, 0, true));
+    assert_eq!(
+        (s.sent, s.received, s.lost, s.outcome.as_str()),
+        (3, 3, 0, "ok")
+    );
     assert!(s.rtt_ms.is_some());
 
     let mut args = vec![url, "--method", "invite", "--expect", "486"];
@@ -542,7 +552,7 @@ fn sipsak_pings_and_registers_with_serve() {
         let _: Connection = pin(c);
     }
     let s: ServeSummary = pin(recs.last().unwrap());
-    assert!(s.connections >= 3 && s.ok);
+    assert!(s.connections >= 3 && s.outcome == "ok");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -688,9 +698,10 @@ fn send_is_interrupted_by_sigterm_and_reports_junit() {
         .read_to_string(&mut stdout)
         .unwrap();
     assert_eq!(child.wait().unwrap().code(), Some(130));
+    schema::validate(&stdout);
     let last: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     let s: SendSummary = pin(&last);
-    assert!(s.interrupted && s.sent == 1);
+    assert!(s.outcome == "interrupted" && s.sent == 1);
 
     let out = run(&[
         "--format",
@@ -893,7 +904,7 @@ fn wake_on_demand_is_answered_by_the_app() {
         (1, 1, 0)
     );
     assert_eq!((s.connections, s.reconnects, s.keepalives), (2, 1, 1));
-    assert!(s.ok);
+    assert_eq!(s.outcome, "ok");
 }
 
 #[test]
@@ -927,7 +938,10 @@ fn unanswered_raw_wake_fails_the_run() {
     let (recs, code) = serve.finish();
     assert_eq!(code, Some(1), "an unanswered wake is a failed check");
     let s: ServeSummary = pin(recs.last().unwrap());
-    assert_eq!((s.wakes_sent, s.wakes_unanswered, s.ok), (1, 1, false));
+    assert_eq!(
+        (s.wakes_sent, s.wakes_unanswered, s.outcome.as_str()),
+        (1, 1, "failed")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1061,7 +1075,7 @@ fn serve_stops_on_duration_and_sigterm() {
     sigterm(serve.child.id());
     let s = serve.wait_for("summary", |v| v["type"] == "summary");
     let s: ServeSummary = pin(&s);
-    assert!(s.interrupted);
+    assert_eq!(s.outcome, "interrupted");
     assert_eq!(serve.child.wait().unwrap().code(), Some(130));
 }
 

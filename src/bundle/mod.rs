@@ -41,7 +41,7 @@ pub const MAX_FRAMEWORK_DEPTH: usize = 4;
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
     /// The path does not exist or cannot be opened.
-    #[error("could not open {}", .0.display())]
+    #[error("open {}", .0.display())]
     Open(PathBuf, #[source] std::io::Error),
     /// Not a kind of path `check` knows.
     #[error(
@@ -50,13 +50,13 @@ pub enum BundleError {
     )]
     Unknown(PathBuf),
     /// The zip is corrupt or truncated.
-    #[error("could not read the archive (corrupt or truncated zip?)")]
+    #[error("read the archive (corrupt or truncated zip?)")]
     Zip(#[source] zip::result::ZipError),
     /// An entry could not be inflated.
-    #[error("could not read {0} from the archive (corrupt entry?)")]
+    #[error("read {0} from the archive (corrupt entry?)")]
     Entry(String, #[source] std::io::Error),
     /// A file could not be read.
-    #[error("could not read {0}")]
+    #[error("read {0}")]
     Read(String, #[source] std::io::Error),
     /// The zip has no `Payload/*.app`.
     #[error("the archive has no Payload/<name>.app folder; is it really an .ipa?")]

@@ -27,7 +27,7 @@ pub enum ProfileError {
 }
 
 /// How a profile distributes the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ProfileKind {
     /// Listed devices, debugger allowed.

@@ -72,6 +72,38 @@ pub enum Command {
     Sim(SimArgs),
     /// Stream the phone's log live: VoIP timeline (wakes, keep-alive, pushes, CallKit, exits) and a summary with pass/fail.
     Watch(Box<WatchArgs>),
+    /// Print the JSON Schema (draft 2020-12) of every record `--json` writes, generated from the record types.
+    #[command(
+        after_help = "Each line of `--json` output is one instance of this schema (a record with its `type`).\n\nExample:\n  voipctl schema > voipctl.schema.json"
+    )]
+    Schema(SchemaArgs),
+}
+
+/// Arguments of `voipctl schema` (none).
+#[derive(Debug, Args)]
+pub struct SchemaArgs {}
+
+impl Command {
+    /// The command's name as typed (`signal send`): JUnit error cases, summaries.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Analyze(_) => "analyze",
+            Command::Check(_) => "check",
+            Command::Completions(_) => "completions",
+            Command::Probe(_) => "probe",
+            Command::Push(_) => "push",
+            Command::Signal(s) => match s.command {
+                SignalCommand::Send(_) => "signal send",
+                SignalCommand::Serve(_) => "signal serve",
+            },
+            Command::Devices(_) => "devices",
+            Command::Info(_) => "info",
+            Command::Apps(_) => "apps",
+            Command::Sim(_) => "sim",
+            Command::Watch(_) => "watch",
+            Command::Schema(_) => "schema",
+        }
+    }
 }
 
 /// `--color` values.

@@ -97,7 +97,7 @@ pub(crate) fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("could not write {}", .0.display())]
+#[error("write {}", .0.display())]
 struct WriteError(PathBuf, #[source] std::io::Error);
 
 #[cfg(test)]

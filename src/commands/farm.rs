@@ -9,7 +9,10 @@ use crate::context::{Ctx, Outcome};
 use crate::device::live::{DeviceEvent, Watcher};
 use crate::device::{self, Selector};
 use crate::error::Error;
-use crate::report::{Case, CaseOutcome, Format, HtmlPart, Record, Reporter, Style};
+use crate::report::{
+    Body, Case, CaseOutcome, HtmlPart, Output, Record, Reporter, Style, SummaryRecord,
+};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -24,52 +27,39 @@ enum Stream {
     Err,
 }
 
-/// Writes a phone's output to the main loop, whole lines at a time, tagged with the phone.
+/// Writes a phone's output to the main loop, whole lines at a time, with the phone's prefix
+/// (human output and diagnostics; JSON records carry the phone in their `device` field).
 struct Tagged {
     tx: mpsc::UnboundedSender<(Stream, Vec<u8>)>,
     stream: Stream,
-    format: Format,
-    udid: String,
+    prefix: Option<String>,
     buf: Vec<u8>,
 }
 
 impl Tagged {
     fn tag(&self, line: &[u8]) -> Vec<u8> {
-        if self.stream == Stream::Out && self.format == Format::Json {
-            // `{"type":"kind"…` → `{"type":"kind","device":"UDID"…`
-            if let Some(rest) = line.strip_prefix(b"{\"type\":\"")
-                && let Some(end) = rest.iter().position(|b| *b == b'"')
-            {
-                let cut = 9 + end + 1;
-                let mut out = line[..cut].to_vec();
-                out.extend_from_slice(b",\"device\":");
-                out.extend_from_slice(
-                    serde_json::to_string(&self.udid)
-                        .unwrap_or_default()
-                        .as_bytes(),
-                );
-                out.extend_from_slice(&line[cut..]);
-                return out;
+        match &self.prefix {
+            Some(p) => {
+                let mut out = p.clone().into_bytes();
+                out.extend_from_slice(line);
+                out
             }
-            return line.to_vec();
+            None => line.to_vec(),
         }
-        // JUnit and HTML are one document for every phone, written at the end.
-        if matches!(self.format, Format::Junit | Format::Html) && self.stream == Stream::Out {
-            return Vec::new();
-        }
-        let short: String = self
-            .udid
-            .chars()
-            .rev()
-            .take(8)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        let mut out = format!("{short} │ ").into_bytes();
-        out.extend_from_slice(line);
-        out
     }
+}
+
+/// `12345678 │ `: the end of the UDID, before each line of a phone.
+fn prefix(udid: &str) -> String {
+    let short: String = udid
+        .chars()
+        .rev()
+        .take(8)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("{short} │ ")
 }
 
 impl Write for Tagged {
@@ -92,7 +82,7 @@ impl Write for Tagged {
 }
 
 /// One phone's result in the `--all` summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DeviceResult {
     /// The phone.
     pub udid: String,
@@ -106,7 +96,7 @@ pub struct DeviceResult {
 }
 
 /// `{"type":"device_joined"}` / `{"type":"device_left"}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DeviceChange {
     /// `joined` or `left`.
     #[serde(skip)]
@@ -116,11 +106,11 @@ pub struct DeviceChange {
 }
 
 impl Record for DeviceChange {
-    fn kind(&self) -> &'static str {
+    fn output(&self) -> Output<'_> {
         if self.kind == "joined" {
-            "device_joined"
+            Output::DeviceJoined(self)
         } else {
-            "device_left"
+            Output::DeviceLeft(self)
         }
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
@@ -134,12 +124,14 @@ impl Record for DeviceChange {
 }
 
 /// `{"type":"summary"}` of an `--all` run: the last record.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct FarmSummary {
-    /// `watch` or `probe`.
+    /// `watch` or `probe` (the summary's `command`: `watch --all`, `probe --all`).
+    #[serde(skip)]
     pub command: &'static str,
-    /// `true`.
-    pub all: bool,
+    /// Stopped by Ctrl-C (the summary's `outcome`).
+    #[serde(skip)]
+    pub interrupted: bool,
     /// Each phone, in the order they joined.
     pub devices: Vec<DeviceResult>,
     /// Phones whose run failed (checks, rounds, thresholds).
@@ -148,9 +140,20 @@ pub struct FarmSummary {
     pub left: usize,
 }
 
-impl Record for FarmSummary {
-    fn kind(&self) -> &'static str {
-        "summary"
+impl SummaryRecord for FarmSummary {
+    fn body(&self) -> Body<'_> {
+        if self.command == "probe" {
+            Body::ProbeAll(self)
+        } else {
+            Body::WatchAll(self)
+        }
+    }
+    fn outcome(&self) -> Outcome {
+        if self.interrupted {
+            Outcome::Interrupted
+        } else {
+            Outcome::from_failed(self.devices.iter().any(|d| d.result != "ok"))
+        }
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         writeln!(
@@ -193,6 +196,7 @@ pub async fn run_all(
 ) -> crate::Result<Outcome> {
     let format = ctx.reporter.format();
     let style = *ctx.reporter.style();
+    let human = ctx.reporter.prefixes_lines();
     let (tx, mut rx) = mpsc::unbounded_channel::<(Stream, Vec<u8>)>();
     let mut watcher = Watcher::start(sel).await?;
     let first = device::select_all(sel).await?;
@@ -213,19 +217,17 @@ pub async fn run_all(
             let out = Tagged {
                 tx: tx.clone(),
                 stream: Stream::Out,
-                format,
-                udid: udid.clone(),
+                prefix: human.then(|| prefix(&udid)),
                 buf: Vec::new(),
             };
             let err = Tagged {
                 tx: tx.clone(),
                 stream: Stream::Err,
-                format,
-                udid: udid.clone(),
+                prefix: Some(prefix(&udid)),
                 buf: Vec::new(),
             };
             let dctx = Ctx {
-                reporter: Reporter::new(format, Box::new(out), style),
+                reporter: Reporter::new(format, Box::new(out), style).for_device(&udid),
                 diag: Box::new(err),
                 diag_style,
                 progress: false,
@@ -313,16 +315,25 @@ pub async fn run_all(
                         error: Some(e.chain().join(": ")),
                     },
                 };
-                if format == Format::Junit {
+                {
                     let mut cases = dctx.reporter.take_cases();
                     if let Some(err) = &res.error {
                         cases.push(Case {
                             class: format!("{command}.{udid}"),
                             name: "device".into(),
                             time: None,
-                            outcome: CaseOutcome::Fail {
-                                message: format!("{udid}: {}", res.result),
-                                text: err.clone(),
+                            // A phone that went away failed the run; one whose run could not
+                            // start or go on is a JUnit error.
+                            outcome: if went {
+                                CaseOutcome::Fail {
+                                    message: format!("{udid}: {}", res.result),
+                                    text: err.clone(),
+                                }
+                            } else {
+                                CaseOutcome::Error {
+                                    message: format!("{udid}: {}", res.result),
+                                    text: err.clone(),
+                                }
                             },
                         });
                     }
@@ -355,27 +366,15 @@ pub async fn run_all(
         .collect();
     let summary = FarmSummary {
         command,
-        all: true,
+        interrupted: cancel.is_cancelled(),
         failed: devices.iter().filter(|d| d.result == "failed").count(),
         left: devices.iter().filter(|d| d.result == "left").count(),
         devices,
     };
-    if format == Format::Junit {
-        crate::report::write_junit_suites(ctx.reporter.raw(), &suites).map_err(Error::Output)?;
-        ctx.reporter.flush()?;
-    } else if format == Format::Html {
-        // One page, a section per phone in the order they joined.
-        pages.sort_by_key(|p| order.iter().position(|u| *u == p.name));
-        crate::report::write_html_parts(
-            ctx.reporter.raw(),
-            &format!("voipctl {command}"),
-            &pages,
-            &summary,
-        )
-        .map_err(Error::Output)?;
-    } else {
-        ctx.reporter.finish(&summary, command)?;
-    }
+    // HTML: one page, a section per phone in the order they joined.
+    pages.sort_by_key(|p| order.iter().position(|u| *u == p.name));
+    ctx.reporter
+        .finish_suites(&summary, command, &suites, &pages)?;
     if cancel.is_cancelled() {
         return Ok(Outcome::Interrupted);
     }

@@ -1,10 +1,11 @@
 //! `voipctl sim [SCENARIO]`: run the simulated iPhone until Ctrl-C (or `--duration`), after
 //! printing the `USBMUXD_SOCKET_ADDRESS` to use as the first line of stdout.
 
-use crate::report::{Record, Style};
+use crate::report::{Body, Output, Record, Style, SummaryRecord};
 use crate::sanitize::terminal;
 use crate::sim::{self, DEFAULT_UDID, Listen, Scenario, Sim, load};
 use crate::{Ctx, Outcome};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -26,7 +27,7 @@ pub struct SimOptions {
 }
 
 /// `{"type":"sim_ready"}`: the simulator listens. Always the first line of stdout.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct SimReady {
     /// The address, in the form every client parses.
     pub usbmuxd: String,
@@ -45,8 +46,8 @@ pub struct SimReady {
 }
 
 impl Record for SimReady {
-    fn kind(&self) -> &'static str {
-        "sim_ready"
+    fn output(&self) -> Output<'_> {
+        Output::SimReady(self)
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         writeln!(w, "{}", self.env)?;
@@ -77,19 +78,27 @@ impl Record for SimReady {
 }
 
 /// `{"type":"summary"}` of `sim`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct SimSummary {
-    /// `sim`.
-    pub command: &'static str,
     /// Simulated devices.
     pub devices: usize,
     /// Seconds it ran.
     pub seconds: f64,
+    /// Stopped by Ctrl-C (the summary's `outcome`).
+    #[serde(skip)]
+    pub interrupted: bool,
 }
 
-impl Record for SimSummary {
-    fn kind(&self) -> &'static str {
-        "summary"
+impl SummaryRecord for SimSummary {
+    fn body(&self) -> Body<'_> {
+        Body::Sim(self)
+    }
+    fn outcome(&self) -> Outcome {
+        if self.interrupted {
+            Outcome::Interrupted
+        } else {
+            Outcome::Ok
+        }
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         writeln!(
@@ -170,9 +179,9 @@ pub async fn run(ctx: &mut Ctx, opts: SimOptions) -> crate::Result<Outcome> {
     }
     ctx.reporter.finish(
         &SimSummary {
-            command: "sim",
             devices: sim.udids().len(),
             seconds: started.elapsed().as_secs_f64(),
+            interrupted,
         },
         "sim",
     )?;

@@ -40,7 +40,7 @@ pub enum CrashError {
 }
 
 /// The shape the report came in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CrashFormat {
     /// iOS 15+: JSON header line + JSON body.
@@ -52,7 +52,7 @@ pub enum CrashFormat {
 }
 
 /// What a crash report says about a process's death.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CrashReport {
     /// The report's file name, when known.
     pub file: Option<String>,

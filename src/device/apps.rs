@@ -27,7 +27,7 @@ pub const LIST_ATTRIBUTES: &[&str] = &[
 ];
 
 /// What `apps` shows about one installed app.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct AppInfo {
     /// CFBundleIdentifier.
     pub bundle_id: String,

@@ -29,7 +29,7 @@ pub const HEADER_LEN: usize = 129;
 pub const MAX_ENTRY: usize = 1 << 20;
 
 /// Level of an os_log entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// `Default` / Notice.
@@ -99,7 +99,7 @@ impl Level {
 }
 
 /// One decoded entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct OsTraceEntry {
     /// Process id.
     pub pid: u32,

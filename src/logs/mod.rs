@@ -26,28 +26,28 @@ use track::{Event, TrackConfig, Tracker};
 #[derive(Debug, thiserror::Error)]
 pub enum LogsError {
     /// The log file cannot be opened or read.
-    #[error("could not read log file {}", .0.display())]
+    #[error("read the log file {}", .0.display())]
     Read(PathBuf, #[source] std::io::Error),
     /// Standard input cannot be read.
-    #[error("could not read the log from standard input")]
+    #[error("read the log from standard input")]
     Stdin(#[source] std::io::Error),
     /// A `--rules` file cannot be read.
-    #[error("could not read rules file {}", .0.display())]
+    #[error("read the rules file {}", .0.display())]
     RulesFile(PathBuf, #[source] std::io::Error),
     /// A rules file is malformed.
     #[error(transparent)]
     Rules(#[from] rules::RulesError),
     /// A `--match`/`--exclude` regex is malformed.
-    #[error("could not compile --{0} regex")]
+    #[error("compile the --{0} regex")]
     Regex(&'static str, #[source] regex::Error),
     /// A `--crash-report` file cannot be read.
-    #[error("could not read crash report {}", .0.display())]
+    #[error("read the crash report {}", .0.display())]
     CrashFile(PathBuf, #[source] std::io::Error),
     /// A `--crash-report` file is not a crash report.
-    #[error("could not use {} as a crash report", .0.display())]
+    #[error("use {} as a crash report", .0.display())]
     CrashReport(PathBuf, #[source] crate::crash::CrashError),
     /// `--record` cannot be written.
-    #[error("could not write the recording {}", .0.display())]
+    #[error("write the recording {}", .0.display())]
     Record(PathBuf, #[source] std::io::Error),
 }
 

@@ -20,7 +20,19 @@ pub const BUILTIN: &str = include_str!("rules.toml");
 
 /// What a recognised line means to the tracker. Wording differs across iOS versions; the family
 /// does not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Family {
     /// The app process started (bootstrapped), with its intent (background/foreground).
@@ -133,23 +145,14 @@ impl Family {
             Family::PushDropped
             | Family::CallkitReportFailed
             | Family::Disconnected
-            | Family::CrashReport => Severity::Warn,
+            | Family::CrashReport => Severity::Warning,
             _ => Severity::Info,
         }
     }
 }
 
-/// How much an event matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Normal life of a VoIP app.
-    Info,
-    /// Worth a look.
-    Warn,
-    /// Something failed.
-    Error,
-}
+/// How much an event matters (the one scale of every command).
+pub use crate::severity::Severity;
 
 /// A rule as written in a rules file.
 #[derive(Debug, Clone, Deserialize)]

@@ -15,7 +15,7 @@ pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 #[derive(Debug, thiserror::Error)]
 pub enum PemCertsError {
     /// The file could not be read.
-    #[error("could not read {path}")]
+    #[error("read {path}")]
     Read {
         /// The file.
         path: String,

@@ -11,31 +11,11 @@ use crate::bundle::facts::{AppFacts, Target};
 use serde::Serialize;
 use std::time::SystemTime;
 
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worth knowing; never fails.
-    Info,
-    /// Fails with `--strict`.
-    Warning,
-    /// Fails.
-    Error,
-}
-
-impl Severity {
-    /// Lowercase name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
+/// How bad a finding is (the one scale of every command).
+pub use crate::severity::Severity;
 
 /// How the build is meant to be distributed; decides which findings are errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Distribution {
     /// App Store / TestFlight (the preflight case).

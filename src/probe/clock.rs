@@ -19,7 +19,7 @@ pub struct OffsetBounds {
 }
 
 /// The estimate.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Offset {
     /// Phone clock minus host clock, milliseconds.
     pub offset_ms: f64,

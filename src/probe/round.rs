@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// A recognised line of the phone, with when it was stamped and received.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Seen {
     /// The rule that recognised it.
     pub rule: String,
@@ -28,7 +28,7 @@ pub struct Seen {
 }
 
 /// The host side of a trigger.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Answer {
     /// HTTP status (push).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -51,8 +51,9 @@ pub struct Answer {
 }
 
 /// How a round ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(rename = "ProbeVerdict")]
 pub enum Verdict {
     /// The call was reported to CallKit within the deadline.
     Reported,

@@ -7,7 +7,9 @@ use crate::logs::rules::{Family, Hit};
 use serde::Serialize;
 
 /// A stage of a round, in the order a call travels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {
     /// The host sent the trigger (the push request, the wake packet).
@@ -59,7 +61,7 @@ impl Stage {
 }
 
 /// How a round ended without a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum End {
     /// iOS killed the app (no CallKit report for a VoIP push, background time, watchdog).

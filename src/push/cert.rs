@@ -18,14 +18,14 @@ const OID_CN: &str = "2.5.4.3";
 /// Why the certificate could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum CertError {
-    #[error("could not read {path}")]
+    #[error("read {path}")]
     Read {
         path: String,
         #[source]
         source: std::io::Error,
     },
     #[error(
-        "could not open {path}: wrong password, or not a PKCS#12 file; set the password in ${env} (or run in a terminal to be asked), or re-export the certificate with its key from Keychain Access"
+        "open {path}: wrong password, or not a PKCS#12 file; set the password in ${env} (or run in a terminal to be asked), or re-export the certificate with its key from Keychain Access"
     )]
     P12 { path: String, env: String },
     #[error(
@@ -47,7 +47,7 @@ pub enum CertError {
 }
 
 /// What Apple's push certificate says about itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct CertInfo {
     /// Subject common name, e.g. `VoIP Services: com.example.app`.
     pub common_name: Option<String>,

@@ -14,9 +14,9 @@ use std::time::Duration;
 /// Why the client could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("could not set up TLS: {0}")]
+    #[error("set up TLS: {0}")]
     Tls(String),
-    #[error("could not set up the HTTP/2 client")]
+    #[error("set up the HTTP/2 client")]
     Http(#[source] reqwest::Error),
     #[error("{0}; pass the CA that signed the server's certificate")]
     Ca(#[source] crate::net::tls::PemCertsError),
@@ -272,7 +272,7 @@ impl Apns {
         let mut cache = self
             .bearer
             .lock()
-            .map_err(|_| "could not build the authorization header".to_string())?;
+            .map_err(|_| "build the authorization header".to_string())?;
         if let Some((b, h)) = cache.as_ref()
             && Arc::ptr_eq(b, &bearer)
         {
@@ -284,7 +284,7 @@ impl Apns {
         // token is encoded in every request's header block either way.
         let mut v =
             HeaderValue::from_maybe_shared(bytes::Bytes::copy_from_slice(bearer.as_bytes()))
-                .map_err(|_| "could not build the authorization header".to_string())?;
+                .map_err(|_| "build the authorization header".to_string())?;
         v.set_sensitive(true);
         let mut h = self.headers.clone();
         h.insert(AUTHORIZATION, v);

@@ -18,7 +18,7 @@ pub const DEFAULT_REFRESH_SECS: u64 = 40 * 60;
 /// Why token auth could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum JwtError {
-    #[error("could not read the key file {path}")]
+    #[error("read the key file {path}")]
     Read {
         path: String,
         #[source]
@@ -36,7 +36,7 @@ pub enum JwtError {
         value: String,
         where_: &'static str,
     },
-    #[error("could not sign the provider token")]
+    #[error("sign the provider token")]
     Sign,
 }
 

@@ -25,46 +25,43 @@ pub enum Outcome {
     Fail { message: String, text: String },
     /// Not applicable or not run, with why.
     Skip(String),
+    /// The command could not run (JUnit's `<error>`: not a failed check, a broken run).
+    Error { message: String, text: String },
 }
 
 pub(crate) fn write(out: &mut dyn Write, suite: &str, cases: &[Case]) -> io::Result<()> {
     write_suites(out, &[(suite.to_string(), cases.to_vec())])
 }
 
-fn count(cases: &[Case]) -> (usize, usize) {
-    let failures = cases
-        .iter()
-        .filter(|c| matches!(c.outcome, Outcome::Fail { .. }))
-        .count();
-    let skipped = cases
-        .iter()
-        .filter(|c| matches!(c.outcome, Outcome::Skip(_)))
-        .count();
-    (failures, skipped)
+/// Failures, errors and skipped cases.
+fn count<'a>(cases: impl IntoIterator<Item = &'a Case>) -> (usize, usize, usize) {
+    let (mut failures, mut errors, mut skipped) = (0, 0, 0);
+    for c in cases {
+        match c.outcome {
+            Outcome::Fail { .. } => failures += 1,
+            Outcome::Error { .. } => errors += 1,
+            Outcome::Skip(_) => skipped += 1,
+            Outcome::Pass => {}
+        }
+    }
+    (failures, errors, skipped)
 }
 
 /// One document with a `<testsuite>` per entry (`--all`: one per device).
 pub fn write_suites(out: &mut dyn Write, suites: &[(String, Vec<Case>)]) -> io::Result<()> {
     let all: Vec<&Case> = suites.iter().flat_map(|(_, c)| c).collect();
-    let failures = all
-        .iter()
-        .filter(|c| matches!(c.outcome, Outcome::Fail { .. }))
-        .count();
-    let skipped = all
-        .iter()
-        .filter(|c| matches!(c.outcome, Outcome::Skip(_)))
-        .count();
+    let (failures, errors, skipped) = count(all.iter().copied());
     writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
     writeln!(
         out,
-        "<testsuites name=\"voipctl\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
+        "<testsuites name=\"voipctl\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">",
         all.len()
     )?;
     for (suite, cases) in suites {
-        let (failures, skipped) = count(cases);
+        let (failures, errors, skipped) = count(cases);
         writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">",
             escape(suite),
             cases.len()
         )?;
@@ -84,6 +81,12 @@ pub fn write_suites(out: &mut dyn Write, suites: &[(String, Vec<Case>)]) -> io::
                 Outcome::Fail { message, text } => writeln!(
                     out,
                     ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
+                    escape(message),
+                    escape(text)
+                )?,
+                Outcome::Error { message, text } => writeln!(
+                    out,
+                    ">\n      <error message=\"{}\">{}</error>\n    </testcase>",
                     escape(message),
                     escape(text)
                 )?,

@@ -1,28 +1,34 @@
 //! One reporter for every command. Commands hand it typed records; it renders them as human text
 //! (with or without colour), JSON Lines, a JUnit XML document, or a self-contained HTML page,
-//! chosen once at start-up.
+//! chosen once at start-up. Commands never look at the format: the reporter owns it, and with
+//! it the aligned tables, the group headings, colour and `-q`.
 //!
-//! Each capability defines its own record types next to its logic and implements [`Record`] for
-//! them; the reporter knows nothing about checks, devices or pushes. JSON Lines output is one
-//! object per line with a `type` field first, and ends with a `summary` record that carries
-//! [`SCHEMA_VERSION`].
+//! Every record is a variant of the one output model, [`Output`] (`#[serde(tag = "type")]`):
+//! a record type is a struct with named fields, so it always serialises to an object whose
+//! fields sit next to `type` (nothing is spliced as text). Every command ends with one
+//! [`Summary`] shape: `command`, `schema_version`, `outcome`, then the command's own fields.
+//! `voipctl schema` prints the JSON Schema of all of it, generated from these types.
 
 mod html;
 mod junit;
+pub mod output;
 mod progress;
 mod style;
+mod table;
 
 pub use junit::Case;
 pub use junit::Outcome as CaseOutcome;
-pub use junit::write_suites as write_junit_suites;
+pub use output::{Body, Line, Output, Summary};
 pub use progress::Progress;
 pub use style::Style;
+pub use table::Row;
 
-use serde::Serialize;
+use crate::context::Outcome;
 use std::io::{self, Write};
 
-/// Version of the JSON Lines schema documented in the README. Bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the JSON Lines schema (`voipctl schema`, documented in the README), the same for
+/// every command. Bumped on any incompatible change; the CHANGELOG says what changed.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Output format, chosen once per run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,20 +44,46 @@ pub enum Format {
 }
 
 /// Something a command reports: a finding, a device, a log event, a push result…
-pub trait Record: Serialize {
-    /// The JSON `type` of this record (`finding`, `device`, `event`…).
-    fn kind(&self) -> &'static str;
+pub trait Record {
+    /// This record in the output model (its JSON `type` and fields).
+    fn output(&self) -> Output<'_>;
     /// Human rendering: whole lines, each ending in `\n`. Untrusted text goes through
-    /// [`crate::sanitize::terminal`].
-    fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()>;
+    /// [`crate::sanitize::terminal`]. Records shown as table rows ([`Record::row`]) leave it
+    /// empty.
+    fn human(&self, _w: &mut dyn Write, _style: &Style) -> io::Result<()> {
+        Ok(())
+    }
     /// A JUnit test case, for records that are verdicts.
     fn junit(&self) -> Option<Case> {
         None
     }
-    /// The schema version a `summary` record carries (a command whose records changed shape
-    /// carries a later version than [`SCHEMA_VERSION`]).
-    fn schema_version(&self) -> u32 {
-        SCHEMA_VERSION
+    /// Detail that `-q` leaves out of human output (JSON, JUnit and HTML always carry it).
+    fn detail(&self) -> bool {
+        false
+    }
+    /// A heading above this record's human lines, printed when it differs from the last one
+    /// (the component of a finding, the phone of an app list).
+    fn heading(&self) -> Option<String> {
+        None
+    }
+    /// This record as a row of an aligned table: consecutive rows with the same header make
+    /// one table in human output.
+    fn row(&self) -> Option<Row> {
+        None
+    }
+}
+
+/// The last record of a command: its own fields ([`Body`]) and how the run ended.
+pub trait SummaryRecord {
+    /// The command's own summary fields, tagged with the command.
+    fn body(&self) -> Body<'_>;
+    /// How the run ended (`ok`, `failed`, `interrupted`).
+    fn outcome(&self) -> Outcome;
+    /// Human rendering.
+    fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()>;
+    /// A JUnit test case, when the summary itself is a verdict.
+    fn junit(&self) -> Option<Case> {
+        None
     }
 }
 
@@ -64,6 +96,14 @@ pub struct Reporter {
     html: Box<html::Collector>,
     /// The summary of the page, once written (`--all` draws every phone's part on one page).
     html_summary: Option<serde_json::Value>,
+    /// The phone every JSON record is about (`--all` runs one reporter per phone).
+    device: Option<String>,
+    /// The last heading printed (human).
+    heading: Option<String>,
+    /// Table rows waiting for the table to end (human).
+    table: Vec<Row>,
+    /// The final document or summary was written.
+    finished: bool,
 }
 
 /// One phone's part of an `--all` page: its records and its summary, as its own page would
@@ -74,23 +114,6 @@ pub struct HtmlPart {
     pub name: String,
     collector: Box<html::Collector>,
     summary: serde_json::Value,
-}
-
-/// Write one page with a section per part (`--all --format html`), under `summary` (the `--all`
-/// summary). `suite` names the command as for a single page.
-pub fn write_html_parts<R: Record>(
-    out: &mut dyn Write,
-    suite: &str,
-    parts: &[HtmlPart],
-    summary: &R,
-) -> io::Result<()> {
-    let v = serde_json::to_value(summary).map_err(io::Error::other)?;
-    let parts: Vec<(&str, &html::Collector, &serde_json::Value)> = parts
-        .iter()
-        .map(|p| (p.name.as_str(), p.collector.as_ref(), &p.summary))
-        .collect();
-    html::write_parts(out, suite, &parts, &v)?;
-    out.flush()
 }
 
 impl std::fmt::Debug for Reporter {
@@ -111,7 +134,23 @@ impl Reporter {
             cases: Vec::new(),
             html: Box::default(),
             html_summary: None,
+            device: None,
+            heading: None,
+            table: Vec::new(),
+            finished: false,
         }
+    }
+
+    /// Every JSON record this reporter writes carries `"device": udid` (`--all`).
+    pub fn for_device(mut self, udid: &str) -> Self {
+        self.device = Some(udid.to_string());
+        self
+    }
+
+    /// `--all` output of a phone is merged line by line: true when those lines are for people
+    /// (and get the phone's prefix).
+    pub fn prefixes_lines(&self) -> bool {
+        self.format == Format::Human
     }
 
     /// The chosen format.
@@ -125,10 +164,10 @@ impl Reporter {
     }
 
     /// Report one record.
-    pub fn emit<R: Record>(&mut self, r: &R) -> io::Result<()> {
+    pub fn emit<R: Record + ?Sized>(&mut self, r: &R) -> io::Result<()> {
         match self.format {
-            Format::Human => r.human(&mut self.out, &self.style),
-            Format::Json => write_json_line(&mut self.out, r.kind(), r, None),
+            Format::Human => self.human(r),
+            Format::Json => self.json_line(r.output()),
             Format::Junit => {
                 if let Some(c) = r.junit() {
                     self.cases.push(c);
@@ -136,34 +175,166 @@ impl Reporter {
                 Ok(())
             }
             Format::Html => {
-                let v = serde_json::to_value(r).map_err(io::Error::other)?;
-                self.html.push(r.kind(), v);
+                let v = serde_json::to_value(r.output()).map_err(io::Error::other)?;
+                let kind = v
+                    .get("type")
+                    .and_then(|t| t.as_str())
+                    .unwrap_or_default()
+                    .to_string();
+                self.html.push(&kind, v);
                 Ok(())
             }
         }
     }
 
+    /// A verdict that only JUnit shows as a test case (a rule that passed, was not checked…);
+    /// the other formats ignore it.
+    pub fn case(&mut self, c: Case) {
+        if self.format == Format::Junit {
+            self.cases.push(c);
+        }
+    }
+
+    fn human<R: Record + ?Sized>(&mut self, r: &R) -> io::Result<()> {
+        if self.style.quiet && r.detail() {
+            return Ok(());
+        }
+        let heading = r.heading();
+        let row = r.row();
+        let same_table = match (&row, self.table.last()) {
+            (Some(a), Some(b)) => a.header == b.header && heading == self.heading,
+            _ => false,
+        };
+        if !same_table {
+            self.end_table()?;
+        }
+        if let Some(h) = heading
+            && self.heading.as_ref() != Some(&h)
+        {
+            writeln!(self.out, "{}", self.style.bold(&h))?;
+            self.heading = Some(h);
+        }
+        match row {
+            Some(row) => {
+                self.table.push(row);
+                Ok(())
+            }
+            None => r.human(&mut self.out, &self.style),
+        }
+    }
+
+    fn end_table(&mut self) -> io::Result<()> {
+        if self.table.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.table);
+        table::write(&mut self.out, &self.style, &rows)
+    }
+
+    fn json_line(&mut self, record: Output<'_>) -> io::Result<()> {
+        let line = Line {
+            record,
+            device: self.device.as_deref(),
+        };
+        serde_json::to_writer(&mut self.out, &line).map_err(io::Error::other)?;
+        self.out.write_all(b"\n")
+    }
+
     /// Report the final summary and flush. `suite` names the JUnit test suite.
-    pub fn finish<R: Record>(&mut self, summary: &R, suite: &str) -> io::Result<()> {
+    pub fn finish<S: SummaryRecord + ?Sized>(&mut self, s: &S, suite: &str) -> io::Result<()> {
+        self.finished = true;
+        let summary = Summary {
+            schema_version: SCHEMA_VERSION,
+            outcome: s.outcome(),
+            body: s.body(),
+        };
         match self.format {
-            Format::Human => summary.human(&mut self.out, &self.style)?,
-            Format::Json => write_json_line(
-                &mut self.out,
-                summary.kind(),
-                summary,
-                Some(summary.schema_version()),
-            )?,
+            Format::Human => {
+                self.end_table()?;
+                s.human(&mut self.out, &self.style)?;
+            }
+            Format::Json => self.json_line(Output::Summary(summary))?,
             Format::Junit => {
-                if let Some(c) = summary.junit() {
+                if let Some(c) = s.junit() {
                     self.cases.push(c);
                 }
-                junit::write(&mut self.out, suite, &self.cases)?;
+                // A phone's run in `--all`: its cases go into the one document of the run.
+                if self.device.is_none() {
+                    junit::write(&mut self.out, suite, &self.cases)?;
+                }
             }
             Format::Html => {
-                let v = serde_json::to_value(summary).map_err(io::Error::other)?;
-                html::write(&mut self.out, suite, &self.html, &v)?;
+                let v = serde_json::to_value(Output::Summary(summary)).map_err(io::Error::other)?;
+                // A phone's run in `--all`: its part goes onto the one page of the run.
+                if self.device.is_none() {
+                    html::write(&mut self.out, suite, &self.html, &v)?;
+                }
                 self.html_summary = Some(v);
             }
+        }
+        self.out.flush()
+    }
+
+    /// The end of an `--all` run: JUnit gets one document with a test suite per phone
+    /// (`suites`), HTML one page with a section per phone (`pages`, in their order); the other
+    /// formats get the summary.
+    pub fn finish_suites<S: SummaryRecord + ?Sized>(
+        &mut self,
+        s: &S,
+        suite: &str,
+        suites: &[(String, Vec<Case>)],
+        pages: &[HtmlPart],
+    ) -> io::Result<()> {
+        match self.format {
+            Format::Junit => {
+                self.finished = true;
+                junit::write_suites(&mut self.out, suites)?;
+                self.out.flush()
+            }
+            Format::Html => {
+                self.finished = true;
+                let summary = Summary {
+                    schema_version: SCHEMA_VERSION,
+                    outcome: s.outcome(),
+                    body: s.body(),
+                };
+                let v = serde_json::to_value(Output::Summary(summary)).map_err(io::Error::other)?;
+                let parts: Vec<(&str, &html::Collector, &serde_json::Value)> = pages
+                    .iter()
+                    .map(|p| (p.name.as_str(), p.collector.as_ref(), &p.summary))
+                    .collect();
+                html::write_parts(&mut self.out, suite, &parts, &v)?;
+                self.out.flush()
+            }
+            Format::Human | Format::Json => self.finish(s, suite),
+        }
+    }
+
+    /// The command could not run to its summary (`error` is the message and its causes). JUnit
+    /// output still gets a document — the cases gathered so far and a `<testcase>` named after
+    /// the command with an `<error>` — so that CI shows why rather than a missing report. The
+    /// other formats say nothing more on stdout: the error goes to stderr.
+    pub fn fail(&mut self, command: &str, error: &[String]) -> io::Result<()> {
+        if self.finished {
+            return Ok(());
+        }
+        self.finished = true;
+        match self.format {
+            Format::Human => self.end_table()?,
+            Format::Junit if self.device.is_none() => {
+                let mut cases = std::mem::take(&mut self.cases);
+                cases.push(Case {
+                    class: "voipctl".into(),
+                    name: command.into(),
+                    time: None,
+                    outcome: CaseOutcome::Error {
+                        message: error.first().cloned().unwrap_or_default(),
+                        text: error.join("\ncaused by: "),
+                    },
+                });
+                junit::write(&mut self.out, &format!("voipctl {command}"), &cases)?;
+            }
+            Format::Junit | Format::Json | Format::Html => {}
         }
         self.out.flush()
     }
@@ -185,70 +356,25 @@ impl Reporter {
     }
 
     /// The data stream itself, for commands whose output is a document rather than records
-    /// (completions, the man page).
+    /// (completions, the man page, the schema) and for `--all`'s merged streams.
     pub fn raw(&mut self) -> &mut dyn Write {
         &mut self.out
     }
 
-    /// Flush buffered output (live commands call this after each batch).
+    /// Flush buffered output (live commands call this after each batch): a table waiting for
+    /// its end is written first.
     pub fn flush(&mut self) -> io::Result<()> {
+        self.end_table()?;
         self.out.flush()
     }
-}
-
-/// `{"type":"<kind>", …fields of r…}` on one line, keeping r's field order.
-fn write_json_line<R: Serialize>(
-    out: &mut dyn Write,
-    kind: &str,
-    r: &R,
-    schema: Option<u32>,
-) -> io::Result<()> {
-    let body = serde_json::to_string(r).map_err(io::Error::other)?;
-    let mut line = String::with_capacity(body.len() + kind.len() + 32);
-    line.push_str("{\"type\":");
-    line.push_str(&serde_json::to_string(kind).map_err(io::Error::other)?);
-    if let Some(v) = schema {
-        line.push_str(&format!(",\"schema_version\":{v}"));
-    }
-    match body.strip_prefix('{') {
-        Some("}") | None => line.push('}'),
-        Some(rest) => {
-            line.push(',');
-            line.push_str(rest);
-        }
-    }
-    line.push('\n');
-    out.write_all(line.as_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::logs::records::LineRecord;
+    use crate::commands::sim::SimSummary;
     use std::sync::{Arc, Mutex};
-
-    #[derive(Serialize)]
-    struct Thing {
-        name: &'static str,
-        n: u32,
-    }
-    impl Record for Thing {
-        fn kind(&self) -> &'static str {
-            "thing"
-        }
-        fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
-            writeln!(w, "{} {}", style.bold(self.name), self.n)
-        }
-    }
-    #[derive(Serialize)]
-    struct Empty {}
-    impl Record for Empty {
-        fn kind(&self) -> &'static str {
-            "summary"
-        }
-        fn human(&self, _: &mut dyn Write, _: &Style) -> io::Result<()> {
-            Ok(())
-        }
-    }
 
     #[derive(Clone, Default)]
     struct Buf(Arc<Mutex<Vec<u8>>>);
@@ -264,22 +390,169 @@ mod tests {
             Ok(())
         }
     }
+    impl Buf {
+        fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().map(|b| b.clone()).unwrap_or_default())
+                .into_owned()
+        }
+    }
+
+    fn line(message: &str) -> LineRecord {
+        LineRecord {
+            line: 3,
+            time: "t".into(),
+            process: "p".into(),
+            pid: None,
+            level: None,
+            subsystem: None,
+            category: None,
+            message: message.into(),
+        }
+    }
+
+    fn summary() -> SimSummary {
+        SimSummary {
+            devices: 1,
+            seconds: 0.5,
+            interrupted: false,
+        }
+    }
+
+    fn run(format: Format, style: Style, device: Option<&str>) -> io::Result<String> {
+        let buf = Buf::default();
+        let mut r = Reporter::new(format, Box::new(buf.clone()), style);
+        if let Some(d) = device {
+            r = r.for_device(d);
+        }
+        r.emit(&line("a\u{1b}"))?;
+        r.finish(&summary(), "t")?;
+        Ok(buf.text())
+    }
 
     #[test]
-    fn json_lines_put_type_first_and_version_on_summary() -> io::Result<()> {
-        let buf = Buf::default();
-        let mut r = Reporter::new(Format::Json, Box::new(buf.clone()), Style::plain());
-        r.emit(&Thing {
-            name: "a\u{1b}",
-            n: 2,
-        })?;
-        r.finish(&Empty {}, "t")?;
-        let text = String::from_utf8(buf.0.lock().map_err(|_| io::Error::other("p"))?.clone())
-            .map_err(io::Error::other)?;
+    fn json_lines_put_type_first_and_one_summary_shape() -> io::Result<()> {
         assert_eq!(
-            text,
-            "{\"type\":\"thing\",\"name\":\"a\\u001b\",\"n\":2}\n{\"type\":\"summary\",\"schema_version\":1}\n"
+            run(Format::Json, Style::plain(), None)?,
+            "{\"type\":\"line\",\"line\":3,\"time\":\"t\",\"process\":\"p\",\"pid\":null,\"level\":null,\"subsystem\":null,\"category\":null,\"message\":\"a\\u001b\"}\n\
+             {\"type\":\"summary\",\"schema_version\":3,\"outcome\":\"ok\",\"command\":\"sim\",\"devices\":1,\"seconds\":0.5}\n"
+        );
+        // `--all`: the phone is a field of every record.
+        let tagged = run(Format::Json, Style::plain(), Some("U1"))?;
+        for l in tagged.lines() {
+            let v: serde_json::Value = serde_json::from_str(l).map_err(io::Error::other)?;
+            assert_eq!(v["device"], "U1", "{l}");
+        }
+        Ok(())
+    }
+
+    /// `-q` shortens human output only: JSON carries every record.
+    #[test]
+    fn quiet_trims_people_output_not_json() -> io::Result<()> {
+        let quiet = Style {
+            quiet: true,
+            ..Style::plain()
+        };
+        assert_eq!(
+            run(Format::Json, quiet, None)?,
+            run(Format::Json, Style::plain(), None)?
+        );
+        assert!(run(Format::Human, Style::plain(), None)?.contains("a\\x1b"));
+        assert!(!run(Format::Human, quiet, None)?.contains("a\\x1b"));
+        Ok(())
+    }
+
+    #[test]
+    fn rows_make_one_table_under_their_heading() -> io::Result<()> {
+        struct R(&'static str, &'static str);
+        impl Record for R {
+            fn output(&self) -> Output<'_> {
+                unreachable!("human only")
+            }
+            fn heading(&self) -> Option<String> {
+                Some(format!("== {} ==", self.0))
+            }
+            fn row(&self) -> Option<Row> {
+                Some(Row {
+                    header: &["NAME"],
+                    cells: vec![self.1.into()],
+                    highlight: false,
+                    error: None,
+                })
+            }
+        }
+        let buf = Buf::default();
+        let mut r = Reporter::new(Format::Human, Box::new(buf.clone()), Style::plain());
+        for rec in [R("a", "x"), R("a", "longer"), R("b", "y")] {
+            r.emit(&rec)?;
+        }
+        r.finish(&summary(), "t")?;
+        assert_eq!(
+            buf.text(),
+            "== a ==\nNAME\nx\nlonger\n== b ==\nNAME\ny\nsimulator stopped after 0.5s\n"
         );
         Ok(())
+    }
+
+    /// Every record type is an object with a `type` of its own, and every summary carries
+    /// `command`, `schema_version` and `outcome`.
+    #[test]
+    fn the_schema_covers_every_record_as_an_object() {
+        let schema = output::schema();
+        let text = schema.to_string();
+        for kind in [
+            "finding",
+            "rule",
+            "device_check",
+            "device",
+            "device_event",
+            "device_info",
+            "device_value",
+            "app",
+            "device_error",
+            "event",
+            "line",
+            "check",
+            "device_joined",
+            "device_left",
+            "push",
+            "connected",
+            "round",
+            "listening",
+            "connection",
+            "request",
+            "keepalive",
+            "wake",
+            "malformed",
+            "probe_round",
+            "probe_threshold",
+            "sim_ready",
+            "summary",
+        ] {
+            assert!(text.contains(&format!("\"const\":\"{kind}\"")), "no {kind}");
+        }
+        for command in [
+            "check",
+            "check --list-rules",
+            "check --device",
+            "devices",
+            "info",
+            "apps",
+            "analyze",
+            "watch",
+            "watch --all",
+            "push",
+            "signal send",
+            "signal serve",
+            "probe",
+            "probe --all",
+            "sim",
+        ] {
+            assert!(
+                text.contains(&format!("\"const\":\"{command}\"")),
+                "no {command}"
+            );
+        }
+        assert!(text.contains("\"schema_version\"") && text.contains("\"outcome\""));
+        assert!(text.contains("\"warning\"") && !text.contains("\"warn\""));
     }
 }

@@ -10,11 +10,11 @@ pub(crate) mod budget;
 pub(crate) mod net;
 pub mod serve;
 pub(crate) mod session;
-mod stats;
+pub(crate) mod stats;
 
 pub use net::Target;
 pub use session::WakeKind;
-pub use stats::RttStats;
+pub use stats::{RttStats, rtt_stats};
 
 use std::time::Duration;
 

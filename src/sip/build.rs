@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// How a SIP message travels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
     /// Datagrams.

@@ -2,7 +2,7 @@
 //! finding and a `summary`. [`report`] is public so other sources (an app installed on a phone)
 //! reuse the same reporting on their own [`AppFacts`].
 
-mod records;
+pub(crate) mod records;
 
 pub use records::{FindingRecord, RuleCase, RuleRecord, Summary};
 
@@ -11,7 +11,6 @@ use crate::bundle::facts::AppFacts;
 use crate::context::{Ctx, Outcome};
 use crate::error::Error;
 use crate::preflight::{self, Distribution, RULES, Severity, Verdict};
-use crate::report::Format;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -33,7 +32,7 @@ pub struct Options {
 }
 
 /// Where the distribution method came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DistributionSource {
     /// `--distribution`.
@@ -151,21 +150,12 @@ fn report_from(
             .then(b.severity.cmp(&a.severity))
             .then(a.rule.id.cmp(b.rule.id))
     });
-    let junit = ctx.reporter.format() == Format::Junit;
-    let quiet = ctx.reporter.style().quiet;
-    let mut last: Option<&str> = None;
     for f in &findings {
-        if quiet && !fails(f.severity) {
-            continue;
-        }
-        let rec = FindingRecord::new(f, last != Some(f.component.as_str()));
-        last = Some(f.component.as_str());
-        ctx.reporter.emit(&rec)?;
+        ctx.reporter
+            .emit(&FindingRecord::new(f, fails(f.severity)))?;
     }
-    if junit {
-        for r in &results {
-            ctx.reporter.emit(&RuleCase::new(r, &fails))?;
-        }
+    for r in &results {
+        ctx.reporter.case(RuleCase::new(r, &fails).case);
     }
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let not_checked: Vec<records::NotChecked> = results

@@ -1,14 +1,16 @@
 //! The records `voipctl check` reports: `finding`, `rule` (with `--list-rules`; also one JUnit
 //! test case per rule) and `summary`.
 
+use crate::context::Outcome;
 use crate::preflight::{Distribution, Finding, Rule, RuleResult, Severity, Verdict};
-use crate::report::{Case, Record, Style};
+use crate::report::{Body, Case, Output, Record, Style, SummaryRecord};
 use crate::sanitize::terminal;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::io::{self, Write};
 
 /// One finding.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct FindingRecord {
     /// Rule ID (`VOIP014`).
     pub id: &'static str,
@@ -26,12 +28,13 @@ pub struct FindingRecord {
     pub explanation: &'static str,
     /// What to do.
     pub fix: &'static str,
+    /// It fails the run (errors; warnings with `--strict`): the findings `-q` keeps.
     #[serde(skip)]
-    first_in_component: bool,
+    fails: bool,
 }
 
 impl FindingRecord {
-    pub(crate) fn new(f: &Finding, first_in_component: bool) -> Self {
+    pub(crate) fn new(f: &Finding, fails: bool) -> Self {
         FindingRecord {
             id: f.rule.id,
             rule: f.rule.name,
@@ -41,7 +44,7 @@ impl FindingRecord {
             message: f.message.clone(),
             explanation: f.rule.explanation,
             fix: f.rule.fix,
-            first_in_component,
+            fails,
         }
     }
 }
@@ -56,13 +59,16 @@ fn label(style: &Style, s: Severity) -> String {
 }
 
 impl Record for FindingRecord {
-    fn kind(&self) -> &'static str {
-        "finding"
+    fn output(&self) -> Output<'_> {
+        Output::Finding(self)
+    }
+    fn heading(&self) -> Option<String> {
+        Some(terminal(&self.component).into_owned())
+    }
+    fn detail(&self) -> bool {
+        !self.fails
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
-        if self.first_in_component {
-            writeln!(w, "{}", style.bold(&terminal(&self.component)))?;
-        }
         writeln!(
             w,
             "  {} {} {}",
@@ -77,12 +83,13 @@ impl Record for FindingRecord {
     }
 }
 
-/// A rule's verdict as a JUnit test case (reported only with `--format junit`).
-#[derive(Debug, Serialize)]
+/// A rule's verdict as a JUnit test case (shown only by JUnit output: [`Reporter::case`]).
+///
+/// [`Reporter::case`]: crate::report::Reporter::case
+#[derive(Debug)]
 pub struct RuleCase {
-    id: &'static str,
-    #[serde(skip)]
-    case: Case,
+    /// The test case.
+    pub case: Case,
 }
 
 impl RuleCase {
@@ -116,7 +123,6 @@ impl RuleCase {
             }
         };
         RuleCase {
-            id: r.rule.id,
             case: Case {
                 class: format!("check.{}", r.rule.group),
                 name: format!("{} {}", r.rule.id, r.rule.name),
@@ -127,20 +133,8 @@ impl RuleCase {
     }
 }
 
-impl Record for RuleCase {
-    fn kind(&self) -> &'static str {
-        "rule_result"
-    }
-    fn human(&self, _: &mut dyn Write, _: &Style) -> io::Result<()> {
-        Ok(())
-    }
-    fn junit(&self) -> Option<Case> {
-        Some(self.case.clone())
-    }
-}
-
 /// A rule not checked, and why.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct NotChecked {
     /// Rule ID.
     pub id: &'static str,
@@ -149,7 +143,8 @@ pub struct NotChecked {
 }
 
 /// The final record of `voipctl check`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "CheckSummary")]
 pub struct Summary {
     /// The path checked.
     pub path: String,
@@ -163,7 +158,8 @@ pub struct Summary {
     pub app: String,
     /// `--strict`.
     pub strict: bool,
-    /// `pass` or `fail`.
+    /// `pass` or `fail` (the summary's `outcome` says it to machines).
+    #[serde(skip)]
     pub result: &'static str,
     /// Error findings.
     pub errors: usize,
@@ -185,9 +181,12 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-impl Record for Summary {
-    fn kind(&self) -> &'static str {
-        "summary"
+impl SummaryRecord for Summary {
+    fn body(&self) -> Body<'_> {
+        Body::Check(self)
+    }
+    fn outcome(&self) -> Outcome {
+        Outcome::from_failed(self.result == "fail")
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         if style.verbose > 0 {
@@ -254,7 +253,7 @@ impl Record for Summary {
 }
 
 /// One rule of `--list-rules`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct RuleRecord {
     /// ID.
     pub id: &'static str,
@@ -287,8 +286,8 @@ impl RuleRecord {
 }
 
 impl Record for RuleRecord {
-    fn kind(&self) -> &'static str {
-        "rule"
+    fn output(&self) -> Output<'_> {
+        Output::Rule(self)
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         writeln!(
@@ -308,7 +307,7 @@ impl Record for RuleRecord {
 }
 
 /// Summary of `--list-rules`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct RulesSummary {
     /// Number of rules.
     pub rules: usize,
@@ -316,9 +315,12 @@ pub struct RulesSummary {
     pub distribution: &'static str,
 }
 
-impl Record for RulesSummary {
-    fn kind(&self) -> &'static str {
-        "summary"
+impl SummaryRecord for RulesSummary {
+    fn body(&self) -> Body<'_> {
+        Body::ListRules(self)
+    }
+    fn outcome(&self) -> Outcome {
+        Outcome::Ok
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         writeln!(

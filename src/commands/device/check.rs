@@ -9,9 +9,10 @@ use crate::commands::check::FindingRecord;
 use crate::device::apps::AppKind;
 use crate::device::{Device, DeviceError, Selector};
 use crate::preflight::{self, Distribution, Severity, Verdict};
-use crate::report::{Record, Style};
+use crate::report::{Output, Record, Style};
 use crate::sanitize::terminal;
 use crate::{Ctx, Outcome};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::io::{self, Write};
 use std::time::SystemTime;
@@ -92,7 +93,7 @@ async fn installed(d: &Device, bundle: &str) -> Result<plist::Dictionary, Device
 }
 
 /// `{"type":"device_check"}`: the verdict for one device with `--all`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct DeviceCheckRecord {
     /// UDID.
     pub udid: String,
@@ -109,8 +110,8 @@ pub struct DeviceCheckRecord {
 }
 
 impl Record for DeviceCheckRecord {
-    fn kind(&self) -> &'static str {
-        "device_check"
+    fn output(&self) -> Output<'_> {
+        Output::DeviceCheck(self)
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         let verdict = if self.result == "fail" {
@@ -175,7 +176,6 @@ pub async fn run_check(ctx: &mut Ctx, opts: DeviceCheckOptions) -> crate::Result
         };
         let facts = facts_from_attributes(&d.udid, attrs);
         let results = preflight::evaluate(&facts, &popts);
-        let mut first = true;
         let (mut errs, mut warns, mut skipped, mut failed) = (0, 0, 0, false);
         for r in &results {
             match &r.verdict {
@@ -187,8 +187,8 @@ pub async fn run_check(ctx: &mut Ctx, opts: DeviceCheckOptions) -> crate::Result
                             Severity::Info => {}
                         }
                         failed |= fails(f.severity);
-                        ctx.reporter.emit(&FindingRecord::new(f, first))?;
-                        first = false;
+                        ctx.reporter
+                            .emit(&FindingRecord::new(f, fails(f.severity)))?;
                     }
                 }
                 Verdict::NotChecked(_) => skipped += 1,
@@ -213,6 +213,7 @@ pub async fn run_check(ctx: &mut Ctx, opts: DeviceCheckOptions) -> crate::Result
             apps: None,
             events: None,
             checks_failed: Some(checks_failed),
+            interrupted: false,
         },
         "voipctl check --device",
     )?;

@@ -1,7 +1,7 @@
 //! `voipctl devices`, `info` and `apps`: thin commands over the device layer.
 
-mod check;
-mod records;
+pub(crate) mod check;
+pub(crate) mod records;
 
 pub use check::{DeviceCheckOptions, DeviceCheckRecord, facts_from_attributes, run_check};
 pub use records::DeviceRecord;
@@ -10,12 +10,10 @@ use crate::device::apps::{AppKind, LIST_ATTRIBUTES};
 use crate::device::live::{DeviceEvent, Watcher};
 use crate::device::values::{dict_to_json, string, to_json, to_text};
 use crate::device::{AppInfo, Device, DeviceError, Link, Selector};
-use crate::report::Format;
 use crate::timestamp::now_rfc3339;
 use crate::{Ctx, Outcome};
 use records::{
-    AppRecord, AppTable, DeviceErrorRecord, DeviceEventRecord, DeviceSummary, DeviceTable,
-    InfoRecord, ValueRecord,
+    AppRecord, DeviceErrorRecord, DeviceEventRecord, DeviceSummary, InfoRecord, ValueRecord,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -109,14 +107,8 @@ pub async fn run_devices(ctx: &mut Ctx, opts: DevicesOptions) -> crate::Result<O
     let records: Vec<DeviceRecord> =
         futures_util::future::join_all(devs.iter().map(describe)).await;
     let failed = records.iter().filter(|r| r.error.is_some()).count();
-    if ctx.reporter.format() == Format::Human {
-        if !records.is_empty() {
-            ctx.reporter.emit(&DeviceTable(&records))?;
-        }
-    } else {
-        for r in &records {
-            ctx.reporter.emit(r)?;
-        }
+    for r in &records {
+        ctx.reporter.emit(r)?;
     }
     let mut events = None;
     let mut interrupted = false;
@@ -134,6 +126,7 @@ pub async fn run_devices(ctx: &mut Ctx, opts: DevicesOptions) -> crate::Result<O
             apps: None,
             events,
             checks_failed: None,
+            interrupted,
         },
         "devices",
     )?;
@@ -283,6 +276,7 @@ pub async fn run_info(ctx: &mut Ctx, opts: InfoOptions) -> crate::Result<Outcome
             apps: None,
             events: None,
             checks_failed: None,
+            interrupted: false,
         },
         "info",
     )?;
@@ -318,19 +312,13 @@ pub async fn run_apps(ctx: &mut Ctx, opts: AppsOptions) -> crate::Result<Outcome
                     .map(|app| AppRecord {
                         udid: d.udid.clone(),
                         app,
+                        heading: n > 1 || opts.all,
                     })
                     .collect();
                 apps.sort_by(|a, b| a.app.bundle_id.cmp(&b.app.bundle_id));
                 total += apps.len();
-                if ctx.reporter.format() == Format::Human {
-                    ctx.reporter.emit(&AppTable {
-                        udid: (n > 1 || opts.all).then_some(d.udid.as_str()),
-                        apps: &apps,
-                    })?;
-                } else {
-                    for a in &apps {
-                        ctx.reporter.emit(a)?;
-                    }
+                for a in &apps {
+                    ctx.reporter.emit(a)?;
                 }
             }
             Err(e) if n == 1 => return Err(e.into()),
@@ -351,6 +339,7 @@ pub async fn run_apps(ctx: &mut Ctx, opts: AppsOptions) -> crate::Result<Outcome
             apps: Some(total),
             events: None,
             checks_failed: None,
+            interrupted: false,
         },
         "apps",
     )?;

@@ -1,14 +1,16 @@
 //! What the device commands report: one record per device, app or value, in JSON Lines, and
 //! aligned tables for people.
 
+use crate::context::Outcome;
 use crate::device::AppInfo;
-use crate::report::{Record, Style};
+use crate::report::{Body, Output, Record, Row, Style, SummaryRecord};
 use crate::sanitize::terminal;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::io::{self, Write};
 
 /// `{"type":"device"}`: one attached device.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DeviceRecord {
     /// UDID.
     pub udid: String,
@@ -34,78 +36,34 @@ fn opt(s: &Option<String>) -> &str {
     s.as_deref().unwrap_or("-")
 }
 
-impl DeviceRecord {
-    fn cells(&self) -> [String; 5] {
-        let conn = match &self.address {
-            Some(a) => format!("{} {a}", self.connection),
-            None => self.connection.to_string(),
-        };
-        [
-            terminal(&self.udid).into_owned(),
-            terminal(opt(&self.name)).into_owned(),
-            terminal(opt(&self.model)).into_owned(),
-            terminal(opt(&self.ios)).into_owned(),
-            conn,
-        ]
-    }
-}
+const DEVICE_COLUMNS: &[&str] = &["UDID", "NAME", "MODEL", "IOS", "CONNECTION"];
 
 impl Record for DeviceRecord {
-    fn kind(&self) -> &'static str {
-        "device"
+    fn output(&self) -> Output<'_> {
+        Output::Device(self)
     }
-    fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
-        DeviceTable(std::slice::from_ref(self)).human(w, style)
+    fn row(&self) -> Option<Row> {
+        let conn = match &self.address {
+            Some(a) => format!("{} {}", self.connection, terminal(a)),
+            None => self.connection.to_string(),
+        };
+        Some(Row {
+            header: DEVICE_COLUMNS,
+            cells: vec![
+                terminal(&self.udid).into_owned(),
+                terminal(opt(&self.name)).into_owned(),
+                terminal(opt(&self.model)).into_owned(),
+                terminal(opt(&self.ios)).into_owned(),
+                conn,
+            ],
+            highlight: false,
+            error: self.error.as_deref().map(|e| terminal(e).into_owned()),
+        })
     }
-}
-
-/// Several devices as one aligned table (human output only).
-#[derive(Debug, Serialize)]
-pub struct DeviceTable<'a>(pub &'a [DeviceRecord]);
-
-impl Record for DeviceTable<'_> {
-    fn kind(&self) -> &'static str {
-        "device"
-    }
-    fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
-        let header = ["UDID", "NAME", "MODEL", "IOS", "CONNECTION"].map(String::from);
-        let rows: Vec<[String; 5]> = self.0.iter().map(DeviceRecord::cells).collect();
-        let widths = column_widths(std::iter::once(&header).chain(rows.iter()));
-        writeln!(w, "{}", style.bold(&pad_row(&header, &widths)))?;
-        for (row, rec) in rows.iter().zip(self.0) {
-            writeln!(w, "{}", pad_row(row, &widths))?;
-            if let Some(e) = &rec.error {
-                writeln!(w, "  {} {}", style.error("error:"), terminal(e))?;
-            }
-        }
-        Ok(())
-    }
-}
-
-fn column_widths<'a, const N: usize>(rows: impl Iterator<Item = &'a [String; N]>) -> [usize; N] {
-    let mut widths = [0usize; N];
-    for r in rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    widths
-}
-
-fn pad_row<const N: usize>(row: &[String; N], widths: &[usize; N]) -> String {
-    let mut out = String::new();
-    for (i, (c, w)) in row.iter().zip(widths).enumerate() {
-        if i + 1 == N {
-            out.push_str(c);
-        } else {
-            out.push_str(&format!("{c:<w$}  "));
-        }
-    }
-    out.trim_end().to_string()
 }
 
 /// `{"type":"device_event"}`: an attach or detach seen by `devices --watch`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct DeviceEventRecord {
     /// `attached` or `detached`.
     pub event: &'static str,
@@ -120,8 +78,8 @@ pub struct DeviceEventRecord {
 }
 
 impl Record for DeviceEventRecord {
-    fn kind(&self) -> &'static str {
-        "device_event"
+    fn output(&self) -> Output<'_> {
+        Output::DeviceEvent(self)
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         let word = if self.event == "attached" {
@@ -140,7 +98,7 @@ impl Record for DeviceEventRecord {
 }
 
 /// `{"type":"device_info"}`: every lockdown value of a device.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct InfoRecord {
     /// UDID.
     pub udid: String,
@@ -155,17 +113,14 @@ pub struct InfoRecord {
 }
 
 impl Record for InfoRecord {
-    fn kind(&self) -> &'static str {
-        "device_info"
+    fn output(&self) -> Output<'_> {
+        Output::DeviceInfo(self)
+    }
+    fn heading(&self) -> Option<String> {
+        self.heading
+            .then(|| format!("== {} ==", terminal(&self.udid)))
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
-        if self.heading {
-            writeln!(
-                w,
-                "{}",
-                style.bold(&format!("== {} ==", terminal(&self.udid)))
-            )?;
-        }
         for (k, v) in &self.text {
             writeln!(w, "{}: {}", style.info(&terminal(k)), terminal(v))?;
         }
@@ -174,7 +129,7 @@ impl Record for InfoRecord {
 }
 
 /// `{"type":"device_value"}`: one lockdown value (`info --key`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ValueRecord {
     /// UDID.
     pub udid: String,
@@ -191,8 +146,8 @@ pub struct ValueRecord {
 }
 
 impl Record for ValueRecord {
-    fn kind(&self) -> &'static str {
-        "device_value"
+    fn output(&self) -> Output<'_> {
+        Output::DeviceValue(self)
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         if self.heading {
@@ -209,80 +164,51 @@ impl Record for ValueRecord {
 }
 
 /// `{"type":"app"}`: one installed app.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct AppRecord {
     /// UDID of the device it is installed on.
     pub udid: String,
     /// The app.
     #[serde(flatten)]
     pub app: AppInfo,
+    /// Human output heads the phone's table with its UDID (several phones).
+    #[serde(skip)]
+    pub heading: bool,
 }
 
-impl AppRecord {
-    fn cells(&self) -> [String; 5] {
-        let a = &self.app;
-        [
-            terminal(&a.bundle_id).into_owned(),
-            terminal(a.name.as_deref().unwrap_or("-")).into_owned(),
-            terminal(a.version.as_deref().unwrap_or("-")).into_owned(),
-            if a.background_modes.is_empty() {
-                "-".into()
-            } else {
-                terminal(&a.background_modes.join(",")).into_owned()
-            },
-            if a.voip { "yes".into() } else { "no".into() },
-        ]
-    }
-}
+const APP_COLUMNS: &[&str] = &["BUNDLE ID", "NAME", "VERSION", "BACKGROUND MODES", "VOIP"];
 
 impl Record for AppRecord {
-    fn kind(&self) -> &'static str {
-        "app"
+    fn output(&self) -> Output<'_> {
+        Output::App(self)
     }
-    fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
-        AppTable {
-            udid: None,
-            apps: std::slice::from_ref(self),
-        }
-        .human(w, style)
+    fn heading(&self) -> Option<String> {
+        self.heading
+            .then(|| format!("== {} ==", terminal(&self.udid)))
     }
-}
-
-/// Apps as one aligned table (human output only).
-#[derive(Debug, Serialize)]
-pub struct AppTable<'a> {
-    /// A heading (`--all`).
-    pub udid: Option<&'a str>,
-    /// The rows.
-    pub apps: &'a [AppRecord],
-}
-
-impl Record for AppTable<'_> {
-    fn kind(&self) -> &'static str {
-        "app"
-    }
-    fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
-        if let Some(u) = self.udid {
-            writeln!(w, "{}", style.bold(&format!("== {} ==", terminal(u))))?;
-        }
-        let header = ["BUNDLE ID", "NAME", "VERSION", "BACKGROUND MODES", "VOIP"].map(String::from);
-        let rows: Vec<[String; 5]> = self.apps.iter().map(AppRecord::cells).collect();
-        let widths = column_widths(std::iter::once(&header).chain(rows.iter()));
-        writeln!(w, "{}", style.bold(&pad_row(&header, &widths)))?;
-        for r in &rows {
-            let line = pad_row(r, &widths);
-            if r[4] == "yes" {
-                writeln!(w, "{}", style.ok(&line))?;
-            } else {
-                writeln!(w, "{line}")?;
-            }
-        }
-        Ok(())
+    fn row(&self) -> Option<Row> {
+        let a = &self.app;
+        Some(Row {
+            header: APP_COLUMNS,
+            cells: vec![
+                terminal(&a.bundle_id).into_owned(),
+                terminal(a.name.as_deref().unwrap_or("-")).into_owned(),
+                terminal(a.version.as_deref().unwrap_or("-")).into_owned(),
+                if a.background_modes.is_empty() {
+                    "-".into()
+                } else {
+                    terminal(&a.background_modes.join(",")).into_owned()
+                },
+                if a.voip { "yes".into() } else { "no".into() },
+            ],
+            highlight: a.voip,
+            error: None,
+        })
     }
 }
 
 /// `{"type":"device_error"}`: one device failed during `--all` (the others went on).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct DeviceErrorRecord {
     /// UDID.
     pub udid: String,
@@ -291,8 +217,8 @@ pub struct DeviceErrorRecord {
 }
 
 impl Record for DeviceErrorRecord {
-    fn kind(&self) -> &'static str {
-        "device_error"
+    fn output(&self) -> Output<'_> {
+        Output::DeviceError(self)
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         writeln!(
@@ -306,9 +232,10 @@ impl Record for DeviceErrorRecord {
 }
 
 /// `{"type":"summary"}` of `devices`, `info` and `apps`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct DeviceSummary {
-    /// `devices`, `info` or `apps`.
+    /// `devices`, `info`, `apps` or `check` (`check --device --all`): the summary's `command`.
+    #[serde(skip)]
     pub command: &'static str,
     /// Devices looked at.
     pub devices: usize,
@@ -323,11 +250,26 @@ pub struct DeviceSummary {
     /// Devices whose installed build failed the preflight (`check --device --all` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checks_failed: Option<usize>,
+    /// Stopped by Ctrl-C (`devices --watch`).
+    #[serde(skip)]
+    pub interrupted: bool,
 }
 
-impl Record for DeviceSummary {
-    fn kind(&self) -> &'static str {
-        "summary"
+impl SummaryRecord for DeviceSummary {
+    fn body(&self) -> Body<'_> {
+        match self.command {
+            "info" => Body::Info(self),
+            "apps" => Body::Apps(self),
+            "check" => Body::DeviceCheck(self),
+            _ => Body::Devices(self),
+        }
+    }
+    fn outcome(&self) -> Outcome {
+        if self.interrupted {
+            Outcome::Interrupted
+        } else {
+            Outcome::from_failed(self.failed > 0 || self.checks_failed.is_some_and(|n| n > 0))
+        }
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         if self.command == "info" && self.failed == 0 {

@@ -7,6 +7,7 @@ use crate::error::Error;
 use crate::logs::crashes::Given;
 use crate::logs::lines::{Flow, LineReader};
 use crate::logs::{CommonOptions, LogsError, Output, Pipeline};
+use crate::report::SummaryRecord;
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -51,7 +52,6 @@ pub(crate) fn finish(
     meta: SummaryMeta,
     fail_on: &[FailOn],
 ) -> crate::Result<Outcome> {
-    let interrupted = meta.interrupted;
     let (tail, ended) = pipeline.finish();
     let summary = Summary::build(meta, ended, fail_on);
     for e in &tail {
@@ -61,11 +61,7 @@ pub(crate) fn finish(
         ctx.reporter.emit(c)?;
     }
     ctx.reporter.finish(&summary, "voipctl.logs")?;
-    Ok(if interrupted {
-        Outcome::Interrupted
-    } else {
-        Outcome::from_failed(summary.failed)
-    })
+    Ok(summary.outcome())
 }
 
 /// Run `voipctl analyze`.
@@ -145,6 +141,7 @@ pub async fn run_analyze(ctx: &mut Ctx, opts: AnalyzeOptions) -> crate::Result<O
     }
     let stats = reader.stats();
     let meta = SummaryMeta {
+        command: "analyze",
         source,
         bytes: stats.bytes,
         lines: stats.lines,

@@ -3,10 +3,12 @@
 //! are documented in the README (`json-schema`) and pinned by `tests/logs.rs`.
 
 use super::FailOn;
+use crate::context::Outcome;
 use crate::logs::decode::{Entry, Level};
 use crate::logs::track::{AppSummary, Check, Event, Evidence, Finished, Verdict};
-use crate::report::{Case, CaseOutcome, Record, Style};
+use crate::report::{Body, Case, CaseOutcome, Output, Record, Style, SummaryRecord};
 use crate::sanitize::terminal;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -14,7 +16,7 @@ use std::io::{self, Write};
 fn severity_paint(style: &Style, sev: crate::logs::rules::Severity, s: &str) -> String {
     match sev {
         crate::logs::rules::Severity::Error => style.error(s),
-        crate::logs::rules::Severity::Warn => style.warn(s),
+        crate::logs::rules::Severity::Warning => style.warn(s),
         crate::logs::rules::Severity::Info => s.to_string(),
     }
 }
@@ -29,13 +31,14 @@ fn short(s: &str, n: usize) -> String {
 }
 
 impl Record for Event {
-    fn kind(&self) -> &'static str {
-        "event"
+    fn output(&self) -> Output<'_> {
+        Output::Event(self)
+    }
+    fn detail(&self) -> bool {
+        // `-q` keeps the events that violate a check.
+        self.check.is_none()
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
-        if style.quiet && self.check.is_none() {
-            return Ok(());
-        }
         let time = if self.time.is_empty() {
             self.offset_s
                 .map(|o| format!("+{o:.3}s"))
@@ -74,7 +77,7 @@ impl Record for Event {
 }
 
 /// An unrecognised line that passed the filters (`--lines`).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct LineRecord {
     /// Line number (watch: sequence number).
     pub line: u64,
@@ -127,13 +130,13 @@ impl From<crate::logs::Line> for LineRecord {
 }
 
 impl Record for LineRecord {
-    fn kind(&self) -> &'static str {
-        "line"
+    fn output(&self) -> Output<'_> {
+        Output::Line(self)
+    }
+    fn detail(&self) -> bool {
+        true
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
-        if style.quiet {
-            return Ok(());
-        }
         let pid = self.pid.map(|p| format!("[{p}]")).unwrap_or_default();
         writeln!(
             w,
@@ -146,12 +149,8 @@ impl Record for LineRecord {
     }
 }
 
-/// The schema version of `analyze`/`watch` records: 2 since check records carry a verdict with
-/// its evidence.
-pub const LOGS_SCHEMA_VERSION: u32 = 2;
-
 /// One check's verdict (a JUnit test case).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct CheckRecord {
     /// The check.
     pub check: Check,
@@ -203,8 +202,8 @@ fn chain_lines(
 }
 
 impl Record for CheckRecord {
-    fn kind(&self) -> &'static str {
-        "check"
+    fn output(&self) -> Output<'_> {
+        Output::Check(self)
     }
     fn human(&self, _w: &mut dyn Write, _style: &Style) -> io::Result<()> {
         // Shown in the summary table for people.
@@ -253,7 +252,7 @@ impl Record for CheckRecord {
 }
 
 /// A period without the phone (watch).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct Gap {
     /// When the connection was lost (UTC).
     pub from: String,
@@ -266,6 +265,8 @@ pub struct Gap {
 /// Where the log came from, for the summary.
 #[derive(Debug, Clone, Default)]
 pub struct SummaryMeta {
+    /// `analyze` or `watch`.
+    pub command: &'static str,
     /// File path, `-`, or `device <udid>`.
     pub source: String,
     /// Bytes read.
@@ -283,8 +284,12 @@ pub struct SummaryMeta {
 }
 
 /// The last record of `analyze`/`watch`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
+#[schemars(rename = "LogSummary")]
 pub struct Summary {
+    /// `analyze` or `watch` (the summary's `command`).
+    #[serde(skip)]
+    pub command: &'static str,
     /// File path, `-`, or `device <udid>`.
     pub source: String,
     /// Lines read.
@@ -307,9 +312,11 @@ pub struct Summary {
     pub apps: Vec<AppSummary>,
     /// Per check: count, threshold, verdict.
     pub checks: Vec<CheckRecord>,
-    /// A `--fail-on` threshold was exceeded (exit code 1).
+    /// A `--fail-on` threshold was exceeded (exit code 1; the summary's `outcome`).
+    #[serde(skip)]
     pub failed: bool,
-    /// Stopped by Ctrl-C/SIGTERM (exit code 130).
+    /// Stopped by Ctrl-C/SIGTERM (exit code 130; the summary's `outcome`).
+    #[serde(skip)]
     pub interrupted: bool,
 }
 
@@ -348,6 +355,7 @@ impl Summary {
             })
             .collect();
         Summary {
+            command: meta.command,
             source: meta.source,
             lines: meta.lines,
             bytes: meta.bytes,
@@ -373,9 +381,20 @@ fn opt(v: Option<f64>, unit: &str) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-impl Record for Summary {
-    fn kind(&self) -> &'static str {
-        "summary"
+impl SummaryRecord for Summary {
+    fn body(&self) -> Body<'_> {
+        if self.command == "watch" {
+            Body::Watch(self)
+        } else {
+            Body::Analyze(self)
+        }
+    }
+    fn outcome(&self) -> Outcome {
+        if self.interrupted {
+            Outcome::Interrupted
+        } else {
+            Outcome::from_failed(self.failed)
+        }
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         writeln!(w)?;
@@ -593,12 +612,6 @@ impl Record for Summary {
             style.ok("ok")
         };
         writeln!(w, "  result: {result}")
-    }
-    fn junit(&self) -> Option<Case> {
-        None
-    }
-    fn schema_version(&self) -> u32 {
-        LOGS_SCHEMA_VERSION
     }
 }
 

@@ -610,6 +610,7 @@ fn meta(
         ));
     }
     SummaryMeta {
+        command: "watch",
         source: format!("device {udid}"),
         bytes: live.bytes,
         lines: live.lines,

@@ -31,8 +31,8 @@ use crate::probe::clock::OffsetBounds;
 use crate::probe::round::{Round, Seen, Verdict};
 use crate::probe::stats::StageStats;
 use crate::probe::trigger::{Trigger, now_unix};
-use crate::probe::{diagnose, stage, stats, trigger};
-use records::{ClockRecord, Overhead, ProbeSummary, RoundRecord, StageTime, ThresholdRecord};
+use crate::probe::{diagnose, stage, trigger};
+use records::{ClockRecord, ProbeSummary, RoundRecord, StageTime, ThresholdRecord};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -682,10 +682,10 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
         let (value, limit) = match f.limit {
             Limit::Failed(n) => (Some(failed as f64), n as f64),
             Limit::Stage(st, stat, lim) => (
-                stages.get(st.name()).map(|s| match stat {
-                    Stat::P50 => s.p50_ms,
-                    Stat::P95 => s.p95_ms,
-                    Stat::Max => s.max_ms,
+                stages.get(st.name()).and_then(|s| match stat {
+                    Stat::P50 => s.p50,
+                    Stat::P95 => s.p95,
+                    Stat::Max => s.max,
                 }),
                 lim,
             ),
@@ -703,10 +703,8 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
             ok,
         })?;
     }
-    let mut over: Vec<f64> = probe.overhead_us.clone();
-    over.sort_by(f64::total_cmp);
+    let over: &[f64] = &probe.overhead_us;
     let summary = ProbeSummary {
-        command: "probe",
         udid: udid.clone(),
         bundle: opts.bundle.clone(),
         via,
@@ -727,12 +725,7 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
             offset: estimate.ok(),
             unknown: estimate.err().map(str::to_string),
         },
-        overhead: Overhead {
-            lines: over.len(),
-            p50_us: stats::percentile(&over, 0.5).map(round1),
-            p99_us: stats::percentile(&over, 0.99).map(round1),
-            max_us: over.last().copied().map(round1),
-        },
+        overhead_us: StageStats::of(over).unwrap_or_default().rounded(1),
         thresholds_failed,
         interrupted,
     };

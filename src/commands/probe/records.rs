@@ -2,18 +2,20 @@
 //! `probe_threshold` record per `--fail-on`, one `summary`. JUnit: a test case per round and per
 //! threshold, in one testsuite per device.
 
+use crate::context::Outcome;
 use crate::probe::clock::Offset;
 use crate::probe::diagnose::{Diagnosis, Evidence};
 use crate::probe::round::{Answer, Verdict};
 use crate::probe::stats::StageStats;
-use crate::report::{Case, CaseOutcome, Record, Style};
+use crate::report::{Body, Case, CaseOutcome, Output, Record, Style, SummaryRecord};
 use crate::sanitize::terminal;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// When a stage was reached.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct StageTime {
     /// The stage.
     pub stage: &'static str,
@@ -26,7 +28,8 @@ pub struct StageTime {
 }
 
 /// `{"type":"probe_round"}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(rename = "ProbeRoundRecord")]
 pub struct RoundRecord {
     /// The phone.
     pub udid: String,
@@ -57,8 +60,8 @@ pub struct RoundRecord {
 }
 
 impl Record for RoundRecord {
-    fn kind(&self) -> &'static str {
-        "probe_round"
+    fn output(&self) -> Output<'_> {
+        Output::ProbeRound(self)
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         let verdict = match self.verdict {
@@ -156,7 +159,7 @@ impl Record for RoundRecord {
 }
 
 /// `{"type":"probe_threshold"}`: one `--fail-on`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ThresholdRecord {
     /// The phone.
     pub udid: String,
@@ -171,8 +174,8 @@ pub struct ThresholdRecord {
 }
 
 impl Record for ThresholdRecord {
-    fn kind(&self) -> &'static str {
-        "probe_threshold"
+    fn output(&self) -> Output<'_> {
+        Output::ProbeThreshold(self)
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         let v = self
@@ -209,7 +212,7 @@ impl Record for ThresholdRecord {
 }
 
 /// How the phone's clock was put on the host's.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ClockRecord {
     /// The method, in words.
     pub method: &'static str,
@@ -221,24 +224,9 @@ pub struct ClockRecord {
     pub unknown: Option<String>,
 }
 
-/// Time probe itself adds between a line arriving from the phone and its stage being recorded.
-#[derive(Debug, Clone, Serialize)]
-pub struct Overhead {
-    /// Lines that became a stage or an end.
-    pub lines: usize,
-    /// Median, microseconds.
-    pub p50_us: Option<f64>,
-    /// 99th percentile, microseconds.
-    pub p99_us: Option<f64>,
-    /// Largest, microseconds.
-    pub max_us: Option<f64>,
-}
-
 /// `{"type":"summary"}` of `probe`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ProbeSummary {
-    /// `probe`.
-    pub command: &'static str,
     /// The phone.
     pub udid: String,
     /// The app.
@@ -263,17 +251,26 @@ pub struct ProbeSummary {
     pub deadline_ms: f64,
     /// The clock offset between host and phone.
     pub clock: ClockRecord,
-    /// Time probe adds to a stage.
-    pub overhead: Overhead,
+    /// Time probe itself adds between a line arriving from the phone and its stage being
+    /// recorded, microseconds (`count`: lines that became a stage or an end).
+    pub overhead_us: StageStats,
     /// `--fail-on` thresholds that failed.
     pub thresholds_failed: usize,
-    /// Stopped by Ctrl-C.
+    /// Stopped by Ctrl-C (the summary's `outcome`).
+    #[serde(skip)]
     pub interrupted: bool,
 }
 
-impl Record for ProbeSummary {
-    fn kind(&self) -> &'static str {
-        "summary"
+impl SummaryRecord for ProbeSummary {
+    fn body(&self) -> Body<'_> {
+        Body::Probe(self)
+    }
+    fn outcome(&self) -> Outcome {
+        if self.interrupted {
+            Outcome::Interrupted
+        } else {
+            Outcome::from_failed(self.thresholds_failed > 0)
+        }
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         writeln!(
@@ -312,9 +309,9 @@ impl Record for ProbeSummary {
                         "  {:<10} {:>6} {:>9.1} {:>9.1} {:>9.1}",
                         st.name(),
                         s.count,
-                        s.p50_ms,
-                        s.p95_ms,
-                        s.max_ms
+                        s.p50.unwrap_or_default(),
+                        s.p95.unwrap_or_default(),
+                        s.max.unwrap_or_default()
                     )?;
                 }
             }

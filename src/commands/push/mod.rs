@@ -26,7 +26,6 @@ pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
     let started = Instant::now();
     let mut done = vec![false; total];
     let mut summary = PushSummary {
-        command: "push",
         environment: p.environment.clone(),
         endpoint: engine.apns().base().to_string(),
         auth: p.auth_name,

@@ -1,14 +1,16 @@
 //! What `voipctl push` reports: one `push` record per device token (exactly one, whatever
 //! happened) and one `summary`.
 
-use crate::report::{Case, CaseOutcome, Record, Style};
+use crate::context::Outcome;
+use crate::report::{Body, Case, CaseOutcome, Output, Record, Style, SummaryRecord};
 use crate::sanitize::terminal;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// The final result for one device token.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PushRecord {
     /// Device token (lowercase hex).
     pub token: String,
@@ -101,15 +103,17 @@ impl PushRecord {
 }
 
 impl Record for PushRecord {
-    fn kind(&self) -> &'static str {
-        "push"
+    fn output(&self) -> Output<'_> {
+        Output::Push(self)
+    }
+
+    fn detail(&self) -> bool {
+        // `-q` keeps the failures.
+        self.ok
     }
 
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         if self.ok {
-            if style.quiet {
-                return Ok(());
-            }
             let id = self
                 .apns_unique_id
                 .as_deref()
@@ -185,10 +189,8 @@ impl Record for PushRecord {
 }
 
 /// The one summary of a push run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PushSummary {
-    /// Always `push`.
-    pub command: &'static str,
     /// `production`, `sandbox` or `custom`.
     pub environment: String,
     /// Endpoint URL.
@@ -220,13 +222,22 @@ pub struct PushSummary {
     pub elapsed_ms: f64,
     /// Pushes answered per second.
     pub pushes_per_second: f64,
-    /// Ctrl-C stopped the run.
+    /// Ctrl-C stopped the run (the summary's `outcome`).
+    #[serde(skip)]
     pub interrupted: bool,
 }
 
-impl Record for PushSummary {
-    fn kind(&self) -> &'static str {
-        "summary"
+impl SummaryRecord for PushSummary {
+    fn body(&self) -> Body<'_> {
+        Body::Push(self)
+    }
+
+    fn outcome(&self) -> Outcome {
+        if self.interrupted {
+            Outcome::Interrupted
+        } else {
+            Outcome::from_failed(self.failed > 0)
+        }
     }
 
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {

@@ -1,8 +1,8 @@
 //! `voipctl signal send` and `voipctl signal serve`: the runners and records over the signalling
 //! engine in [`crate::signal`].
 
-mod send;
-mod serve;
+pub(crate) mod send;
+pub(crate) mod serve;
 
 pub use send::{Expect, Payload, SendOptions, run_send};
 pub use serve::{Listen, ServeOptions, run_serve};

@@ -2,10 +2,11 @@
 //! reply status and round-trip time of each, and statistics over the run.
 
 use crate::context::{Ctx, Outcome};
-use crate::report::{Record, Style};
+use crate::report::{Body, Output, Record, Style, SummaryRecord};
 use crate::signal::net::{self, Link, LinkError, Target};
 use crate::signal::{RttStats, SignalError, ms, preview};
 use crate::sip::{self, Frame, Ids, Limits, Message, RequestSpec, Transport, ViaSpec};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -90,8 +91,8 @@ pub struct SendOptions {
 }
 
 /// `connected` record.
-#[derive(Debug, Serialize)]
-struct ConnectedRecord {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ConnectedRecord {
     target: String,
     transport: Transport,
     local: String,
@@ -102,13 +103,13 @@ struct ConnectedRecord {
 }
 
 impl Record for ConnectedRecord {
-    fn kind(&self) -> &'static str {
-        "connected"
+    fn output(&self) -> Output<'_> {
+        Output::Connected(self)
+    }
+    fn detail(&self) -> bool {
+        true
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
-        if style.quiet {
-            return Ok(());
-        }
         let tls = self
             .tls
             .as_deref()
@@ -128,16 +129,17 @@ impl Record for ConnectedRecord {
 }
 
 /// A provisional response seen before the final one.
-#[derive(Debug, Serialize)]
-struct Provisional {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Provisional {
     status: u16,
     reason: String,
     ms: f64,
 }
 
 /// `round` record: one request and its outcome.
-#[derive(Debug, Serialize)]
-struct RoundRecord {
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "SignalRoundRecord")]
+pub struct RoundRecord {
     seq: u32,
     request: String,
     bytes: usize,
@@ -160,8 +162,8 @@ struct RoundRecord {
 }
 
 impl Record for RoundRecord {
-    fn kind(&self) -> &'static str {
-        "round"
+    fn output(&self) -> Output<'_> {
+        Output::Round(self)
     }
     fn junit(&self) -> Option<crate::report::Case> {
         use crate::report::CaseOutcome;
@@ -186,10 +188,11 @@ impl Record for RoundRecord {
             outcome,
         })
     }
+    fn detail(&self) -> bool {
+        // `-q` keeps the rounds that did not get the expected answer.
+        self.result == "ok"
+    }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
-        if style.quiet && self.result == "ok" {
-            return Ok(());
-        }
         let head = format!("{} #{}", self.request, self.seq);
         let mut line = match (self.result, self.status, self.rtt_ms) {
             ("timeout", ..) => format!("{head}  {}", style.error("no reply")),
@@ -231,9 +234,8 @@ impl Record for RoundRecord {
 }
 
 /// `summary` of `signal send`.
-#[derive(Debug, Serialize)]
-struct SendSummary {
-    command: &'static str,
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SendSummary {
     target: String,
     transport: Transport,
     sent: u32,
@@ -243,15 +245,25 @@ struct SendSummary {
     unexpected: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     rtt_ms: Option<RttStats>,
+    /// No failure, and with replies awaited none lost or unexpected (the summary's `outcome`).
+    #[serde(skip)]
     ok: bool,
+    #[serde(skip)]
     interrupted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
 
-impl Record for SendSummary {
-    fn kind(&self) -> &'static str {
-        "summary"
+impl SummaryRecord for SendSummary {
+    fn body(&self) -> Body<'_> {
+        Body::SignalSend(self)
+    }
+    fn outcome(&self) -> Outcome {
+        if self.interrupted {
+            Outcome::Interrupted
+        } else {
+            Outcome::from_failed(!self.ok)
+        }
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         let head = format!(
@@ -271,7 +283,11 @@ impl Record for SendSummary {
             write!(
                 w,
                 "\nrtt min/avg/max/p50/p95 = {:.3}/{:.3}/{:.3}/{:.3}/{:.3} ms",
-                r.min, r.avg, r.max, r.p50, r.p95
+                crate::signal::stats::fig(r.min),
+                crate::signal::stats::fig(r.mean),
+                crate::signal::stats::fig(r.max),
+                crate::signal::stats::fig(r.p50),
+                crate::signal::stats::fig(r.p95)
             )?;
         }
         writeln!(w)
@@ -647,7 +663,6 @@ pub async fn run_send(ctx: &mut Ctx, opts: SendOptions) -> crate::Result<Outcome
     let lost = sent.saturating_sub(received);
     let waited = opts.wait;
     let summary = SendSummary {
-        command: "signal send",
         target: opts.target.url(),
         transport: opts.target.transport,
         sent,
@@ -659,7 +674,7 @@ pub async fn run_send(ctx: &mut Ctx, opts: SendOptions) -> crate::Result<Outcome
             0.0
         },
         unexpected,
-        rtt_ms: RttStats::of(&rtts),
+        rtt_ms: crate::signal::rtt_stats(&rtts),
         ok: failure.is_none() && (!waited || (lost == 0 && unexpected == 0)),
         interrupted,
         error: failure.as_ref().map(|e| e.to_string()),

@@ -5,14 +5,15 @@
 pub use crate::signal::serve::{Listen, ServeOptions};
 
 use crate::context::{Ctx, Outcome};
-use crate::report::{Record, Style};
+use crate::report::{Body, Output, Record, Style, SummaryRecord};
+use schemars::JsonSchema;
 use crate::signal::serve::{Central, Happening, Server, Tally, sleep_opt};
 use crate::sip::Transport;
 use serde::Serialize;
 use std::io::{self, Write};
 
-#[derive(Debug, Serialize)]
-struct ListeningRecord {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListeningRecord {
     transport: Transport,
     addr: String,
     url: String,
@@ -21,8 +22,8 @@ struct ListeningRecord {
 }
 
 impl Record for ListeningRecord {
-    fn kind(&self) -> &'static str {
-        "listening"
+    fn output(&self) -> Output<'_> {
+        Output::Listening(self)
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         let cert = self
@@ -40,8 +41,8 @@ impl Record for ListeningRecord {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct ConnectionRecord {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ConnectionRecord {
     /// `connect`, `disconnect` or `reject`.
     event: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -69,8 +70,8 @@ fn at(style: &Style, at_ms: f64) -> String {
 }
 
 impl Record for ConnectionRecord {
-    fn kind(&self) -> &'static str {
-        "connection"
+    fn output(&self) -> Output<'_> {
+        Output::Connection(self)
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         let who = format!(
@@ -109,8 +110,8 @@ impl Record for ConnectionRecord {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct RequestRecord {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RequestRecord {
     conn: u64,
     method: String,
     uri: String,
@@ -122,13 +123,13 @@ struct RequestRecord {
 }
 
 impl Record for RequestRecord {
-    fn kind(&self) -> &'static str {
-        "request"
+    fn output(&self) -> Output<'_> {
+        Output::Request(self)
+    }
+    fn detail(&self) -> bool {
+        true
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
-        if style.quiet {
-            return Ok(());
-        }
         let status = self
             .status
             .map(|s| format!(" → {s}"))
@@ -144,8 +145,8 @@ impl Record for RequestRecord {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct KeepAliveRecord {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct KeepAliveRecord {
     conn: u64,
     at_ms: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -153,13 +154,13 @@ struct KeepAliveRecord {
 }
 
 impl Record for KeepAliveRecord {
-    fn kind(&self) -> &'static str {
-        "keepalive"
+    fn output(&self) -> Output<'_> {
+        Output::Keepalive(self)
+    }
+    fn detail(&self) -> bool {
+        true
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
-        if style.quiet {
-            return Ok(());
-        }
         let every = self
             .interval_ms
             .map(|i| format!(" ({:.3} s after the previous one)", i / 1000.0))
@@ -173,8 +174,8 @@ impl Record for KeepAliveRecord {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct WakeRecord {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct WakeRecord {
     /// `sent`, `answered` or `unanswered`.
     event: &'static str,
     wake: u64,
@@ -196,8 +197,8 @@ struct WakeRecord {
 }
 
 impl Record for WakeRecord {
-    fn kind(&self) -> &'static str {
-        "wake"
+    fn output(&self) -> Output<'_> {
+        Output::Wake(self)
     }
     fn junit(&self) -> Option<crate::report::Case> {
         use crate::report::CaseOutcome;
@@ -251,8 +252,8 @@ impl Record for WakeRecord {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct MalformedRecord {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MalformedRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     conn: Option<u64>,
     transport: Transport,
@@ -262,8 +263,8 @@ struct MalformedRecord {
 }
 
 impl Record for MalformedRecord {
-    fn kind(&self) -> &'static str {
-        "malformed"
+    fn output(&self) -> Output<'_> {
+        Output::Malformed(self)
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         writeln!(
@@ -278,9 +279,8 @@ impl Record for MalformedRecord {
     }
 }
 
-#[derive(Debug, Default, Serialize)]
-struct ServeSummary {
-    command: &'static str,
+#[derive(Debug, Default, Serialize, JsonSchema)]
+pub struct ServeSummary {
     duration_ms: f64,
     connections: u64,
     reconnects: u64,
@@ -295,13 +295,23 @@ struct ServeSummary {
     wakes_unanswered: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     wake_answer_ms: Option<crate::signal::RttStats>,
+    /// Every wake answered (the summary's `outcome`).
+    #[serde(skip)]
     ok: bool,
+    #[serde(skip)]
     interrupted: bool,
 }
 
-impl Record for ServeSummary {
-    fn kind(&self) -> &'static str {
-        "summary"
+impl SummaryRecord for ServeSummary {
+    fn body(&self) -> Body<'_> {
+        Body::SignalServe(self)
+    }
+    fn outcome(&self) -> Outcome {
+        if self.interrupted {
+            Outcome::Interrupted
+        } else {
+            Outcome::from_failed(!self.ok)
+        }
     }
     fn human(&self, w: &mut dyn Write, style: &Style) -> io::Result<()> {
         let head = format!(
@@ -334,7 +344,9 @@ impl Record for ServeSummary {
                 write!(
                     w,
                     "; answer time min/avg/max = {:.3}/{:.3}/{:.3} ms",
-                    r.min, r.avg, r.max
+                    crate::signal::stats::fig(r.min),
+                    crate::signal::stats::fig(r.mean),
+                    crate::signal::stats::fig(r.max)
                 )?;
             }
             writeln!(w)?;
@@ -524,7 +536,6 @@ fn summary(t: &Tally, central: &Central, interrupted: bool) -> ServeSummary {
         wakes_unanswered,
     } = *t;
     ServeSummary {
-        command: "signal serve",
         duration_ms: central.at_ms(),
         connections,
         reconnects,
@@ -537,7 +548,7 @@ fn summary(t: &Tally, central: &Central, interrupted: bool) -> ServeSummary {
         wakes_sent,
         wakes_answered,
         wakes_unanswered,
-        wake_answer_ms: crate::signal::RttStats::of(&central.answer_ms),
+        wake_answer_ms: crate::signal::rtt_stats(&central.answer_ms),
         ok: wakes_unanswered == 0,
         interrupted,
     }

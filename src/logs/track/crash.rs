@@ -134,7 +134,7 @@ impl Tracker {
         let severity = if report.signal.is_some() || report.termination_code.is_some() {
             Severity::Error
         } else {
-            Severity::Warn
+            Severity::Warning
         };
         Event {
             time: death.time.clone(),

@@ -72,7 +72,7 @@ impl Default for TrackConfig {
 }
 
 /// One timeline event: a recognised line, or something the tracker concluded.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Event {
     /// The timestamp as the log wrote it.
     pub time: String,

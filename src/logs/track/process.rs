@@ -236,7 +236,7 @@ pub(super) fn on_exit(app: &mut App, cx: &mut Cx<'_, '_>) {
         note_death(app, cx, kind);
     }
     if status.is_some_and(|s| s != 0) || signal.is_some() {
-        cx.ev.severity = cx.ev.severity.max(Severity::Warn);
+        cx.ev.severity = cx.ev.severity.max(Severity::Warning);
     }
 }
 

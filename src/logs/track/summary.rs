@@ -6,20 +6,8 @@ use super::verdict::Check;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Latency figures.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct Stats {
-    /// How many values.
-    pub count: u64,
-    /// Smallest.
-    pub min: Option<f64>,
-    /// Mean.
-    pub mean: Option<f64>,
-    /// Largest.
-    pub max: Option<f64>,
-    /// Standard deviation (population).
-    pub stddev: Option<f64>,
-}
+/// Latency and interval figures: the one stats shape (no percentiles here: see `stats`).
+pub use crate::stats::Stats;
 
 /// Count, min, max, mean and variance of a series, kept as it grows (Welford): memory stays
 /// flat however long the run.
@@ -77,6 +65,10 @@ impl Running {
             mean: Some(round3(self.mean)),
             max: Some(round3(self.max)),
             stddev: Some(round3((self.m2 / self.n as f64).max(0.0).sqrt())),
+            // Running aggregates keep no values: memory stays flat, percentiles are unknown.
+            p50: None,
+            p95: None,
+            p99: None,
         }
     }
 }
@@ -86,7 +78,7 @@ pub(super) fn round3(x: f64) -> f64 {
 }
 
 /// Launch counts of one app.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Launches {
     /// All launches.
     pub total: u64,
@@ -99,7 +91,7 @@ pub struct Launches {
 }
 
 /// One exit of the app.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct ExitInfo {
     /// When (log text).
     pub time: String,
@@ -131,7 +123,7 @@ pub struct ExitInfo {
 }
 
 /// Push figures of one app.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Pushes {
     /// VoIP pushes seen (apsd, or callservicesd when apsd did not log).
     pub received: u64,
@@ -156,7 +148,7 @@ pub struct Pushes {
 }
 
 /// Keep-alive figures of one app.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Keepalive {
     /// Handler runs.
     pub runs: u64,
@@ -173,7 +165,7 @@ pub struct Keepalive {
 }
 
 /// Wake figures of one app.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Wakes {
     /// Wakes (resume, socket data, push assertion, keep-alive, background launch).
     pub count: u64,
@@ -186,7 +178,7 @@ pub struct Wakes {
 }
 
 /// Everything known about one app at the end.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct AppSummary {
     /// Bundle ID (or process name when unknown).
     pub app: String,

@@ -7,7 +7,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// A threshold that `--fail-on` can turn into a failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Check {
     /// A wake lasted longer than the wake budget.
@@ -118,7 +120,7 @@ pub(super) fn conclusion(
 }
 
 /// How a check ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// The log shows it went right (or, for a check of something that must not happen, that it
@@ -142,7 +144,7 @@ impl Verdict {
 }
 
 /// A log line a verdict rests on.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Evidence {
     /// Line number in the input (`watch`: the entry's sequence number).
     pub line: u64,

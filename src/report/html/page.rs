@@ -34,6 +34,17 @@ fn verdict(summary: &Value) -> (&'static str, String) {
         let class = status_class(st);
         return (class, st.to_string());
     }
+    // Schema 3: every summary says how the run ended in `outcome`.
+    let logs = matches!(s(summary, "command"), Some("analyze" | "watch"));
+    match s(summary, "outcome") {
+        Some("failed") => return ("failed", "FAILED".into()),
+        Some("interrupted") => return ("interrupted", "interrupted (partial)".into()),
+        Some("ok") if logs => {
+            return ("passed", "passed: no --fail-on threshold exceeded".into());
+        }
+        Some("ok") => return ("passed", "passed".into()),
+        _ => {}
+    }
     if summary.get("failed").and_then(Value::as_bool) == Some(true)
         || s(summary, "result") == Some("fail")
     {
@@ -284,7 +295,16 @@ const HEADER_FIRST: [&str; 12] = [
     "infos",
     "rules",
 ];
-const HEADER_SKIP: [&str; 5] = ["type", "failed", "interrupted", "result", "status"];
+const HEADER_SKIP: [&str; 8] = [
+    "type",
+    "failed",
+    "interrupted",
+    "result",
+    "status",
+    "outcome",
+    "schema_version",
+    "command",
+];
 
 /// A table of records of one type: a column per field (first seen order).
 fn generic_table(o: &mut String, id: &str, heading: &str, rows: &[Value], total: u64) {

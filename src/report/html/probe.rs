@@ -57,7 +57,9 @@ pub(super) fn verdict(summary: &Value) -> Option<(&'static str, String)> {
         return None;
     }
     let n = |k: &str| summary.get(k).and_then(Value::as_u64).unwrap_or(0);
-    if summary.get("interrupted").and_then(Value::as_bool) == Some(true) {
+    if summary.get("interrupted").and_then(Value::as_bool) == Some(true)
+        || s(summary, "outcome") == Some("interrupted")
+    {
         return Some(("interrupted", "interrupted (partial)".into()));
     }
     let (rounds, passed, failed) = (n("rounds"), n("passed"), n("failed"));
@@ -250,9 +252,9 @@ fn stage_table(o: &mut String, summary: &Value) {
             esc(n),
             esc(n),
             v.get("count").map_or("–".into(), value_text),
-            f("p50_ms"),
-            f("p95_ms"),
-            f("max_ms")
+            f("p50"),
+            f("p95"),
+            f("max")
         );
     }
     o.push_str("</tbody></table></div>");
@@ -335,7 +337,7 @@ mod tests {
         let p = page(
             &c,
             &json!({"command": "probe", "failed": 1, "rounds": 2, "passed": 0,
-                    "stages": {"running": {"count": 1, "p50_ms": 40.5}, "odd": {}}}),
+                    "stages": {"running": {"count": 1, "p50": 40.5}, "odd": {}}}),
         );
         assert!(p.contains("class=\"result st-failed\""));
         assert!(p.contains("data-round=\"2\""));
