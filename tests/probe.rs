@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod common;
+
 use serde::Deserialize;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -65,7 +67,7 @@ impl Fixture {
     }
 
     fn voipctl(&self, args: &[String]) -> Output {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+        let mut c = common::voipctl();
         c.args(args)
             .env("USBMUXD_SOCKET_ADDRESS", self.sim.env_value())
             .env("NO_COLOR", "1")
@@ -478,30 +480,12 @@ fn probe_usage_errors() {
 }
 
 /// Run a command for at most `limit`, with its output.
-fn run_limited(mut c: Command, limit: Duration) -> Output {
-    c.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let child = c.spawn().unwrap();
-    let id = child.id();
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let d2 = done.clone();
-    let guard = std::thread::spawn(move || {
-        let until = std::time::Instant::now() + limit;
-        while std::time::Instant::now() < until {
-            if d2.load(std::sync::atomic::Ordering::SeqCst) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = Command::new("kill").arg("-9").arg(id.to_string()).status();
-    });
-    let out = child.wait_with_output().unwrap();
-    done.store(true, std::sync::atomic::Ordering::SeqCst);
-    let _ = guard.join();
-    out
+fn run_limited(c: Command, limit: Duration) -> Output {
+    common::output_within(c, limit).0
 }
 
 fn watch(env: &str, extra: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+    let mut c = common::voipctl();
     c.args(["--json", "watch", "--duration", "5s", "--no-crash-reports"])
         .args(extra)
         .env("USBMUXD_SOCKET_ADDRESS", env)
@@ -556,7 +540,7 @@ fn replay_round_trip_gives_the_same_events_and_verdicts() {
     assert!(events_a.iter().any(|e| e.contains("callkit-kill")));
 
     // Replay the recording through a `voipctl sim --replay` process, and watch it again.
-    let mut sim = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+    let mut sim = common::voipctl()
         // The recording's times are the entries' own stamps: at the first run's speed.
         .args([
             "--json",
@@ -753,7 +737,7 @@ fn simulated_phones_through_a_tcp_relay() {
             });
         }
     });
-    let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+    let mut c = common::voipctl();
     c.args(["--json", "devices"])
         .env("USBMUXD_SOCKET_ADDRESS", addr.to_string())
         .stdin(Stdio::null());
@@ -780,7 +764,7 @@ fn simulated_phones_through_a_tcp_relay() {
     let mut push = f.push_args();
     push[1] = format!("{:064x}", 1);
     args.extend(push);
-    let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+    let mut c = common::voipctl();
     c.args(&args)
         .env("USBMUXD_SOCKET_ADDRESS", addr.to_string())
         .stdin(Stdio::null());
@@ -799,11 +783,11 @@ fn simulated_phones_through_a_tcp_relay() {
 fn replayed_idevicesyslog_text_reads_as_the_file_does() {
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/session-syslog.log");
     let analyzed = {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+        let mut c = common::voipctl();
         c.args(["--json", "analyze", file]).stdin(Stdio::null());
         run_limited(c, Duration::from_secs(30))
     };
-    let mut sim = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+    let mut sim = common::voipctl()
         .args([
             "--json",
             "sim",
