@@ -541,7 +541,7 @@ _voipctl() {
             return 0
             ;;
         voipctl__subcmd__push)
-            opts="-b -H -v -q -h -V --tokens-file --env --apns-url --port --ca-cert --key --key-id --team-id --token-refresh --p12 --password-env --cert --cert-key --bundle --topic --no-topic-check --push-type --priority --expiration --collapse-id --apns-id --header --payload --payload-file --concurrency --retries --timeout --backoff --json --format --color --verbose --quiet --help --version"
+            opts="-b -H -v -q -h -V --tokens-file --env --apns-url --port --ca-cert --key --key-id --team-id --p12 --password-env --cert --cert-key --token-refresh --bundle --topic --no-topic-check --push-type --priority --expiration --collapse-id --apns-id --header --payload --payload-file --concurrency --retries --timeout --backoff --json --format --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -579,10 +579,6 @@ _voipctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --token-refresh)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --p12)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -596,6 +592,10 @@ _voipctl() {
                     return 0
                     ;;
                 --cert-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-refresh)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

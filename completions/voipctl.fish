@@ -138,12 +138,12 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l env -d 'APNs e
 sandbox\t'api.sandbox.push.apple.com'"
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l apns-url -d 'Any other APNs-compatible endpoint (e.g. the simulator\'s look-alike, with --ca-cert)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l ca-cert -d 'Trust only this CA (PEM) for the server\'s certificate; repeatable' -r -F
-complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l key -d 'Token auth: the .p8 key' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l key -d 'Token auth: the .p8 key from Certificates, Identifiers & Profiles → Keys' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l key-id -d 'Token auth: the key\'s 10-character key ID' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l team-id -d 'Token auth: your 10-character team ID' -r
-complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l p12 -d 'Certificate auth: a .p12 (password from --password-env or a prompt)' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l p12 -d 'Certificate auth: a .p12 exported from Keychain Access (legacy ciphers and empty passwords work)' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l password-env -d 'Certificate auth: environment variable that holds the .p12 password' -r
-complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l cert -d 'Certificate auth: PEM certificate (chain)' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l cert -d 'Certificate auth: PEM certificate (chain); the key may be in the same file' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l cert-key -d 'Certificate auth: PEM private key for --cert' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l topic -d 'apns-topic, exactly (default: <BUNDLE>.voip)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l payload -d 'JSON payload (default: a minimal VoIP payload)' -r
@@ -175,11 +175,11 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l ca-cert -d 'Tru
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l key -d 'Token auth: the .p8 key from Certificates, Identifiers & Profiles → Keys' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l key-id -d 'Token auth: the key\'s 10-character key ID' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l team-id -d 'Token auth: your 10-character team ID' -r
-complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l token-refresh -d 'Token auth: renew the token after this long, 20 to 60 minutes (`40m`, `1h`; a plain number is seconds)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l p12 -d 'Certificate auth: a .p12 exported from Keychain Access (legacy ciphers and empty passwords work)' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l password-env -d 'Certificate auth: environment variable that holds the .p12 password' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l cert -d 'Certificate auth: PEM certificate (chain); the key may be in the same file' -r -F
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l cert-key -d 'Certificate auth: PEM private key for --cert' -r -F
+complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l token-refresh -d 'Token auth: renew the token after this long, 20 to 60 minutes (`40m`, `1h`; a plain number is seconds)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -s b -l bundle -d 'App bundle ID; the topic becomes <bundle>.voip for VoIP pushes (<bundle> for alerts…)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l topic -d 'apns-topic, exactly (default: from --bundle or the certificate)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand push" -l push-type -d 'apns-push-type' -r -f -a "voip\t'PushKit VoIP push'

@@ -6,14 +6,14 @@
 
 mod fixture;
 
+mod common;
 #[path = "support/schema.rs"]
 mod schema;
+
 use fixture::{Bundle, Kind, Macho, Spec, arr, dict, s};
 use serde::Deserialize;
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 // ---------- pinned JSON ----------
 
@@ -91,23 +91,6 @@ struct JRulesSummary {
 
 // ---------- running ----------
 
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-impl Buf {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
-
 struct Out {
     code: u8,
     stdout: String,
@@ -116,23 +99,11 @@ struct Out {
 
 /// `voipctl ARGS…` in this process.
 fn run(args: &[&str]) -> Out {
-    let out = Buf::default();
-    let err = Buf::default();
-    let mut argv = vec!["voipctl"];
-    argv.extend_from_slice(args);
-    let code = voipctl::run(
-        argv,
-        voipctl::Streams {
-            out: Box::new(out.clone()),
-            err: Box::new(err.clone()),
-            out_tty: false,
-            err_tty: false,
-        },
-    );
+    let (code, stdout, stderr) = common::in_process(args);
     Out {
-        code: code.as_u8(),
-        stdout: out.text(),
-        stderr: err.text(),
+        code,
+        stdout,
+        stderr,
     }
 }
 
@@ -1009,11 +980,11 @@ fn symlinks_and_non_utf8_names_are_refused() {
 fn the_binary_reports_the_same_exit_codes() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
     for (name, code) in [("Legacy.ipa", 1), ("Phone.ipa", 0)] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_voipctl"))
-            .args(["check", "--json"])
-            .arg(dir.join(name))
-            .output()
-            .unwrap();
+        let out = common::output(
+            common::voipctl()
+                .args(["check", "--json"])
+                .arg(dir.join(name)),
+        );
         assert_eq!(out.status.code(), Some(code), "{name}");
         let last = String::from_utf8_lossy(&out.stdout)
             .lines()

@@ -3,14 +3,12 @@
 #[path = "support/schema.rs"]
 mod schema;
 
-use std::process::{Command, Output};
+mod common;
+
+use std::process::Output;
 
 fn voipctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_voipctl"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .output()
-        .unwrap_or_else(|e| panic!("could not run voipctl: {e}"))
+    common::output(common::voipctl().args(args).env_remove("NO_COLOR"))
 }
 
 #[test]
@@ -71,7 +69,7 @@ fn stdout_write_failures_exit_6_but_a_closed_pipe_is_quiet() {
     let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
         return; // not Linux: no full device to write to
     };
-    let out = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+    let out = common::voipctl()
         .args(["completions", "bash"])
         .stdout(Stdio::from(full))
         .output()
@@ -80,7 +78,7 @@ fn stdout_write_failures_exit_6_but_a_closed_pipe_is_quiet() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("error: write output"), "{err}");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+    let mut child = common::voipctl()
         .args(["completions", "bash"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -5,10 +5,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod common;
 #[path = "support/schema.rs"]
 mod schema;
+
 use serde::Deserialize;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use voipctl::device::{self, DeviceError, MuxAddr, Selector};
@@ -46,7 +48,7 @@ impl Fixture {
     }
 
     fn voipctl(&self, args: &[&str]) -> Output {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+        let mut c = common::voipctl();
         c.args(args)
             .env("USBMUXD_SOCKET_ADDRESS", self.env())
             .env("NO_COLOR", "1");
@@ -80,39 +82,11 @@ every = "100ms"
 
 /// Run a command with no stdin, a time limit, and captured output.
 fn run(mut c: Command, limit: Duration) -> Output {
-    c.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().unwrap_or_else(|e| panic!("spawn {c:?}: {e}"));
-    let out = drain(child.stdout.take());
-    let err = drain(child.stderr.take());
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{c:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    }
-}
-
-fn drain<R: Read + Send + 'static>(r: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut v = Vec::new();
-        if let Some(mut r) = r {
-            let _ = r.read_to_end(&mut v);
-        }
-        v
-    })
+    c.stdin(Stdio::null());
+    let desc = format!("{c:?}");
+    let (out, killed) = common::output_within(c, limit);
+    assert!(!killed, "{desc} did not finish within {limit:?}");
+    out
 }
 
 fn text(b: &[u8]) -> String {
@@ -439,7 +413,7 @@ fn no_device_and_no_usbmuxd_say_how_to_fix_it() {
         .unwrap();
     let o = run(
         {
-            let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+            let mut c = common::voipctl();
             c.args(["devices", "--usbmuxd", &port.to_string()]);
             c
         },
@@ -454,7 +428,7 @@ fn no_device_and_no_usbmuxd_say_how_to_fix_it() {
 
     let o = run(
         {
-            let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+            let mut c = common::voipctl();
             c.args(["devices"])
                 .env("USBMUXD_SOCKET_ADDRESS", "host:notaport");
             c
@@ -526,7 +500,7 @@ fn slow_and_malformed_replies_do_not_hang() {
 fn sigterm_during_a_slow_device_exits_130_at_once() {
     let f = Fixture::one("[device.faults]\nslow = \"120s\"\n");
     let child = Killed(
-        Command::new(env!("CARGO_BIN_EXE_voipctl"))
+        common::voipctl()
             .args(["info", "--timeout", "100"])
             .env("USBMUXD_SOCKET_ADDRESS", f.env())
             .stdin(Stdio::null())
@@ -580,7 +554,7 @@ impl Drop for Killed {
 fn devices_watch_streams_detach_and_reattach() {
     let f = Fixture::one("");
     let mut child = Killed(
-        Command::new(env!("CARGO_BIN_EXE_voipctl"))
+        common::voipctl()
             .args(["devices", "--watch", "--json", "--duration", "60"])
             .env("USBMUXD_SOCKET_ADDRESS", f.env())
             .stdin(Stdio::null())
@@ -913,7 +887,7 @@ fn check_device_all_reports_each_device() {
 #[test]
 fn sim_command_prints_the_address_first_and_serves_it() {
     let mut child = Killed(
-        Command::new(env!("CARGO_BIN_EXE_voipctl"))
+        common::voipctl()
             .args(["sim", "pushkit-callkit", "--duration", "60"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -929,7 +903,7 @@ fn sim_command_prints_the_address_first_and_serves_it() {
         .strip_prefix("USBMUXD_SOCKET_ADDRESS=")
         .unwrap_or_else(|| panic!("{first}"));
     assert!(addr.starts_with("127.0.0.1:"), "{addr}");
-    let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+    let mut c = common::voipctl();
     c.args(["apps", "--voip", "--json"])
         .env("USBMUXD_SOCKET_ADDRESS", addr);
     let o = run(c, Duration::from_secs(60));
@@ -940,7 +914,7 @@ fn sim_command_prints_the_address_first_and_serves_it() {
 
 #[test]
 fn sim_json_ready_record_and_bad_scenarios() {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+    let mut c = common::voipctl();
     c.args(["sim", "--json", "--duration", "0.2"]);
     let o = run(c, Duration::from_secs(60));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
@@ -958,7 +932,7 @@ fn sim_json_ready_record_and_bad_scenarios() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("bad.toml");
     std::fs::write(&p, "[[device]]\nudid = \"x\"\nlocked = true\n").unwrap();
-    let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+    let mut c = common::voipctl();
     c.args(["sim", p.to_str().unwrap()]);
     let o = run(c, Duration::from_secs(30));
     assert_eq!(o.status.code(), Some(3));
@@ -997,7 +971,7 @@ fn unix_socket_address_forms_work() {
         format!("UNIX:{}", path.display()),
         path.display().to_string(),
     ] {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+        let mut c = common::voipctl();
         c.args(["info", "-k", "UniqueDeviceID", "--usbmuxd", &form]);
         let o = run(c, Duration::from_secs(60));
         assert_eq!(

@@ -5,8 +5,10 @@
 //! JSON output of the same run implies. Screenshots are kept under
 //! `target/tmp/html-report/` as artifacts (not compared).
 
+mod common;
 #[path = "support/schema.rs"]
 mod schema;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -33,13 +35,12 @@ fn chromium() -> PathBuf {
 }
 
 fn voipctl(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
-    c.args(args).env_remove("NO_COLOR").stdin(Stdio::null());
+    let mut c = common::voipctl();
+    c.args(args).env_remove("NO_COLOR");
     for (k, v) in env {
         c.env(k, v);
     }
-    c.output()
-        .unwrap_or_else(|e| panic!("could not run voipctl: {e}"))
+    common::output(&mut c)
 }
 
 fn artifacts() -> PathBuf {

@@ -1,8 +1,10 @@
 //! `voipctl analyze`: the real binary on saved logs, the JSON Lines contract, exit codes, and the
 //! corpus of real iPhone log lines gathered from public issue trackers and forums.
 
+mod common;
 #[path = "support/schema.rs"]
 mod schema;
+
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -16,12 +18,7 @@ fn data(name: &str) -> PathBuf {
 }
 
 fn voipctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_voipctl"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("could not run voipctl: {e}"))
+    common::output(common::voipctl().args(args).env_remove("NO_COLOR"))
 }
 
 fn text(b: &[u8]) -> String {
@@ -565,7 +562,7 @@ fn fail_on_thresholds_exit_1_and_junit_lists_checks() {
 fn analyze_reads_stdin_and_pymobiledevice3_json() {
     let input =
         std::fs::read(data("session-pymobiledevice3.jsonl")).unwrap_or_else(|e| panic!("{e}"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+    let mut child = common::voipctl()
         .args(["--json", "analyze", "-", "-b", "com.example.pk"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -762,7 +759,7 @@ mod live {
 
     impl Watch {
         pub fn start(f: &Fixture, args: &[&str]) -> Watch {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+            let mut child = common::voipctl()
                 .args(args)
                 .env("USBMUXD_SOCKET_ADDRESS", f.sim.env_value())
                 .env("NO_COLOR", "1")

@@ -6,8 +6,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod common;
 #[path = "support/schema.rs"]
 mod schema;
+
 use serde::Deserialize;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -67,7 +69,7 @@ impl Fixture {
     }
 
     fn voipctl(&self, args: &[String]) -> Output {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+        let mut c = common::voipctl();
         c.args(args)
             .env("USBMUXD_SOCKET_ADDRESS", self.sim.env_value())
             .env("NO_COLOR", "1")
@@ -478,30 +480,12 @@ fn probe_usage_errors() {
 }
 
 /// Run a command for at most `limit`, with its output.
-fn run_limited(mut c: Command, limit: Duration) -> Output {
-    c.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let child = c.spawn().unwrap();
-    let id = child.id();
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let d2 = done.clone();
-    let guard = std::thread::spawn(move || {
-        let until = std::time::Instant::now() + limit;
-        while std::time::Instant::now() < until {
-            if d2.load(std::sync::atomic::Ordering::SeqCst) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = Command::new("kill").arg("-9").arg(id.to_string()).status();
-    });
-    let out = child.wait_with_output().unwrap();
-    done.store(true, std::sync::atomic::Ordering::SeqCst);
-    let _ = guard.join();
-    out
+fn run_limited(c: Command, limit: Duration) -> Output {
+    common::output_within(c, limit).0
 }
 
 fn watch(env: &str, extra: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+    let mut c = common::voipctl();
     c.args(["--json", "watch", "--duration", "5s", "--no-crash-reports"])
         .args(extra)
         .env("USBMUXD_SOCKET_ADDRESS", env)
@@ -556,7 +540,7 @@ fn replay_round_trip_gives_the_same_events_and_verdicts() {
     assert!(events_a.iter().any(|e| e.contains("callkit-kill")));
 
     // Replay the recording through a `voipctl sim --replay` process, and watch it again.
-    let mut sim = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+    let mut sim = common::voipctl()
         // The recording's times are the entries' own stamps: at the first run's speed.
         .args([
             "--json",
@@ -637,7 +621,8 @@ fn watch_summaries_carry_the_cause_chain_of_failed_push_checks() {
     assert_eq!(k[0].0, "seen");
     assert_eq!(k[0].1, "delivered on the phone");
     assert!(
-        k[0].2.starts_with("callservicesd: Incoming message has topic"),
+        k[0].2
+            .starts_with("callservicesd: Incoming message has topic"),
         "{k:?}"
     );
     assert!(k[0].2.contains("com.example.call.voip"), "{k:?}");
@@ -668,7 +653,8 @@ fn watch_summaries_carry_the_cause_chain_of_failed_push_checks() {
     assert_eq!(ban["verdict"], "failed");
     let b = links(&ban);
     assert!(
-        b[0].2.starts_with("callservicesd: Incoming message has topic"),
+        b[0].2
+            .starts_with("callservicesd: Incoming message has topic"),
         "{b:?}"
     );
     assert!(
@@ -994,7 +980,7 @@ fn simulated_phones_through_a_tcp_relay() {
             });
         }
     });
-    let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+    let mut c = common::voipctl();
     c.args(["--json", "devices"])
         .env("USBMUXD_SOCKET_ADDRESS", addr.to_string())
         .stdin(Stdio::null());
@@ -1021,7 +1007,7 @@ fn simulated_phones_through_a_tcp_relay() {
     let mut push = f.push_args();
     push[1] = format!("{:064x}", 1);
     args.extend(push);
-    let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+    let mut c = common::voipctl();
     c.args(&args)
         .env("USBMUXD_SOCKET_ADDRESS", addr.to_string())
         .stdin(Stdio::null());
@@ -1040,11 +1026,11 @@ fn simulated_phones_through_a_tcp_relay() {
 fn replayed_idevicesyslog_text_reads_as_the_file_does() {
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/session-syslog.log");
     let analyzed = {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+        let mut c = common::voipctl();
         c.args(["--json", "analyze", file]).stdin(Stdio::null());
         run_limited(c, Duration::from_secs(30))
     };
-    let mut sim = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+    let mut sim = common::voipctl()
         .args([
             "--json",
             "sim",
@@ -1079,13 +1065,12 @@ fn replayed_idevicesyslog_text_reads_as_the_file_does() {
 
 /// Start `voipctl sim --replay FILE` and watch it (`extra`: watch options); the watch output.
 fn watch_replay(file: &std::path::Path, extra: &[&str]) -> Output {
-    let mut sim = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+    let mut sim = common::voipctl()
         .args(["--json", "sim", "--duration", "30s", "--replay"])
         .arg(file)
         .args(["--speed", "200"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .stdin(Stdio::null())
         .spawn()
         .unwrap();
     let mut first_line = String::new();

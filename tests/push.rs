@@ -7,8 +7,10 @@
 #[path = "support/apns_server.rs"]
 mod apns_server;
 
+mod common;
 #[path = "support/schema.rs"]
 mod schema;
+
 use apns_server::{Behaviour, Config, Failure, Issued, Pki, PushCertSpec, Server};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -91,7 +93,7 @@ impl Run {
 }
 
 fn run_voipctl(args: Vec<String>, envs: Vec<(String, String)>, stdin: Option<Vec<u8>>) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_voipctl"));
+    let mut cmd = common::voipctl();
     cmd.args(&args)
         .env_remove("VOIPCTL_P12_PASSWORD")
         .env_remove("VOIPCTL_KEY_ID")
@@ -976,7 +978,7 @@ async fn sigterm_reports_every_token_once_then_exits_130() {
     })
     .await;
     let args = fx.token_args(&["--bundle", BUNDLE, &tok(1), &tok(2), &tok(3)]);
-    let child = Command::new(env!("CARGO_BIN_EXE_voipctl"))
+    let child = common::voipctl()
         .args(&args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -4,8 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
 #[path = "support/schema.rs"]
 mod schema;
+
 use serde::Deserialize;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -18,16 +20,13 @@ use std::time::{Duration, Instant};
 const WAIT: Duration = Duration::from_secs(15);
 
 fn voipctl() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_voipctl"));
-    c.env("NO_COLOR", "1").stdin(Stdio::null());
+    let mut c = common::voipctl();
+    c.env("NO_COLOR", "1");
     c
 }
 
 fn run(args: &[&str]) -> Output {
-    voipctl()
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("could not run voipctl: {e}"))
+    common::output(voipctl().args(args))
 }
 
 fn lines(out: &Output) -> Vec<Value> {

@@ -9,24 +9,26 @@
 //! Volatile parts are redacted before comparing (the version, the checkout's path). Output that
 //! depends on timing or on a device is deliberately left out.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// Runs voipctl from the checkout's root with a fixed, minimal environment (no `VOIPCTL_*`
 /// variables, whose values clap would show under `--help`; no `NO_COLOR`; a fixed width).
 fn voipctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_voipctl"))
-        .args(args)
-        .current_dir(ROOT)
-        .env_clear()
-        .env("TERM", "xterm-256color")
-        .env("COLUMNS", "100")
-        .env("LANG", "C.UTF-8")
-        .output()
-        .unwrap_or_else(|e| panic!("could not run voipctl {args:?}: {e}"))
+    common::output(
+        common::voipctl()
+            .args(args)
+            .current_dir(ROOT)
+            .env_clear()
+            .env("TERM", "xterm-256color")
+            .env("COLUMNS", "100")
+            .env("LANG", "C.UTF-8"),
+    )
 }
 
 /// The transcript compared against a snapshot: exit code, stdout, stderr, redacted, with the

@@ -1,14 +1,12 @@
 //! `voipctl probe`.
 
 use super::device::DeviceArgs;
-use super::push::EnvArg;
+use super::push::{AuthArgs, EnvArg};
 use crate::commands::probe::{FailOn, ProbeOptions, Via};
-use crate::push::cert::PasswordSource;
 use crate::push::request::PushType;
 use crate::push::send::RetryPolicy;
-use crate::push::{AuthOptions, Environment, Options, Source};
+use crate::push::{Environment, Options, Source};
 use clap::{Args, ValueEnum};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -81,52 +79,9 @@ pub struct ProbeArgs {
     /// Trust only this CA (PEM) for the server's certificate; repeatable.
     #[arg(long, value_name = "PEM", help_heading = "Push (--via push)")]
     pub ca_cert: Vec<PathBuf>,
-    /// Token auth: the .p8 key.
-    #[arg(long, value_name = "P8", requires_all = ["key_id", "team_id"], help_heading = "Push (--via push)")]
-    pub key: Option<PathBuf>,
-    /// Token auth: the key's 10-character key ID.
-    #[arg(
-        long,
-        value_name = "ID",
-        env = "VOIPCTL_KEY_ID",
-        help_heading = "Push (--via push)"
-    )]
-    pub key_id: Option<String>,
-    /// Token auth: your 10-character team ID.
-    #[arg(
-        long,
-        value_name = "ID",
-        env = "VOIPCTL_TEAM_ID",
-        help_heading = "Push (--via push)"
-    )]
-    pub team_id: Option<String>,
-    /// Certificate auth: a .p12 (password from --password-env or a prompt).
-    #[arg(long, value_name = "P12", conflicts_with_all = ["key", "cert"], help_heading = "Push (--via push)")]
-    pub p12: Option<PathBuf>,
-    /// Certificate auth: environment variable that holds the .p12 password.
-    #[arg(
-        long,
-        value_name = "VAR",
-        default_value = "VOIPCTL_P12_PASSWORD",
-        help_heading = "Push (--via push)"
-    )]
-    pub password_env: String,
-    /// Certificate auth: PEM certificate (chain).
-    #[arg(
-        long,
-        value_name = "PEM",
-        conflicts_with = "key",
-        help_heading = "Push (--via push)"
-    )]
-    pub cert: Option<PathBuf>,
-    /// Certificate auth: PEM private key for --cert.
-    #[arg(
-        long,
-        value_name = "PEM",
-        requires = "cert",
-        help_heading = "Push (--via push)"
-    )]
-    pub cert_key: Option<PathBuf>,
+    /// How to authenticate (--via push).
+    #[command(flatten)]
+    pub auth: AuthArgs,
     /// apns-topic, exactly (default: <BUNDLE>.voip).
     #[arg(long, value_name = "TOPIC", help_heading = "Push (--via push)")]
     pub topic: Option<String>,
@@ -187,27 +142,7 @@ impl ProbeArgs {
                     ));
                 }
                 let token = plain.pop().unwrap_or_default();
-                let auth = if let Some(key) = self.key {
-                    AuthOptions::Token {
-                        key,
-                        key_id: self.key_id.unwrap_or_default(),
-                        team_id: self.team_id.unwrap_or_default(),
-                        refresh_secs: 40 * 60,
-                    }
-                } else if let Some(path) = self.p12 {
-                    AuthOptions::P12 {
-                        path,
-                        password: PasswordSource {
-                            env: self.password_env,
-                            prompt: std::io::stdin().is_terminal(),
-                        },
-                    }
-                } else if let Some(cert) = self.cert {
-                    AuthOptions::Pem {
-                        cert,
-                        key: self.cert_key,
-                    }
-                } else {
+                let Some(auth) = self.auth.resolve(40 * 60) else {
                     return Err(crate::Error::Usage(
                         "--via push needs --key (token auth), --p12 or --cert (certificate auth)"
                             .into(),

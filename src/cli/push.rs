@@ -36,25 +36,9 @@ pub struct PushArgs {
     #[arg(long, value_name = "PEM")]
     pub ca_cert: Vec<PathBuf>,
 
-    /// Token auth: the .p8 key from Certificates, Identifiers & Profiles → Keys.
-    #[arg(long, value_name = "P8", requires_all = ["key_id", "team_id"], help_heading = "Token auth")]
-    pub key: Option<PathBuf>,
-    /// Token auth: the key's 10-character key ID.
-    #[arg(
-        long,
-        value_name = "ID",
-        env = "VOIPCTL_KEY_ID",
-        help_heading = "Token auth"
-    )]
-    pub key_id: Option<String>,
-    /// Token auth: your 10-character team ID.
-    #[arg(
-        long,
-        value_name = "ID",
-        env = "VOIPCTL_TEAM_ID",
-        help_heading = "Token auth"
-    )]
-    pub team_id: Option<String>,
+    /// How to authenticate.
+    #[command(flatten)]
+    pub auth: AuthArgs,
     /// Token auth: renew the token after this long, 20 to 60 minutes (`40m`, `1h`; a plain
     /// number is seconds).
     #[arg(
@@ -65,34 +49,6 @@ pub struct PushArgs {
         help_heading = "Token auth"
     )]
     pub token_refresh: Duration,
-
-    /// Certificate auth: a .p12 exported from Keychain Access (legacy ciphers and empty passwords work).
-    #[arg(long, value_name = "P12", conflicts_with_all = ["key", "cert"], help_heading = "Certificate auth")]
-    pub p12: Option<PathBuf>,
-    /// Certificate auth: environment variable that holds the .p12 password.
-    #[arg(
-        long,
-        value_name = "VAR",
-        default_value = "VOIPCTL_P12_PASSWORD",
-        help_heading = "Certificate auth"
-    )]
-    pub password_env: String,
-    /// Certificate auth: PEM certificate (chain); the key may be in the same file.
-    #[arg(
-        long,
-        value_name = "PEM",
-        conflicts_with = "key",
-        help_heading = "Certificate auth"
-    )]
-    pub cert: Option<PathBuf>,
-    /// Certificate auth: PEM private key for --cert.
-    #[arg(
-        long,
-        value_name = "PEM",
-        requires = "cert",
-        help_heading = "Certificate auth"
-    )]
-    pub cert_key: Option<PathBuf>,
 
     /// App bundle ID; the topic becomes <bundle>.voip for VoIP pushes (<bundle> for alerts…).
     #[arg(short, long, value_name = "BUNDLE", help_heading = "Request")]
@@ -155,6 +111,86 @@ pub struct PushArgs {
     /// First retry delay, doubling each retry (seconds, or `250ms`…).
     #[arg(long, value_name = "DURATION", default_value = "250ms", value_parser = crate::duration::arg, hide = true)]
     pub backoff: Duration,
+}
+
+/// How to authenticate to APNs: token (.p8) or certificate (.p12, PEM). Shared by `push` and
+/// `probe --via push`.
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    /// Token auth: the .p8 key from Certificates, Identifiers & Profiles → Keys.
+    #[arg(long, value_name = "P8", requires_all = ["key_id", "team_id"], help_heading = "Token auth")]
+    pub key: Option<PathBuf>,
+    /// Token auth: the key's 10-character key ID.
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "VOIPCTL_KEY_ID",
+        help_heading = "Token auth"
+    )]
+    pub key_id: Option<String>,
+    /// Token auth: your 10-character team ID.
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "VOIPCTL_TEAM_ID",
+        help_heading = "Token auth"
+    )]
+    pub team_id: Option<String>,
+
+    /// Certificate auth: a .p12 exported from Keychain Access (legacy ciphers and empty passwords work).
+    #[arg(long, value_name = "P12", conflicts_with_all = ["key", "cert"], help_heading = "Certificate auth")]
+    pub p12: Option<PathBuf>,
+    /// Certificate auth: environment variable that holds the .p12 password.
+    #[arg(
+        long,
+        value_name = "VAR",
+        default_value = "VOIPCTL_P12_PASSWORD",
+        help_heading = "Certificate auth"
+    )]
+    pub password_env: String,
+    /// Certificate auth: PEM certificate (chain); the key may be in the same file.
+    #[arg(
+        long,
+        value_name = "PEM",
+        conflicts_with = "key",
+        help_heading = "Certificate auth"
+    )]
+    pub cert: Option<PathBuf>,
+    /// Certificate auth: PEM private key for --cert.
+    #[arg(
+        long,
+        value_name = "PEM",
+        requires = "cert",
+        help_heading = "Certificate auth"
+    )]
+    pub cert_key: Option<PathBuf>,
+}
+
+impl AuthArgs {
+    /// The auth options, `None` when none was given (token auth renews after `refresh_secs`).
+    pub fn resolve(self, refresh_secs: u64) -> Option<AuthOptions> {
+        if let Some(key) = self.key {
+            Some(AuthOptions::Token {
+                key,
+                key_id: self.key_id.unwrap_or_default(),
+                team_id: self.team_id.unwrap_or_default(),
+                refresh_secs,
+            })
+        } else if let Some(path) = self.p12 {
+            Some(AuthOptions::P12 {
+                path,
+                password: PasswordSource {
+                    env: self.password_env,
+                    prompt: std::io::stdin().is_terminal(),
+                },
+            })
+        } else {
+            self.cert.map(|cert| AuthOptions::Pem {
+                cert,
+                key: self.cert_key,
+            })
+        }
+    }
 }
 
 /// `--env` values.
@@ -247,27 +283,7 @@ impl PushArgs {
                 "only one of --tokens-file and --payload-file can read stdin (`-`)".into(),
             ));
         }
-        let auth = if let Some(key) = self.key {
-            AuthOptions::Token {
-                key,
-                key_id: self.key_id.unwrap_or_default(),
-                team_id: self.team_id.unwrap_or_default(),
-                refresh_secs: self.token_refresh.as_secs(),
-            }
-        } else if let Some(path) = self.p12 {
-            AuthOptions::P12 {
-                path,
-                password: PasswordSource {
-                    env: self.password_env,
-                    prompt: std::io::stdin().is_terminal(),
-                },
-            }
-        } else if let Some(cert) = self.cert {
-            AuthOptions::Pem {
-                cert,
-                key: self.cert_key,
-            }
-        } else {
+        let Some(auth) = self.auth.resolve(self.token_refresh.as_secs()) else {
             return Err(crate::Error::Usage(
                 "pass --key (token auth), --p12 or --cert (certificate auth)".into(),
             ));

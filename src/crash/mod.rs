@@ -570,19 +570,8 @@ pub fn parse_report_time(s: &str) -> Option<f64> {
     if !(1970..=9999).contains(&year) {
         return None;
     }
-    let days = days_from_civil(year, month, day);
+    let days = crate::timestamp::days_from_civil(year, month, day);
     Some(days as f64 * 86400.0 + h * 3600.0 + m * 60.0 + sec - offset)
-}
-
-/// Days from 1970-01-01 (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// Whether a file name in the crash-report directory looks like a report of `process`

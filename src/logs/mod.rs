@@ -4,7 +4,7 @@
 //! Data flows one way: lines ([`lines`]) → decoded entries ([`decode`], every format people save
 //! logs in, auto-detected) → recognised events ([`rules`], data with stable IDs, extensible with
 //! `--rules`) → per-app state ([`track`]: wakes, keep-alive cadence, exits/relaunches,
-//! push → CallKit report, kills, bans) → the reporter ([`records`]). Everything up to the reporter
+//! push → CallKit report, kills, bans) → the reporter (`commands::logs::records`). Everything up to the reporter
 //! is synchronous and knows nothing about where the lines come from, so `analyze` and `watch`
 //! share it through [`Pipeline`].
 

@@ -60,6 +60,12 @@ pub fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, PemCe
     Ok(certs)
 }
 
+/// The first private key (PKCS#1, PKCS#8 or SEC1) of PEM bytes; `None` when there is none or
+/// it cannot be read.
+pub fn pem_private_key(data: &[u8]) -> Option<PrivateKeyDer<'static>> {
+    rustls_pemfile::private_key(&mut &data[..]).ok().flatten()
+}
+
 /// Why a client configuration could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientTlsError {

@@ -267,12 +267,9 @@ pub fn pem_identity(
     let info = cert_info(leaf).map_err(|_| CertError::BadCert {
         path: cert_name.to_string(),
     })?;
-    let key = rustls_pemfile::private_key(&mut &key_pem[..])
-        .ok()
-        .flatten()
-        .ok_or_else(|| CertError::NoPemKey {
-            path: key_name.to_string(),
-        })?;
+    let key = crate::net::tls::pem_private_key(key_pem).ok_or_else(|| CertError::NoPemKey {
+        path: key_name.to_string(),
+    })?;
     Ok(ClientIdentity { chain, key, info })
 }
 

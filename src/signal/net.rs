@@ -243,24 +243,18 @@ fn ws_error(e: tungstenite::Error) -> LinkError {
     }
 }
 
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
-}
-
 /// Certificates from a PEM file.
 pub(crate) fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, SignalError> {
     let bad = |reason: String| SignalError::Cert {
         path: path.display().to_string(),
         reason,
     };
-    let data = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    let certs: Vec<_> = rustls_pemfile::certs(&mut &data[..])
-        .collect::<Result<_, _>>()
-        .map_err(|e| bad(e.to_string()))?;
-    if certs.is_empty() {
-        return Err(bad("no PEM CERTIFICATE blocks in it".into()));
-    }
-    Ok(certs)
+    use crate::net::tls::PemCertsError;
+    crate::net::tls::read_pem_certs(path).map_err(|e| match e {
+        PemCertsError::Read { source, .. } => bad(source.to_string()),
+        PemCertsError::Bad { reason, .. } => bad(reason),
+        PemCertsError::Empty { .. } => bad("no PEM CERTIFICATE blocks in it".into()),
+    })
 }
 
 /// TLS client configuration: the platform's trust store, or only the CAs in `ca` when given.
@@ -299,13 +293,10 @@ impl ServerCert {
             path: key.display().to_string(),
             reason: e.to_string(),
         })?;
-        let key_der = rustls_pemfile::private_key(&mut &data[..])
-            .ok()
-            .flatten()
-            .ok_or_else(|| SignalError::Cert {
-                path: key.display().to_string(),
-                reason: "no PEM private key in it".into(),
-            })?;
+        let key_der = crate::net::tls::pem_private_key(&data).ok_or_else(|| SignalError::Cert {
+            path: key.display().to_string(),
+            reason: "no PEM private key in it".into(),
+        })?;
         let pem = std::fs::read_to_string(cert).unwrap_or_default();
         Ok(ServerCert {
             certs,
@@ -334,7 +325,7 @@ impl ServerCert {
 
     /// The rustls server configuration.
     pub(crate) fn server_config(&self) -> Result<Arc<rustls::ServerConfig>, SignalError> {
-        let config = rustls::ServerConfig::builder_with_provider(provider())
+        let config = rustls::ServerConfig::builder_with_provider(crate::net::tls::provider())
             .with_safe_default_protocol_versions()
             .and_then(|b| {
                 b.with_no_client_auth()

@@ -50,7 +50,7 @@ pub(crate) fn pki() -> Result<ApnsPki, String> {
         .push(DnType::CommonName, "voipctl sim APNs");
     let key = KeyPair::generate().map_err(e)?;
     let cert = params.signed_by(&key, &issuer).map_err(e)?;
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = crate::net::tls::provider();
     let mut server = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?

@@ -110,9 +110,7 @@ fn uuid_like(bytes: &[u8; 16]) -> String {
 pub fn random_uuid() -> String {
     let mut b = [0u8; 16];
     // aws-lc's RNG through rustls' provider.
-    let _ = rustls::crypto::aws_lc_rs::default_provider()
-        .secure_random
-        .fill(&mut b);
+    let _ = crate::net::tls::provider().secure_random.fill(&mut b);
     uuid_like(&b)
 }
 
@@ -153,7 +151,7 @@ fn generate() -> Result<Pki, PkiError> {
     let (host_key, host_cert) = leaf("voipctl sim host")?;
     let (device_key, device_cert) = leaf("voipctl sim device")?;
 
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = crate::net::tls::provider();
     let server = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()?
         .with_client_cert_verifier(Arc::new(AnyClientCert(provider)))

@@ -9,7 +9,7 @@
 //! process for its own lines; redacted names are joined by time) received after the trigger
 //! belongs to it. Phone lines do not show the apns-id or the payload (iOS redacts them), so the
 //! apns-id is reported from the APNs answer only. The phone's clock is put on the host's by the
-//! interval method of [`clock`]: the uncertainty is reported, never hidden.
+//! interval method of [`crate::probe::clock`]: the uncertainty is reported, never hidden.
 //!
 //! Everything up to the records is built on the shared pieces: `push` sends (same auth,
 //! environment and topic checks), `signal`'s peer session answers the app's socket, the device

@@ -6,9 +6,9 @@ pub use crate::signal::serve::{Listen, ServeOptions};
 
 use crate::context::{Ctx, Outcome};
 use crate::report::{Body, Output, Record, Style, SummaryRecord};
-use schemars::JsonSchema;
 use crate::signal::serve::{Central, Happening, Server, Tally, sleep_opt};
 use crate::sip::Transport;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::io::{self, Write};
 

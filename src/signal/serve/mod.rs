@@ -5,13 +5,13 @@
 //! `commands::signal`.
 //!
 //! Hostile peers are bounded: at most `--max-connections` peers per transport and
-//! `--max-per-address` per address ([`crate::signal::budget`]: at the limit, a peer that has not
+//! `--max-per-address` per address (`signal::budget`: at the limit, a peer that has not
 //! yet sent one complete message makes room for a newcomer; one that has is never dropped for
 //! one), one bounded message per peer ([`Limits`]), a deadline for each message and handshake
 //! (`--message-timeout`), write timeouts.
 //!
-//! Files: [`peers`] (the socket tasks), [`central`] (the per-peer state machine, which turns
-//! their events into [`Happening`]s).
+//! Files: `peers.rs` (the socket tasks), `central.rs` (the per-peer state machine, which turns
+//! their events into `Happening`s).
 
 mod central;
 mod peers;
