@@ -64,6 +64,8 @@ s = [r for r in recs if r["type"] == "summary"][0]
 o = s["overhead"]
 print(f"rounds {s['rounds']} ({s['passed']} passed) in {float(sys.argv[3]) - float(sys.argv[2]):.1f} s")
 print(f"probe overhead per stage line: p50 {o['p50_us']} µs, p99 {o['p99_us']} µs, max {o['max_us']} µs over {o['lines']} lines")
+print(f"  the max: round {o.get('max_round')}, waited {o.get('max_wait_us')} µs for the round loop, {o.get('max_work_us')} µs on the line; longest work on any line {o.get('work_max_us')} µs")
+print(f"  in that round the OS kept probe's thread off a CPU for {o.get('max_round_run_delay_us')} µs (schedstat run delay)")
 for k, v in s["stages"].items():
     print(f"  {k:<10} p50 {v['p50_ms']:7.2f} ms  p95 {v['p95_ms']:7.2f} ms  max {v['max_ms']:7.2f} ms")
 c = s["clock"]

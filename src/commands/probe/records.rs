@@ -232,6 +232,19 @@ pub struct Overhead {
     pub p99_us: Option<f64>,
     /// Largest, microseconds.
     pub max_us: Option<f64>,
+    /// The largest, in two parts: the time its line waited for the round loop (the thread busy
+    /// with other work — the push connection, writing a record — or not running at all)…
+    pub max_wait_us: Option<f64>,
+    /// …and the time spent on the line itself (decode, classify, stage, round).
+    pub max_work_us: Option<f64>,
+    /// The round of the largest.
+    pub max_round: Option<u32>,
+    /// The longest time spent on one line itself, microseconds.
+    pub work_max_us: Option<f64>,
+    /// How long the OS kept probe's thread off a CPU during the round of the largest (Linux
+    /// `schedstat` run delay; null elsewhere): when it covers `max_wait_us`, the tail is the host
+    /// not running probe, not probe's code.
+    pub max_round_run_delay_us: Option<f64>,
 }
 
 /// `{"type":"summary"}` of `probe`.
