@@ -169,7 +169,7 @@ pub fn banned(phone: &Phone, line: Option<String>, kills_before: usize) -> Diagn
     Diagnosis {
         chain,
         fix: format!(
-            "{REPORT_FIX}; the ban lifts when callservicesd resets its kill counts (it logs \"Resetting all CSDVoIPApplicationController kill counts\"), after a while or a reboot of the phone; reinstalling the app lifts it too"
+            "{REPORT_FIX}; the ban lifts when callservicesd resets its kill counts, after a while or a reboot of the phone; reinstalling the app lifts it too"
         ),
     }
 }

@@ -386,7 +386,7 @@ fn pushkit_scenario_report_opens_in_a_browser() {
         // wake that ran over its budget.
         for needle in [
             "data-lane=\"com.example.call\"",
-            "class=\"m f-push-apns ",
+            "class=\"m f-push-callservicesd ",
             "class=\"m f-callkit-report ",
             "class=\"m f-callkit-kill ",
             "class=\"m f-ban ",

@@ -287,10 +287,7 @@ outcome = "banned"
         "will not be launched because it failed to report"
     ));
     assert!(has_link(ban, "inferred", "1 seen before the ban"));
-    assert!(
-        ban.fix
-            .contains("Resetting all CSDVoIPApplicationController kill counts")
-    );
+    assert!(ban.fix.contains("kill counts"));
     assert!(stage(&rs[3], "running").is_none());
 
     // The summary: stage statistics and the clock offset (the scenario's phone is 2.5 s ahead).
@@ -635,8 +632,11 @@ fn watch_summaries_carry_the_cause_chain_of_failed_push_checks() {
     let k = links(&kill);
     assert_eq!(k[0].0, "seen");
     assert_eq!(k[0].1, "delivered on the phone");
-    assert!(k[0].2.starts_with("apsd: <APSCourier"), "{k:?}");
-    assert!(k[0].2.contains("'com.example.call.voip'"), "{k:?}");
+    assert!(
+        k[0].2.starts_with("callservicesd: Incoming message has topic"),
+        "{k:?}"
+    );
+    assert!(k[0].2.contains("com.example.call.voip"), "{k:?}");
     assert!(
         k.iter().any(|l| l.0 == "seen"
             && l.1.contains("delegate")
@@ -663,7 +663,10 @@ fn watch_summaries_carry_the_cause_chain_of_failed_push_checks() {
     let ban = check("ban");
     assert_eq!(ban["verdict"], "failed");
     let b = links(&ban);
-    assert!(b[0].2.starts_with("apsd: <APSCourier"), "{b:?}");
+    assert!(
+        b[0].2.starts_with("callservicesd: Incoming message has topic"),
+        "{b:?}"
+    );
     assert!(
         b.iter().any(|l| l.0 == "seen"
             && l.1.ends_with("banned")
@@ -709,9 +712,9 @@ executable = "ExampleCall"
 background_modes = ["voip"]
 [[device.log]]
 at = "100ms"
-process = "callservicesd"
-pid = 112
-message = "Resetting all CSDVoIPApplicationController kill counts"
+process = "ExampleCall"
+pid = 601
+message = "VOIPCTL mark tick"
 repeat = 30
 every = "300ms"
 [device.react]
@@ -933,9 +936,8 @@ fn watch_all_tags_records_and_reports_leaving_and_joining() {
     // Every phone's events carry its UDID, right after `type`.
     for u in UDIDS {
         assert!(
-            recs.iter().any(|r| r["type"] == "event"
-                && r["device"] == u
-                && r["rule"] == "push.ban-lifted"),
+            recs.iter()
+                .any(|r| r["type"] == "event" && r["device"] == u && r["rule"] == "marker.mark"),
             "{u}"
         );
     }
@@ -1065,7 +1067,7 @@ fn replayed_idevicesyslog_text_reads_as_the_file_does() {
     let _ = sim.wait();
     let (a, sa) = essence(&analyzed);
     let (w, sw) = essence(&watched);
-    assert_eq!(a.len(), 13);
+    assert_eq!(a.len(), 14);
     assert_eq!(a, w);
     assert_eq!(sa["checks"], sw["checks"]);
 }

@@ -2,7 +2,7 @@
 //! `check` records (one per threshold, the JUnit test cases) and the `summary`. The JSON shapes
 //! are documented in the README (`json-schema`) and pinned by `tests/logs.rs`.
 
-use crate::logs::FailOn;
+use super::FailOn;
 use crate::logs::decode::{Entry, Level};
 use crate::logs::track::{AppSummary, Check, Event, Evidence, Finished, Verdict};
 use crate::report::{Case, CaseOutcome, Record, Style};
@@ -97,15 +97,31 @@ pub struct LineRecord {
 impl LineRecord {
     /// From a decoded entry.
     pub fn from_entry(e: &Entry<'_>, line: u64) -> Self {
+        crate::logs::Line::from_entry(e, line).into()
+    }
+}
+
+impl From<crate::logs::Line> for LineRecord {
+    fn from(l: crate::logs::Line) -> Self {
+        let crate::logs::Line {
+            line,
+            time,
+            process,
+            pid,
+            level,
+            subsystem,
+            category,
+            message,
+        } = l;
         LineRecord {
             line,
-            time: e.time_text.to_string(),
-            process: e.process.to_string(),
-            pid: e.pid,
-            level: e.level,
-            subsystem: e.subsystem.as_deref().map(str::to_string),
-            category: e.category.as_deref().map(str::to_string),
-            message: e.message.to_string(),
+            time,
+            process,
+            pid,
+            level,
+            subsystem,
+            category,
+            message,
         }
     }
 }
@@ -298,14 +314,14 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Assemble the summary; `failed` follows the `--fail-on` thresholds.
-    pub fn build(
-        meta: SummaryMeta,
-        formats: BTreeMap<crate::logs::decode::Format, u64>,
-        events: u64,
-        finished: Finished,
-        fail_on: &[FailOn],
-    ) -> Summary {
+    /// Assemble the summary from what the pipeline concluded; `failed` follows the `--fail-on`
+    /// thresholds.
+    pub fn build(meta: SummaryMeta, ended: crate::logs::Ended, fail_on: &[FailOn]) -> Summary {
+        let crate::logs::Ended {
+            formats,
+            events,
+            finished,
+        } = ended;
         let Finished {
             apps,
             counts,

@@ -23,7 +23,7 @@ pub use crate::probe::{End, Stage};
 use crate::context::{Ctx, Outcome};
 use crate::device::live::LogStream;
 use crate::device::ostrace::OsTraceEntry;
-use crate::device::{self, Device, DeviceError, Selector};
+use crate::device::{self, Device, DeviceError, Selector, queue};
 use crate::error::Error;
 use crate::logs::decode::{Decoder, Entry, Format, Level, Scale, Stamp, format_unix};
 use crate::logs::rules::RuleSet;
@@ -164,6 +164,16 @@ struct Arrived {
     item: Result<Item, DeviceError>,
 }
 
+impl crate::device::queue::Weigh for Arrived {
+    fn heap_bytes(&self) -> usize {
+        match &self.item {
+            Ok(Item::Line(text)) => text.capacity(),
+            Ok(Item::Entry(e)) => e.heap_bytes(),
+            Ok(Item::Skip) | Err(_) => 0,
+        }
+    }
+}
+
 /// The next item of the stream, in probe's terms.
 async fn next_item(source: &mut LogStream) -> Result<Item, DeviceError> {
     match source {
@@ -195,14 +205,10 @@ fn run_delay_us() -> Option<f64> {
 }
 
 /// The reader task: stamps each item with its arrival, so the time probe adds is measured from
-/// the moment the line left the device stream.
-fn spawn_reader(
-    mut source: LogStream,
-) -> (
-    tokio::sync::mpsc::Receiver<Arrived>,
-    tokio::task::JoinHandle<()>,
-) {
-    let (tx, rx) = tokio::sync::mpsc::channel(4096);
+/// the moment the line left the device stream. The queue is bounded in bytes as well as items
+/// (see [`queue`]).
+fn spawn_reader(mut source: LogStream) -> (queue::Receiver<Arrived>, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = queue::bounded(queue::LOG_QUEUE_ITEMS, queue::LOG_QUEUE_BYTES);
     let task = tokio::spawn(async move {
         loop {
             let item = next_item(&mut source).await;
@@ -495,7 +501,10 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
                     "no --token for {udid}: give --token {udid}=HEX (its PushKit token)"
                 )));
             }
-            let s = crate::push::sender(ctx, &p).map_err(Error::input)?;
+            let mut notices = Vec::new();
+            let s = crate::push::sender(&p, &mut notices);
+            crate::commands::push::tell(ctx, &notices);
+            let s = s.map_err(Error::input)?;
             let env = s.environment.clone();
             let topic = s.topic.clone();
             (
