@@ -633,7 +633,8 @@ fn watch_summaries_carry_the_cause_chain_of_failed_push_checks() {
     assert_eq!(k[0].0, "seen");
     assert_eq!(k[0].1, "delivered on the phone");
     assert!(
-        k[0].2.starts_with("callservicesd: Incoming message has topic"),
+        k[0].2
+            .starts_with("callservicesd: Incoming message has topic"),
         "{k:?}"
     );
     assert!(k[0].2.contains("com.example.call.voip"), "{k:?}");
@@ -664,7 +665,8 @@ fn watch_summaries_carry_the_cause_chain_of_failed_push_checks() {
     assert_eq!(ban["verdict"], "failed");
     let b = links(&ban);
     assert!(
-        b[0].2.starts_with("callservicesd: Incoming message has topic"),
+        b[0].2
+            .starts_with("callservicesd: Incoming message has topic"),
         "{b:?}"
     );
     assert!(
