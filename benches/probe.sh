@@ -64,6 +64,9 @@ s = [r for r in recs if r["type"] == "summary"][0]
 o = s["overhead_us"]
 print(f"rounds {s['rounds']} ({s['passed']} passed) in {float(sys.argv[3]) - float(sys.argv[2]):.1f} s")
 print(f"probe overhead per stage line: p50 {o['p50']} µs, p99 {o['p99']} µs, max {o['max']} µs over {o['count']} lines")
+m = s.get("overhead_max", {})
+print(f"  the max: round {m.get('round')}, waited {m.get('wait_us')} µs for the round loop, {m.get('work_us')} µs on the line; longest work on any line {m.get('work_max_us')} µs")
+print(f"  in that round the OS kept probe's thread off a CPU for {m.get('round_run_delay_us')} µs (schedstat run delay)")
 for k, v in s["stages"].items():
     print(f"  {k:<10} p50 {v['p50']:7.2f} ms  p95 {v['p95']:7.2f} ms  max {v['max']:7.2f} ms")
 c = s["clock"]

@@ -32,7 +32,7 @@ use crate::probe::round::{Round, Seen, Verdict};
 use crate::probe::stats::StageStats;
 use crate::probe::trigger::{Trigger, now_unix};
 use crate::probe::{diagnose, stage, trigger};
-use records::{ClockRecord, ProbeSummary, RoundRecord, StageTime, ThresholdRecord};
+use records::{ClockRecord, OverheadMax, ProbeSummary, RoundRecord, StageTime, ThresholdRecord};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -195,6 +195,15 @@ async fn open(dev: &Device, force_syslog: bool, ctx: &mut Ctx) -> Result<LogStre
     Ok(stream)
 }
 
+/// How long the OS has kept this thread waiting for a CPU so far, µs (Linux:
+/// `/proc/thread-self/schedstat`, its second field; `None` elsewhere). Read twice per round, so
+/// that a round whose line waited long can be matched with the time the thread was not running.
+fn run_delay_us() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().nth(1)?.parse().ok()?;
+    Some(ns / 1000.0)
+}
+
 /// The reader task: stamps each item with its arrival, so the time probe adds is measured from
 /// the moment the line left the device stream. The queue is bounded in bytes as well as items
 /// (see [`queue`]).
@@ -288,6 +297,12 @@ struct Probe {
     syslog: bool,
     bounds: OffsetBounds,
     overhead_us: Vec<f64>,
+    /// The largest overhead's wait and work (µs) and round.
+    overhead_max: Option<(f64, f64, u32)>,
+    /// The longest work on one line, µs.
+    work_max_us: f64,
+    /// Per round: how long the OS kept the thread off a CPU, µs (Linux).
+    run_delay_us: Vec<(u32, f64)>,
 }
 
 impl Probe {
@@ -349,6 +364,7 @@ impl Probe {
     /// Take one arrived item into `round`.
     fn take(&mut self, a: &Arrived, round: Option<&mut Round>) {
         let Ok(item) = &a.item else { return };
+        let start = Instant::now();
         let Some((mark, seen)) = self.recognise(item, a.received) else {
             return;
         };
@@ -361,10 +377,41 @@ impl Probe {
             self.bounds.add(stamp, seen.res, seen.received, sent);
         }
         if let Some(r) = round {
+            let n = r.n;
             r.observe(mark, seen);
             if in_round {
-                self.overhead_us.push(a.at.elapsed().as_secs_f64() * 1e6);
+                let total = a.at.elapsed().as_secs_f64() * 1e6;
+                let wait = start.saturating_duration_since(a.at).as_secs_f64() * 1e6;
+                let work = total - wait;
+                self.work_max_us = self.work_max_us.max(work);
+                if self.overhead_max.is_none_or(|(w, k, _)| w + k < total) {
+                    self.overhead_max = Some((wait, work, n));
+                }
+                self.overhead_us.push(total);
             }
+        }
+    }
+
+    /// Before round 1: the regex engines build their caches and first automaton states on first
+    /// use, which would otherwise be counted against round 1's first stage lines. Warmed with
+    /// the app's own markers (no system line is made up), recognised and thrown away.
+    fn warm_up(&mut self) {
+        let process = self.exec.clone().unwrap_or_else(|| self.bundle.clone());
+        for message in ["VOIPCTL push.received", "VOIPCTL call.reported"] {
+            let _ = self.rules.prefilter().is_match(message.as_bytes());
+            let e = Entry {
+                format: Format::OsTrace,
+                time_text: Cow::Borrowed(""),
+                time: None,
+                process: Cow::Borrowed(&process),
+                image: None,
+                pid: None,
+                level: None,
+                subsystem: None,
+                category: None,
+                message: Cow::Borrowed(message),
+            };
+            let _ = self.rules.classify(&e);
         }
     }
 
@@ -512,7 +559,11 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
         syslog: source_name == "syslog_relay",
         bounds: OffsetBounds::default(),
         overhead_us: Vec::new(),
+        overhead_max: None,
+        work_max_us: 0.0,
+        run_delay_us: Vec::new(),
     };
+    probe.warm_up();
     let via = trigger.via();
     let deadline_ms = opts.deadline.as_secs_f64() * 1000.0;
     let mut dctx = diagnose::Context {
@@ -539,6 +590,7 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
         }
         let mut round = Round::new(n, now_unix());
         let started = Instant::now();
+        let delay_before = run_delay_us();
         // Send, reading the phone meanwhile.
         let fired = {
             let fire = trigger.fire(n);
@@ -604,6 +656,9 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
                     },
                 }
             }
+        }
+        if let (Some(a), Some(b)) = (delay_before, run_delay_us()) {
+            probe.run_delay_us.push((n, b - a));
         }
         let offset = probe.offset_ms();
         let verdict = round.verdict(deadline_ms, offset);
@@ -726,6 +781,19 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
             unknown: estimate.err().map(str::to_string),
         },
         overhead_us: StageStats::of(over).unwrap_or_default().rounded(1),
+        overhead_max: OverheadMax {
+            wait_us: probe.overhead_max.map(|m| round1(m.0)),
+            work_us: probe.overhead_max.map(|m| round1(m.1)),
+            round: probe.overhead_max.map(|m| m.2),
+            work_max_us: (!over.is_empty()).then(|| round1(probe.work_max_us)),
+            round_run_delay_us: probe.overhead_max.and_then(|m| {
+                probe
+                    .run_delay_us
+                    .iter()
+                    .find(|(n, _)| *n == m.2)
+                    .map(|(_, d)| round1(*d))
+            }),
+        },
         thresholds_failed,
         interrupted,
     };

@@ -224,6 +224,25 @@ pub struct ClockRecord {
     pub unknown: Option<String>,
 }
 
+/// Where the largest of `overhead_us` went: the time its line waited for the round loop and the
+/// time spent on it, its round, and how long the OS kept probe's thread off a CPU in that round.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct OverheadMax {
+    /// The time the line waited for the round loop (the thread busy with other work — the push
+    /// connection, writing a record — or not running at all), microseconds.
+    pub wait_us: Option<f64>,
+    /// The time spent on the line itself (decode, classify, stage, round), microseconds.
+    pub work_us: Option<f64>,
+    /// The round of the largest.
+    pub round: Option<u32>,
+    /// The longest time spent on any one line itself, microseconds.
+    pub work_max_us: Option<f64>,
+    /// How long the OS kept probe's thread off a CPU during that round (Linux `schedstat` run
+    /// delay; null elsewhere): when it covers `wait_us`, the tail is the host not running probe,
+    /// not probe's code.
+    pub round_run_delay_us: Option<f64>,
+}
+
 /// `{"type":"summary"}` of `probe`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ProbeSummary {
@@ -254,6 +273,8 @@ pub struct ProbeSummary {
     /// Time probe itself adds between a line arriving from the phone and its stage being
     /// recorded, microseconds (`count`: lines that became a stage or an end).
     pub overhead_us: StageStats,
+    /// Where the largest of `overhead_us` went.
+    pub overhead_max: OverheadMax,
     /// `--fail-on` thresholds that failed.
     pub thresholds_failed: usize,
     /// Stopped by Ctrl-C (the summary's `outcome`).
