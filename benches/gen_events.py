@@ -29,7 +29,7 @@ def main():
         t = start + datetime.timedelta(seconds=i // 10)
         buf.append("%s %2d %s iPhone %s[%d] <Notice>: %s\n" % (
             t.strftime("%b"), t.day, t.strftime("%H:%M:%S"), proc, pids[name], msg))
-        if "exited abnormally" in msg:
+        if "termination reported" in msg:
             for app in ("LegacyPhone", "ExampleCall"):
                 pids.pop(app, None)
         if len(buf) >= 10_000:

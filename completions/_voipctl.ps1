@@ -150,7 +150,7 @@ Register-ArgumentCompleter -Native -CommandName 'voipctl' -ScriptBlock {
             [CompletionResult]::new('--payload', '--payload', [CompletionResultType]::ParameterName, 'JSON payload (default: a minimal VoIP payload)')
             [CompletionResult]::new('--apns-timeout', '--apns-timeout', [CompletionResultType]::ParameterName, 'Time to wait for APNs'' answer')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Retries per push on 429, 5xx, GOAWAY and resets')
-            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Where the app''s VoIP socket connects (TCP): tcp://HOST:PORT')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Where the app''s VoIP socket connects (TCP): tcp://HOST:PORT. With --all, one listener per phone: --listen UDID=tcp://HOST:PORT for each (the server that phone''s app connects to)')
             [CompletionResult]::new('--wake-raw', '--wake-raw', [CompletionResultType]::ParameterName, 'Send these bytes as the wake instead of a SIP INVITE')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format (--json is short for --format json)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)')

@@ -143,7 +143,7 @@ set edit:completion:arg-completer[voipctl] = {|@words|
             cand --payload 'JSON payload (default: a minimal VoIP payload)'
             cand --apns-timeout 'Time to wait for APNs'' answer'
             cand --retries 'Retries per push on 429, 5xx, GOAWAY and resets'
-            cand --listen 'Where the app''s VoIP socket connects (TCP): tcp://HOST:PORT'
+            cand --listen 'Where the app''s VoIP socket connects (TCP): tcp://HOST:PORT. With --all, one listener per phone: --listen UDID=tcp://HOST:PORT for each (the server that phone''s app connects to)'
             cand --wake-raw 'Send these bytes as the wake instead of a SIP INVITE'
             cand --format 'Output format (--json is short for --format json)'
             cand --color 'When to colour human output (NO_COLOR and TERM=dumb turn `auto` off)'

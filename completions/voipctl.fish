@@ -149,7 +149,7 @@ complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l topic -d 'apns
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l payload -d 'JSON payload (default: a minimal VoIP payload)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l apns-timeout -d 'Time to wait for APNs\' answer' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l retries -d 'Retries per push on 429, 5xx, GOAWAY and resets' -r
-complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l listen -d 'Where the app\'s VoIP socket connects (TCP): tcp://HOST:PORT' -r
+complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l listen -d 'Where the app\'s VoIP socket connects (TCP): tcp://HOST:PORT. With --all, one listener per phone: --listen UDID=tcp://HOST:PORT for each (the server that phone\'s app connects to)' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l wake-raw -d 'Send these bytes as the wake instead of a SIP INVITE' -r
 complete -c voipctl -n "__fish_voipctl_using_subcommand probe" -l format -d 'Output format (--json is short for --format json)' -r -f -a "human\t'Text for people'
 json\t'JSON Lines (same as --json)'

@@ -7,6 +7,12 @@ commit the result.
 
     python3 fuzz/make_seeds.py
 
+    python3 fuzz/make_seeds.py --check    # exit 1 (and name them) if committed seeds are stale
+
+Deterministic: the same fixtures give the same bytes under the same names (no time stamps, inputs
+read in sorted order; a seed is named after what it comes from, e.g. its rule id or file, and only
+seeds with no natural name after a hash of their bytes), so running it twice leaves git clean.
+
 Seeds are only starting points for libFuzzer; nothing here is an iOS log line of our own making:
 log seeds are copied from the fixtures, which cite their sources.
 """
@@ -18,10 +24,14 @@ import plistlib
 import re
 import shutil
 import struct
+import sys
+import tempfile
+import tomllib
 import zipfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "fuzz" / "seeds"
+COMMITTED = ROOT / "fuzz" / "seeds"
+SEEDS = COMMITTED
 # Targets whose seeds are made by hand and kept as they are.
 KEEP = {"push_cert"}
 
@@ -92,6 +102,21 @@ def os_trace_entry(e):
 SDP = "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
 
 
+def superblob_slot(blob, magic):
+    """The payload (after its 8-byte header) of the blob with `magic` in a code signature."""
+    if not blob or len(blob) < 12 or blob[:4] != b"\xfa\xde\x0c\xc0":
+        return None
+    count = struct.unpack_from(">I", blob, 8)[0]
+    for i in range(count):
+        if 12 + 8 * i + 8 > len(blob):
+            return None
+        _, off = struct.unpack_from(">II", blob, 12 + 8 * i)
+        if off + 8 <= len(blob) and struct.unpack_from(">I", blob, off)[0] == magic:
+            length = struct.unpack_from(">I", blob, off + 4)[0]
+            return blob[off + 8 : off + length]
+    return None
+
+
 def code_signature(macho):
     """The code signature (SuperBlob) of a thin 64-bit Mach-O, from LC_CODE_SIGNATURE."""
     if macho[:4] != b"\xcf\xfa\xed\xfe":
@@ -112,7 +137,7 @@ def usbmuxd_packet(d, tag=1):
     return struct.pack("<IIII", 16 + len(body), 1, 8, tag) + body
 
 
-def main():
+def generate():
     for d in SEEDS.iterdir() if SEEDS.exists() else []:
         if d.is_dir() and d.name not in KEEP:
             shutil.rmtree(d)
@@ -129,9 +154,13 @@ def main():
         put("log_stream", (ROOT / "tests/data" / f).read_bytes(), f)
     put("log_stream", "\n".join(lines) + "\n", "corpus-lines.log")
     put("log_rules", (ROOT / "src/logs/rules.toml").read_bytes(), "builtin-rules.toml")
-    rules = (ROOT / "src/logs/rules.toml").read_text().split("[[rule]]")
+    # One seed per rule (the first 29 in file order), named after its id: a new or changed rule
+    # changes one seed, not the names of all of them.
+    rules = re.split(r"(?m)^\[\[rule\]\]$", (ROOT / "src/logs/rules.toml").read_text())
     for r in rules[1:30]:
-        put("log_rules", "[[rule]]" + r)
+        text = "[[rule]]" + r
+        rid = tomllib.loads(text)["rule"][0]["id"]
+        put("log_rules", text, "rule-" + re.sub(r"[^A-Za-z0-9._-]", "_", rid) + ".toml")
     for s in sorted((ROOT / "scenarios").glob("*.toml")):
         put("scenario", s.read_bytes(), s.name)
 
@@ -141,12 +170,17 @@ def main():
             put("info_plist", data, tag)
         elif name.endswith(".mobileprovision"):
             put("profile", data, tag)
-        elif not name.endswith("/"):
+        elif name.endswith(".xcprivacy"):
+            put("privacy_manifest", data, tag)
+        elif data[:4] == b"\xcf\xfa\xed\xfe":
             put("macho", data, tag)
             put("code_signature", data, tag)
             blob = code_signature(data)
             if blob:
                 put("code_signature", blob, tag + ".superblob")
+                der = superblob_slot(blob, 0xFADE7172)
+                if der:
+                    put("der_entitlements", der, tag + ".der")
 
     for path in ["src/crash/mod.rs", "src/crash/jetsam.rs"]:
         for s in raw_strings(path):
@@ -157,6 +191,11 @@ def main():
     put("os_trace", b"".join(os_trace_entry(e) for e in entries), "stream")
     status = plistlib.dumps({"Status": "RequestSuccessful"}, fmt=plistlib.FMT_XML)
     put("os_trace", b"\x01" + struct.pack(">I", len(status)) + status, "status")
+
+    for f in ["session-syslog.log", "session-pymobiledevice3.jsonl"]:
+        put("replay", (ROOT / "tests/data" / f).read_bytes(), f)
+    for f in sorted((ROOT / "tests/data/sessions").glob("*.log")):
+        put("replay", f.read_bytes(), "session-" + f.name)
 
     syslog = "".join(l + "\n\0" for l in sessions).encode()
     put("syslog_relay", syslog, "session")
@@ -224,6 +263,44 @@ def main():
         put("lockdown_request", plistlib.dumps(d, fmt=plistlib.FMT_XML))
         put("lockdown_request", plistlib.dumps(d, fmt=plistlib.FMT_BINARY))
 
+    # XCFramework signature receipts (Signatures/*.signature of an exported .ipa): the keys of
+    # Swift Build's CodeSignatureInfo; the unsigned one as blokadaorg/blokada#1137 quotes it.
+    for d in [
+        {"signed": False, "isSecureTimestamp": False,
+         "metadata": {"library": "sqflite_darwin.framework", "platform": "ios"}},
+        {"signed": True, "isSecureTimestamp": False, "signatureType": "AppleDeveloperProgram",
+         "signatureIdentifier": "EQHXZ8M8AV", "cdhashes": [b"\x01" * 20], "certificates": [b"0"],
+         "metadata": {"library": "Lottie.framework", "platform": "ios"}},
+    ]:
+        put("sdk_signature", plistlib.dumps(d, fmt=plistlib.FMT_XML))
+        put("sdk_signature", plistlib.dumps(d, fmt=plistlib.FMT_BINARY))
+
+
+def files(root):
+    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def main():
+    global SEEDS
+    if sys.argv[1:] == ["--check"]:
+        with tempfile.TemporaryDirectory() as tmp:
+            SEEDS = pathlib.Path(tmp)
+            for k in KEEP:
+                if (COMMITTED / k).is_dir():
+                    shutil.copytree(COMMITTED / k, SEEDS / k)
+            generate()
+            want, have = files(SEEDS), files(COMMITTED)
+        stale = sorted(str(p) for p in want.keys() | have.keys() if want.get(p) != have.get(p))
+        for p in stale:
+            print(f"stale: fuzz/seeds/{p}", file=sys.stderr)
+        if stale:
+            print("run python3 fuzz/make_seeds.py and commit fuzz/seeds", file=sys.stderr)
+            sys.exit(1)
+        print("fuzz/seeds is current")
+        return
+    if sys.argv[1:]:
+        sys.exit("usage: python3 fuzz/make_seeds.py [--check]")
+    generate()
     for d in sorted(SEEDS.iterdir()):
         print(f"{d.name}: {len(list(d.iterdir()))} seeds")
 

@@ -5,8 +5,10 @@
 #
 #   fuzz/run.sh [SECONDS] [TARGET...]          # default: 600 s each, every target
 #   NICE=19 FUZZ_TARGET_DIR=/tmp/fz fuzz/run.sh 180
+#   PARALLEL=2 fuzz/run.sh 600                  # two targets at a time (one core each)
+#   SUMMARY=out/run2.tsv fuzz/run.sh 600 sip    # a second run beside the first, own summary
 #
-# Output: fuzz/out/<target>.log (libFuzzer's output) and fuzz/out/summary.tsv
+# Output: fuzz/out/<target>.log (libFuzzer's output) and fuzz/out/summary.tsv (or $SUMMARY)
 # (target, seconds, runs, cov, ft, corpus, crashes), printed as a table at the end. A crash leaves
 # its input in fuzz/artifacts/<target>/; turn it into a regression test, fix it, run again.
 # Needs cargo-fuzz (`cargo install cargo-fuzz`) and a nightly compiler or RUSTC_BOOTSTRAP=1.
@@ -22,6 +24,13 @@ case $SECONDS_EACH in
     ;;
 esac
 NICE=${NICE:-19}
+PARALLEL=${PARALLEL:-1}
+case $PARALLEL in
+'' | *[!0-9]* | 0)
+    echo "fuzz/run.sh: PARALLEL must be a whole number of at least 1" >&2
+    exit 2
+    ;;
+esac
 export RUSTC_BOOTSTRAP=1
 TARGET_ARGS=()
 if [[ -n ${FUZZ_TARGET_DIR:-} ]]; then
@@ -38,21 +47,25 @@ fi
 nice -n "$NICE" cargo fuzz build "${TARGET_ARGS[@]}"
 
 mkdir -p out
-SUMMARY=out/summary.tsv
+SUMMARY=${SUMMARY:-out/summary.tsv}
 printf 'target\tseconds\truns\tcov\tft\tcorpus\tcrashes\n' >"$SUMMARY"
-for t in "${TARGETS[@]}"; do
+
+# One target: run it, append its row to the summary (one short write: safe beside other jobs).
+run_one() {
+    local t=$1
     mkdir -p "corpus/$t" "artifacts/$t"
-    seeds=()
+    local seeds=()
     [[ -d seeds/$t ]] && seeds=("seeds/$t")
+    local before start status=0
     before=$(find "artifacts/$t" -type f | wc -l)
     start=$(date +%s)
-    status=0
     nice -n "$NICE" cargo fuzz run "${TARGET_ARGS[@]}" "$t" "corpus/$t" "${seeds[@]}" -- \
         -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
         >"out/$t.log" 2>&1 || status=$?
+    local took runs last cov ft corp crashes
     took=$(($(date +%s) - start))
-    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "out/$t.log" | grep -o '[0-9]*$' | tail -1)
-    last=$(grep -E '^#[0-9]+' "out/$t.log" | tail -1)
+    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "out/$t.log" | grep -o '[0-9]*$' | tail -1 || true)
+    last=$(grep -E '^#[0-9]+' "out/$t.log" | tail -1 || true)
     cov=$(grep -o 'cov: [0-9]*' <<<"$last" | grep -o '[0-9]*' || true)
     ft=$(grep -o 'ft: [0-9]*' <<<"$last" | grep -o '[0-9]*' || true)
     corp=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' <<<"$last" | cut -d' ' -f2 || true)
@@ -64,5 +77,18 @@ for t in "${TARGETS[@]}"; do
         "${corp:-?}" "$crashes" >>"$SUMMARY"
     printf '%-18s %5ss  runs %-10s cov %-6s ft %-6s corpus %-10s crashes %s\n' "$t" "$took" \
         "${runs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$crashes" >&2
+}
+
+for t in "${TARGETS[@]}"; do
+    while [[ $(jobs -rp | wc -l) -ge $PARALLEL ]]; do
+        wait -n || true
+    done
+    run_one "$t" &
 done
+wait
+# Rows by target name, whatever order the jobs ended in.
+{
+    head -1 "$SUMMARY"
+    tail -n +2 "$SUMMARY" | sort
+} >"$SUMMARY.tmp" && mv "$SUMMARY.tmp" "$SUMMARY"
 column -t -s $'\t' "$SUMMARY"

@@ -28,6 +28,7 @@ pub mod commands;
 mod context;
 pub mod crash;
 pub mod device;
+pub mod diagnosis;
 pub mod duration;
 pub mod error;
 pub mod exit;

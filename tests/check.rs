@@ -632,7 +632,7 @@ fn fat_binaries_use_the_arm64_slices() {
     let facts = voipctl::bundle::macho::parse(&fat).unwrap();
     let archs: Vec<&str> = facts.slices.iter().map(|s| s.arch.as_str()).collect();
     assert_eq!(archs, ["x86_64", "arm64", "arm64e"]);
-    let (exe, ents) = voipctl::preflight::facts::from_macho(facts);
+    let (exe, ents) = voipctl::bundle::facts::from_macho(facts);
     assert!(exe.links("CallKit").is_some());
     assert!(
         ents.get()
@@ -658,7 +658,7 @@ fn fat_binaries_use_the_arm64_slices() {
 
 #[test]
 fn device_style_facts_report_not_checked() {
-    use voipctl::preflight::facts::{AppFacts, Part};
+    use voipctl::bundle::facts::{AppFacts, Part};
     use voipctl::preflight::{Distribution, Options, Verdict, evaluate};
     let mut facts = AppFacts::from_info("device", "com.example.phone", Spec::good().info);
     facts.app.entitlements = Part::Present(dict(&Spec::good().ent("get-task-allow", t()).ents));
@@ -775,6 +775,77 @@ fn list_rules_in_every_format() {
         .map(|v| serde_json::from_value(v).unwrap())
         .unwrap();
     assert_eq!(r.severity, "warning");
+}
+
+/// The rules of `--list-rules --json` for one distribution method, by ID.
+fn listed_rules(distribution: &str) -> std::collections::BTreeMap<String, JRule> {
+    let out = run(&[
+        "check",
+        "--list-rules",
+        "--json",
+        "--distribution",
+        distribution,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["type"] == "rule")
+        .map(|v| serde_json::from_value::<JRule>(v).unwrap())
+        .map(|r| (r.id.clone(), r))
+        .collect()
+}
+
+/// Issue 15: splitting the rule table into families with named severities changed no ID, text or
+/// severity. `tests/data/rules-before-split.jsonl` was taken from the table before the split.
+#[test]
+fn rules_are_unchanged_by_the_split_into_families() {
+    let golden = include_str!("data/rules-before-split.jsonl");
+    let by: Vec<_> = ["appstore", "adhoc", "development", "enterprise"]
+        .into_iter()
+        .map(|d| (d, listed_rules(d)))
+        .collect();
+    for line in golden.lines() {
+        let g: serde_json::Value = serde_json::from_str(line).unwrap();
+        let id = g["id"].as_str().unwrap();
+        for (d, rules) in &by {
+            let r = rules.get(id).unwrap_or_else(|| panic!("{id} is gone"));
+            assert_eq!(r.name, g["name"], "{id}");
+            assert_eq!(r.group, g["group"], "{id}");
+            assert_eq!(r.title, g["title"], "{id}");
+            assert_eq!(r.explanation, g["explanation"], "{id}");
+            assert_eq!(r.fix, g["fix"], "{id}");
+            assert_eq!(r.severity, g[*d], "{id} for {d}");
+        }
+    }
+}
+
+/// The README's rule table lists every rule with its App Store severity and family.
+#[test]
+fn readme_rule_table_matches_list_rules() {
+    let readme = include_str!("../README.md");
+    let table: std::collections::BTreeMap<String, (String, String)> = readme
+        .lines()
+        .filter(|l| l.starts_with("| VOIP"))
+        .map(|l| {
+            let c: Vec<&str> = l.split('|').map(str::trim).collect();
+            (c[1].to_string(), (c[2].to_string(), c[3].to_string()))
+        })
+        .collect();
+    let rules = listed_rules("appstore");
+    let ids: Vec<&String> = rules.keys().collect();
+    assert_eq!(
+        table.keys().collect::<Vec<_>>(),
+        ids,
+        "README rule table IDs"
+    );
+    for (id, r) in &rules {
+        assert_eq!(
+            table[id],
+            (r.severity.clone(), r.group.clone()),
+            "README row {id}"
+        );
+    }
 }
 
 // ---------- exit codes and bad input ----------
@@ -1052,6 +1123,235 @@ fn issue_16_sdk_framework_with_pushkit_and_callkit_needs_the_voip_mode() {
         "Frameworks/Gone.framework has no executable"
     );
     assert_eq!(j.code, 1);
+}
+
+#[test]
+fn issue_16_frameworks_nested_in_frameworks_are_scanned() {
+    // Outer.framework embeds Inner.framework (its own Frameworks/) and a dylib at its top level;
+    // the VoIP linkage is only in the nested ones.
+    let mut app = Spec::good().mode(&["audio", "remote-notification"]);
+    app.macho = macho_with(&["@rpath/Outer.framework/Outer"], &[]);
+    let app = app.framework("Outer", macho_with(&[], &[]).build(), None);
+    let mut app = app;
+    let inner = "Frameworks/Outer.framework/Frameworks/Inner.framework";
+    app.extra.push((
+        format!("{inner}/Info.plist"),
+        fixture::xml(&dict(&[
+            ("CFBundleIdentifier", s("com.vendor.Inner")),
+            ("CFBundleExecutable", s("Inner")),
+        ])),
+    ));
+    app.extra.push((
+        format!("{inner}/Inner"),
+        macho_with(
+            &[fixture::PUSHKIT, fixture::CALLKIT],
+            &["reportNewIncomingCallWithUUID:update:completion:"],
+        )
+        .build(),
+    ));
+    app.extra.push((
+        "Frameworks/Outer.framework/libsipcore.dylib".into(),
+        macho_with(&[], &["kCFStreamNetworkServiceTypeVoIP"]).build(),
+    ));
+    let check = |j: &Json| {
+        assert_eq!(j.code, 1, "{:?}", j.findings);
+        assert_eq!(
+            j.msg("VOIP001"),
+            format!(
+                "{inner}.framework links PushKit and CallKit but UIBackgroundModes has no `voip`"
+            )
+            .replace(".framework.framework", ".framework")
+        );
+        assert!(
+            j.msg("VOIP014").contains(
+                "Frameworks/Outer.framework/libsipcore.dylib uses kCFStreamNetworkServiceTypeVoIP"
+            ),
+            "{}",
+            j.msg("VOIP014")
+        );
+    };
+    // From the .ipa and from the same bundle unpacked on disk.
+    check(&check_spec(&app, &[]));
+    let d = tmp();
+    let dir = app.build().write_dir(d.path());
+    check(&json(&dir, &[]));
+
+    // Depth is bounded: a dylib inside the third nested framework is scanned, one inside the
+    // fifth is not looked at.
+    let nested = |levels: usize| {
+        let mut spec = Spec::good();
+        let mut at = String::from("Frameworks");
+        for n in 1..=levels {
+            at = format!("{at}/L{n}.framework");
+            spec.extra
+                .push((format!("{at}/L{n}"), macho_with(&[], &[]).build()));
+            if n < levels {
+                at = format!("{at}/Frameworks");
+            }
+        }
+        spec.extra.push((
+            format!("{at}/libdeep.dylib"),
+            macho_with(&[fixture::PUSHKIT], &[]).build(),
+        ));
+        check_spec(&spec, &[])
+    };
+    let j = nested(3);
+    assert!(
+        j.msg("VOIP022")
+            .ends_with("L3.framework/libdeep.dylib is a VoIP SDK (PushKit)"),
+        "{:?}",
+        j.findings
+    );
+    let j = nested(5);
+    assert!(!j.ids().contains("VOIP022"), "{:?}", j.findings);
+
+    // A nested framework folder that is a symbolic link out of the bundle is not followed.
+    #[cfg(unix)]
+    {
+        let d = tmp();
+        let outside = d.path().join("outside/Evil.framework");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(
+            outside.join("Evil"),
+            macho_with(&[fixture::PUSHKIT], &[]).build(),
+        )
+        .unwrap();
+        let mut plain = Spec::good();
+        plain = plain.framework("Outer", macho_with(&[], &[]).build(), None);
+        let dir = plain.build().write_dir(&d.path().join("in"));
+        let nested = dir.join("Frameworks/Outer.framework/Frameworks");
+        std::fs::create_dir_all(&nested).unwrap();
+        std::os::unix::fs::symlink(&outside, nested.join("Evil.framework")).unwrap();
+        let j = json(&dir, &[]);
+        assert_eq!(j.code, 0, "{:?}", j.findings);
+        assert!(!j.ids().contains("VOIP020"), "{:?}", j.findings);
+    }
+}
+
+/// The receipt Xcode writes into an exported .ipa for an XCFramework (keys of Swift Build's
+/// CodeSignatureInfo; the unsigned one as github.com/blokadaorg/blokada/pull/1137 quotes it).
+fn receipt(library: &str, signed: bool) -> Vec<u8> {
+    let mut d = dict(&[
+        ("signed", plist::Value::Boolean(signed)),
+        ("isSecureTimestamp", plist::Value::Boolean(false)),
+        (
+            "metadata",
+            plist::Value::Dictionary(dict(&[
+                ("library", s(&format!("{library}.framework"))),
+                ("platform", s("ios")),
+            ])),
+        ),
+    ]);
+    if signed {
+        d.insert("signatureType".into(), s("AppleDeveloperProgram"));
+        d.insert("signatureIdentifier".into(), s("EQHXZ8M8AV"));
+    }
+    fixture::binary(&d)
+}
+
+#[test]
+fn issue_16_commonly_used_sdks_need_their_manifest_and_signature() {
+    // FirebaseMessaging (on Apple's list) without a privacy manifest: ITMS-91061.
+    let app = Spec::good().framework("FirebaseMessaging", macho_with(&[], &[]).build(), None);
+    let d = tmp();
+    let ipa = |name: &str, extra: &[(String, Vec<u8>)]| {
+        let p = d.path().join(name);
+        std::fs::write(&p, app.build().ipa_with(extra)).unwrap();
+        p
+    };
+    let unsigned = ipa(
+        "unsigned.ipa",
+        &[(
+            "Signatures/FirebaseMessaging.xcframework-ios.signature".into(),
+            receipt("FirebaseMessaging", false),
+        )],
+    );
+    let j = json(&unsigned, &[]);
+    assert_eq!(j.code, 1, "{:?}", j.findings);
+    assert!(j.has("VOIP056", "error"));
+    assert_eq!(
+        j.msg("VOIP056"),
+        "Frameworks/FirebaseMessaging.framework is FirebaseMessaging, one of Apple's commonly used SDKs, and has no PrivacyInfo.xcprivacy (ITMS-91061)"
+    );
+    // ITMS-91065: the receipt says the XCFramework was not signed.
+    assert!(j.has("VOIP057", "error"));
+    assert_eq!(
+        j.msg("VOIP057"),
+        "Frameworks/FirebaseMessaging.framework is FirebaseMessaging, one of Apple's commonly used SDKs, and its XCFramework was not signed (Signatures/FirebaseMessaging.xcframework-ios.signature: signed = false; ITMS-91065)"
+    );
+    // Not an App Store build: notes only.
+    let j = json(&unsigned, &["--distribution", "adhoc"]);
+    assert!(j.has("VOIP056", "info") && j.has("VOIP057", "info"));
+
+    // Signed, with a manifest: both pass.
+    let good = Spec::good().framework(
+        "FirebaseMessaging",
+        macho_with(&[], &[]).build(),
+        Some(fixture::xml(&dict(&[]))),
+    );
+    let p = d.path().join("good.ipa");
+    std::fs::write(
+        &p,
+        good.build().ipa_with(&[(
+            "Signatures/FirebaseMessaging.xcframework-ios.signature".into(),
+            receipt("FirebaseMessaging", true),
+        )]),
+    )
+    .unwrap();
+    let j = json(&p, &[]);
+    assert_eq!(j.code, 0, "{:?}", j.findings);
+    assert!(!j.ids().contains("VOIP056") && !j.ids().contains("VOIP057"));
+    assert_eq!(not_checked(&j, "VOIP057"), None);
+
+    // No receipts at all, a receipt for another SDK, a receipt that does not parse, and an
+    // unpacked .app: "not checked", with why — never a pass.
+    let why = |p: &Path| not_checked(&json(p, &[]), "VOIP057").expect("VOIP057 not checked");
+    assert!(why(&ipa("none.ipa", &[])).contains("the .ipa has no Signatures/ receipts"));
+    let other = ipa(
+        "other.ipa",
+        &[(
+            "Signatures/Lottie.xcframework-ios.signature".into(),
+            receipt("Lottie", true),
+        )],
+    );
+    assert!(why(&other).contains("has no Signatures/ receipt for it: built from source"));
+    let junk = ipa(
+        "junk.ipa",
+        &[(
+            "Signatures/FirebaseMessaging.xcframework-ios.signature".into(),
+            b"not a plist".to_vec(),
+        )],
+    );
+    assert!(why(&junk).starts_with("Signatures/FirebaseMessaging.xcframework-ios.signature: "));
+    let dir = app.build().write_dir(&d.path().join("unpacked"));
+    let j = json(&dir, &[]);
+    assert!(j.has("VOIP056", "error"));
+    assert!(
+        not_checked(&j, "VOIP057")
+            .unwrap()
+            .contains("re-signed by your team")
+    );
+
+    // Matched by CFBundleIdentifier too, and inside another framework.
+    let mut by_id = Spec::good();
+    let fw = "Frameworks/Outer.framework/Frameworks/Net.framework";
+    by_id.extra.push((
+        format!("{fw}/Info.plist"),
+        fixture::xml(&dict(&[
+            ("CFBundleIdentifier", s("org.cocoapods.Alamofire")),
+            ("CFBundleExecutable", s("Net")),
+        ])),
+    ));
+    by_id
+        .extra
+        .push((format!("{fw}/Net"), macho_with(&[], &[]).build()));
+    let j = check_spec(&by_id, &[]);
+    assert_eq!(
+        j.msg("VOIP056"),
+        format!(
+            "{fw} is Alamofire, one of Apple's commonly used SDKs, and has no PrivacyInfo.xcprivacy (ITMS-91061)"
+        )
+    );
 }
 
 #[test]

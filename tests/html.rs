@@ -389,7 +389,7 @@ fn pushkit_scenario_report_opens_in_a_browser() {
         // wake that ran over its budget.
         for needle in [
             "data-lane=\"com.example.call\"",
-            "class=\"m f-push-apns ",
+            "class=\"m f-push-callservicesd ",
             "class=\"m f-callkit-report ",
             "class=\"m f-callkit-kill ",
             "class=\"m f-ban ",
@@ -537,23 +537,6 @@ fn html_is_refused_where_there_is_no_page_to_draw() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = voipctl(
-        &[
-            "--format",
-            "html",
-            "probe",
-            "--all",
-            "-b",
-            "com.example.call",
-        ],
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("with --all use --json"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]
@@ -678,4 +661,142 @@ outcome = "never"
         );
     }
     screenshot(&page, "probe");
+}
+
+/// Issue 14: `probe --all --format html` is one page with a section per phone — each with its
+/// rounds, stage table and diagnoses as its own page would show them — under the run's verdict
+/// and the `--all` summary; element ids stay unique.
+#[test]
+fn probe_all_report_is_one_page_with_a_section_per_phone() {
+    use voipctl::sim::{self, Scenario};
+    let udids = ["00008110-000A1B2C3D4E5F6A", "00008110-001C2D3E4F5A6B7C"];
+    let mut scenario = String::new();
+    for (i, (udid, outcome)) in udids.iter().zip(["in-time", "never"]).enumerate() {
+        scenario.push_str(&format!(
+            r#"
+[[device]]
+udid = "{udid}"
+name = "Farm {i}"
+[[device.app]]
+bundle_id = "com.example.call"
+executable = "ExampleCall"
+background_modes = ["voip"]
+entitlements = {{ "aps-environment" = "development" }}
+[device.react]
+bundle_id = "com.example.call"
+executable = "ExampleCall"
+tokens = ["{tok:064x}"]
+[[device.react.round]]
+outcome = "{outcome}"
+"#,
+            tok = i + 1
+        ));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sc = Scenario::parse(&scenario).unwrap_or_else(|e| panic!("{e}"));
+    let sim = rt
+        .block_on(sim::start(sc))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let p8 = dir.path().join("AuthKey.p8");
+    std::fs::write(&p8, key.serialize_pem()).unwrap_or_else(|e| panic!("{e}"));
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, sim.apns_ca_pem().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    let url = sim
+        .apns_url()
+        .unwrap_or_else(|| panic!("no APNs look-alike"));
+    let tokens: Vec<String> = udids
+        .iter()
+        .enumerate()
+        .map(|(i, u)| format!("{u}={:064x}", i + 1))
+        .collect();
+    let out = voipctl(
+        &[
+            "--format",
+            "html",
+            "probe",
+            "--all",
+            "-b",
+            "com.example.call",
+            "--rounds",
+            "1",
+            "--token",
+            &tokens[0],
+            "--token",
+            &tokens[1],
+            "--apns-url",
+            &url,
+            "--ca-cert",
+            ca.to_str().unwrap_or_default(),
+            "--key",
+            p8.to_str().unwrap_or_default(),
+            "--key-id",
+            "ABC123DEFG",
+            "--team-id",
+            "TEAM123456",
+            "--round-timeout",
+            "12s",
+            "--deadline",
+            "2s",
+        ],
+        &[("USBMUXD_SOCKET_ADDRESS", &sim.env_value())],
+    );
+    drop(sim);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failed round on one phone exits 1: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.starts_with(b"<!DOCTYPE html>"));
+    let html = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(html.matches("<!DOCTYPE html>").count(), 1, "one page");
+    let page = dir.path().join("probe-all.html");
+    std::fs::write(&page, &out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let l = load(&page, "");
+    assert_clean(&l, "probe --all");
+    assert!(
+        l.dom.contains("class=\"result st-failed\""),
+        "the run failed"
+    );
+    for (udid, verdict, status) in [
+        (udids[0], "reported", "passed"),
+        (udids[1], "killed", "failed"),
+    ] {
+        let section = l
+            .dom
+            .split("<section class=\"phone\" ")
+            .find(|x| x.contains(&format!("data-udid=\"{udid}\"")))
+            .unwrap_or_else(|| panic!("no section for {udid}"));
+        assert!(
+            section.contains(&format!("data-status=\"{status}\"")),
+            "{udid}"
+        );
+        assert!(
+            section.contains(&format!(
+                "<tr class=\"probe-lane\" data-round=\"1\" data-udid=\"{udid}\" data-verdict=\"{verdict}\""
+            )),
+            "{udid}: no round 1 {verdict}"
+        );
+        assert!(
+            section.contains("<tr data-stage=\"delivered\""),
+            "{udid}: stage table"
+        );
+    }
+    // The failed phone's diagnosis is in its section.
+    assert!(l.dom.contains("<div class=\"diagnosis\" data-round=\"1\">"));
+    assert!(l.dom.contains("<p class=\"fix\"><b>fix:</b>"));
+    // Ids are unique across the sections.
+    let ids = regex::Regex::new(r#"\sid="([^"]+)""#).unwrap_or_else(|e| panic!("{e}"));
+    let mut seen = BTreeSet::new();
+    for c in ids.captures_iter(&l.dom) {
+        assert!(seen.insert(c[1].to_string()), "id {} twice", &c[1]);
+    }
+    screenshot(&page, "probe-all");
 }

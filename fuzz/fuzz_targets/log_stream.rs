@@ -40,7 +40,12 @@ fn run(data: &[u8], prefilter: bool) -> Vec<String> {
             }
         }
     }
-    let (_, summary) = p.finish(voipctl::commands::logs::records::SummaryMeta::default(), &[]);
+    let (_, ended) = p.finish();
+    let summary = voipctl::commands::logs::records::Summary::build(
+        voipctl::commands::logs::records::SummaryMeta::default(),
+        ended,
+        &[],
+    );
     assert_eq!(summary.checks.len(), voipctl::logs::track::Check::ALL.len());
     out
 }

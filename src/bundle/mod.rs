@@ -3,19 +3,22 @@
 //! Sources: an `.ipa` (zip), an `.app` (or `.appex`) directory, an `.xcarchive`, a bare
 //! `Info.plist` (XML or binary) or a bare Mach-O executable. From a zip only the entries the rules
 //! need are inflated — `Info.plist`, the main executable, `embedded.mobileprovision`,
-//! `PrivacyInfo.xcprivacy`, each embedded framework's executable and manifest, the same for every
-//! nested bundle (`PlugIns/*.appex`, `Extensions/*.appex`, `Watch/*.app`, `AppClips/*.app`) — and
+//! `PrivacyInfo.xcprivacy`, each embedded framework's executable and manifest (frameworks nested
+//! in frameworks too), the XCFramework signature receipts (`Signatures/*.signature`), the same
+//! for every nested bundle (`PlugIns/*.appex`, `Extensions/*.appex`, `Watch/*.app`, `AppClips/*.app`) — and
 //! nothing is written to disk. Each entry has a decompressed-size cap (zip bombs) and executables
 //! are streamed through [`macho::Scanner`], never held whole. Symbolic links are never followed,
 //! in archives or on disk.
 
 pub mod codesign;
 pub mod der_entitlements;
+pub mod facts;
 pub mod macho;
 pub mod privacy;
 pub mod profile;
+pub mod sdk_signature;
 
-use crate::preflight::facts::{self, AppFacts, Framework, Part, Role, Target};
+use facts::{AppFacts, Framework, Part, Role, Target};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -28,8 +31,11 @@ pub const MAX_EXECUTABLE: u64 = 4 << 30;
 pub const MAX_ENTRIES: usize = 1_000_000;
 /// Most nested bundles (extensions, Watch apps, App Clips) looked at.
 pub const MAX_EXTENSIONS: usize = 256;
-/// Most embedded frameworks and dylibs looked at per bundle.
+/// Most embedded frameworks and dylibs looked at per bundle (nested ones included).
 pub const MAX_FRAMEWORKS: usize = 1024;
+/// How deep frameworks are looked for inside frameworks:
+/// `Frameworks/A.framework/Frameworks/B.framework` is depth 2.
+pub const MAX_FRAMEWORK_DEPTH: usize = 4;
 
 /// Why a bundle could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -232,7 +238,8 @@ pub fn read_with(path: &Path, opts: &ReadOptions) -> Result<Loaded, BundleError>
                     "{n} apps in Products/Applications; checked {first}"
                 ));
             }
-            let facts = read_app(&mut tree, &first, "xcarchive")?;
+            let mut facts = read_app(&mut tree, &first, "xcarchive")?;
+            facts.sdk_signatures = signatures(&mut tree, false)?;
             return Ok(Loaded { facts, notes });
         }
         if path.join("Payload").is_dir() {
@@ -246,7 +253,8 @@ pub fn read_with(path: &Path, opts: &ReadOptions) -> Result<Loaded, BundleError>
             if n > 1 {
                 notes.push(format!("{n} apps in Payload/; checked {first}"));
             }
-            let facts = read_app(&mut tree, &first, "app")?;
+            let mut facts = read_app(&mut tree, &first, "app")?;
+            facts.sdk_signatures = signatures(&mut tree, true)?;
             return Ok(Loaded { facts, notes });
         }
         if !path.join("Info.plist").exists() {
@@ -277,7 +285,8 @@ pub fn read_with(path: &Path, opts: &ReadOptions) -> Result<Loaded, BundleError>
         if n > 1 {
             notes.push(format!("{n} apps in Payload/; checked {first}"));
         }
-        let facts = read_app(&mut tree, &first, "ipa")?;
+        let mut facts = read_app(&mut tree, &first, "ipa")?;
+        facts.sdk_signatures = signatures(&mut tree, true)?;
         return Ok(Loaded { facts, notes });
     }
     if n >= 4 && is_macho_magic(&magic) {
@@ -294,6 +303,7 @@ pub fn read_with(path: &Path, opts: &ReadOptions) -> Result<Loaded, BundleError>
                 source: "macho".to_string(),
                 app: t,
                 extensions: Vec::new(),
+                sdk_signatures: Part::Unknown,
             },
             notes,
         });
@@ -342,7 +352,33 @@ fn read_app(tree: &mut dyn Tree, root: &str, source: &str) -> Result<AppFacts, B
         source: source.to_string(),
         app,
         extensions,
+        sdk_signatures: Part::Unknown,
     })
+}
+
+/// The XCFramework signature receipts at the root of an exported `.ipa` (or an `.xcarchive`):
+/// `Signatures/*.signature`. None in an `.ipa` is `Missing`; none in an archive is `Unknown`
+/// (where an archive keeps them was not confirmed). A receipt that does not parse is kept with
+/// its error: the rule that needs it says it could not be checked.
+fn signatures(
+    tree: &mut dyn Tree,
+    exported: bool,
+) -> Result<Part<Vec<sdk_signature::SdkSignature>>, BundleError> {
+    let files = tree.files("Signatures", ".signature");
+    if files.is_empty() {
+        return Ok(if exported {
+            Part::Missing
+        } else {
+            Part::Unknown
+        });
+    }
+    let mut out = Vec::new();
+    for f in files.into_iter().take(MAX_FRAMEWORKS) {
+        if let Some(b) = tree.read_small(&f, sdk_signature::MAX_RECEIPT)? {
+            out.push(sdk_signature::SdkSignature::read(&f, &b));
+        }
+    }
+    Ok(Part::Present(out))
 }
 
 /// Every bundle nested in `root`: extensions (`PlugIns/`, ExtensionKit's `Extensions/`), Watch
@@ -389,26 +425,48 @@ fn exe_name(info: &plist::Dictionary) -> Option<String> {
         .map(str::to_string)
 }
 
-/// `Frameworks/*.framework` and `Frameworks/*.dylib` of a bundle.
+/// `Frameworks/*.framework` and `Frameworks/*.dylib` of a bundle, and those nested inside the
+/// frameworks (see [`embedded_in`]).
 fn frameworks(tree: &mut dyn Tree, root: &str) -> Result<Vec<Framework>, BundleError> {
-    let dir = format!("{root}/Frameworks");
     let mut out = Vec::new();
-    for fw in tree
-        .subdirs(&dir, ".framework")
-        .into_iter()
-        .take(MAX_FRAMEWORKS)
-    {
+    embedded_in(tree, &format!("{root}/Frameworks"), 1, &mut out)?;
+    Ok(out)
+}
+
+/// The frameworks and dylibs directly in `dir`, each framework followed by what it embeds itself
+/// (its own `Frameworks/*.framework` and `*.dylib`, and `*.dylib` at its top level), down to
+/// [`MAX_FRAMEWORK_DEPTH`] levels and at most [`MAX_FRAMEWORKS`] in all. Listings never follow
+/// symbolic links (a linked folder is not listed; a linked file is refused when read), so the scan
+/// cannot leave the bundle.
+fn embedded_in(
+    tree: &mut dyn Tree,
+    dir: &str,
+    depth: usize,
+    out: &mut Vec<Framework>,
+) -> Result<(), BundleError> {
+    for fw in tree.subdirs(dir, ".framework") {
+        if out.len() >= MAX_FRAMEWORKS {
+            return Ok(());
+        }
         let base = fw.rsplit('/').next().unwrap_or(&fw);
         let name = base.trim_end_matches(".framework").to_string();
         let info_path = format!("{fw}/Info.plist");
-        let exe = match tree.read_small(&info_path, MAX_PLIST)? {
-            // A framework's Info.plist that does not parse: fall back to the folder name, as dyld
-            // loads the install name, not the plist.
-            Some(b) => plist_dict(&b).ok().and_then(|d| exe_name(&d)),
+        // A framework's Info.plist that does not parse: fall back to the folder name, as dyld
+        // loads the install name, not the plist.
+        let info = match tree.read_small(&info_path, MAX_PLIST)? {
+            Some(b) => plist_dict(&b).ok(),
             None => None,
-        }
-        .unwrap_or_else(|| name.clone());
-        let executable = match tree.scan_macho(&format!("{fw}/{exe}"))? {
+        };
+        let binary = info
+            .as_ref()
+            .and_then(exe_name)
+            .unwrap_or_else(|| name.clone());
+        let bundle_id = info
+            .as_ref()
+            .and_then(|d| d.get("CFBundleIdentifier"))
+            .and_then(|v| v.as_string())
+            .map(str::to_string);
+        let executable = match tree.scan_macho(&format!("{fw}/{binary}"))? {
             Some(m) => Part::Present(facts::from_macho(m).0),
             None => Part::Missing,
         };
@@ -416,12 +474,25 @@ fn frameworks(tree: &mut dyn Tree, root: &str) -> Result<Vec<Framework>, BundleE
         out.push(Framework {
             path: fw.clone(),
             name,
+            binary,
+            bundle_id,
             executable,
             privacy,
         });
+        if depth < MAX_FRAMEWORK_DEPTH {
+            embedded_in(tree, &format!("{fw}/Frameworks"), depth + 1, out)?;
+            dylibs_in(tree, &fw, out)?;
+        }
     }
-    let room = MAX_FRAMEWORKS.saturating_sub(out.len());
-    for lib in tree.files(&dir, ".dylib").into_iter().take(room) {
+    dylibs_in(tree, dir, out)
+}
+
+/// The `*.dylib` files directly in `dir`.
+fn dylibs_in(tree: &mut dyn Tree, dir: &str, out: &mut Vec<Framework>) -> Result<(), BundleError> {
+    for lib in tree.files(dir, ".dylib") {
+        if out.len() >= MAX_FRAMEWORKS {
+            return Ok(());
+        }
         let base = lib.rsplit('/').next().unwrap_or(&lib);
         let name = base.trim_end_matches(".dylib").to_string();
         let executable = match tree.scan_macho(&lib)? {
@@ -431,11 +502,13 @@ fn frameworks(tree: &mut dyn Tree, root: &str) -> Result<Vec<Framework>, BundleE
         out.push(Framework {
             path: lib.clone(),
             name,
+            binary: base.to_string(),
+            bundle_id: None,
             executable,
             privacy: Part::Missing,
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 fn read_target(tree: &mut dyn Tree, root: &str, role: Role) -> Result<Target, BundleError> {
@@ -598,8 +671,9 @@ impl Tree for DirTree {
 
 struct ZipTree {
     zip: zip::ZipArchive<BufReader<File>>,
-    /// UTF-8 entry names → index.
-    names: std::collections::HashMap<String, usize>,
+    /// UTF-8 entry names → index, sorted, so that a folder's entries are one range (nested
+    /// frameworks list many small folders of a large archive).
+    names: std::collections::BTreeMap<String, usize>,
     /// An app folder under Payload/ whose name is not UTF-8.
     bad_app_name: Option<String>,
 }
@@ -610,7 +684,7 @@ impl ZipTree {
         if zip.len() > MAX_ENTRIES {
             return Err(BundleError::TooManyEntries);
         }
-        let mut names = std::collections::HashMap::new();
+        let mut names = std::collections::BTreeMap::new();
         let mut bad_app_name = None;
         for (i, raw) in zip.file_names_raw().enumerate() {
             match std::str::from_utf8(raw) {
@@ -687,9 +761,7 @@ impl Tree for ZipTree {
     fn subdirs(&mut self, dir: &str, suffix: &str) -> Vec<String> {
         let prefix = format!("{dir}/");
         let mut out: Vec<String> = self
-            .names
-            .keys()
-            .filter_map(|n| n.strip_prefix(&prefix))
+            .under(&prefix)
             .filter_map(|rest| rest.split('/').next().filter(|_| rest.contains('/')))
             .filter(|d| d.ends_with(suffix) && d.len() > suffix.len())
             .map(|d| format!("{prefix}{d}"))
@@ -700,18 +772,26 @@ impl Tree for ZipTree {
     }
     fn files(&mut self, dir: &str, suffix: &str) -> Vec<String> {
         let prefix = format!("{dir}/");
-        let mut out: Vec<String> = self
-            .names
-            .keys()
-            .filter(|n| {
-                n.strip_prefix(&prefix).is_some_and(|rest| {
-                    !rest.contains('/') && rest.ends_with(suffix) && rest.len() > suffix.len()
-                })
+        self.under(&prefix)
+            .filter(|rest| {
+                !rest.contains('/') && rest.ends_with(suffix) && rest.len() > suffix.len()
             })
-            .cloned()
-            .collect();
-        out.sort();
-        out
+            .map(|rest| format!("{prefix}{rest}"))
+            .collect()
+    }
+}
+
+impl ZipTree {
+    /// The entry names under `prefix` (which ends in `/`), without it, in order.
+    fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.names
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .map(|(n, _)| n.as_str())
+            .take_while(move |n| n.starts_with(prefix))
+            .map(move |n| &n[prefix.len()..])
     }
 }
 

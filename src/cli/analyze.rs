@@ -1,9 +1,9 @@
 //! `voipctl analyze`, and the log options it shares with `voipctl watch`.
 
-use crate::commands::logs::{AnalyzeOptions, Input};
+use crate::commands::logs::{AnalyzeOptions, FailOn, Input};
 use crate::logs::decode::Level;
 use crate::logs::track::{Check, TrackConfig};
-use crate::logs::{CommonOptions, FailOn, FilterOptions};
+use crate::logs::{CommonOptions, FilterOptions};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -143,8 +143,8 @@ pub struct LogArgs {
 }
 
 impl LogArgs {
-    /// Plain options for the log module.
-    pub fn resolve(self) -> CommonOptions {
+    /// Plain options for the log pipeline, and the `--fail-on` thresholds.
+    pub fn resolve(self) -> (CommonOptions, Vec<FailOn>) {
         let mut fail_on: Vec<FailOn> = Vec::new();
         let mut put = |check: Check, max: u64| {
             fail_on.retain(|f| f.check != check);
@@ -156,7 +156,7 @@ impl LogArgs {
                 FailOnArg::One(c, max) => put(c, max),
             }
         }
-        CommonOptions {
+        let common = CommonOptions {
             filter: FilterOptions {
                 bundles: self.bundles,
                 processes: self.processes,
@@ -182,9 +182,9 @@ impl LogArgs {
                 ..TrackConfig::default()
             },
             rules_files: self.rules,
-            fail_on,
             show_lines: self.lines,
-        }
+        };
+        (common, fail_on)
     }
 }
 
@@ -196,9 +196,11 @@ impl AnalyzeArgs {
         } else {
             Input::File(self.file)
         };
+        let (common, fail_on) = self.log.resolve();
         AnalyzeOptions {
             input,
-            common: self.log.resolve(),
+            common,
+            fail_on,
             crash_reports: self.crash_reports,
         }
     }

@@ -211,12 +211,6 @@ impl Cli {
                     .into(),
             );
         }
-        if html && matches!(&self.command, Command::Probe(p) if p.all) {
-            return Err(
-                "--format html draws one phone's probe; with --all use --json or --format junit"
-                    .into(),
-            );
-        }
         Ok(())
     }
 }

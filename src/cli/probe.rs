@@ -145,14 +145,15 @@ pub struct ProbeArgs {
     )]
     pub retries: u32,
 
-    /// Where the app's VoIP socket connects (TCP): tcp://HOST:PORT.
+    /// Where the app's VoIP socket connects (TCP): tcp://HOST:PORT. With --all, one listener per
+    /// phone: --listen UDID=tcp://HOST:PORT for each (the server that phone's app connects to).
     #[arg(
         long,
         value_name = "ADDR",
-        default_value = "tcp://127.0.0.1:5060",
+        default_values = ["tcp://127.0.0.1:5060"],
         help_heading = "Signal (--via signal)"
     )]
-    pub listen: String,
+    pub listen: Vec<String>,
     /// Send these bytes as the wake instead of a SIP INVITE.
     #[arg(long, value_name = "TEXT", help_heading = "Signal (--via signal)")]
     pub wake_raw: Option<String>,
@@ -163,6 +164,7 @@ impl ProbeArgs {
     pub fn resolve(self) -> Result<ProbeOptions, crate::Error> {
         let sel = self.device.resolve()?;
         let mut tokens_by_udid: Vec<(String, String)> = Vec::new();
+        let mut listen_by_udid: Vec<(String, std::net::SocketAddr)> = Vec::new();
         let via = match self.via {
             ViaArg::Push => {
                 if self.token.is_empty() {
@@ -245,16 +247,36 @@ impl ProbeArgs {
                 }))
             }
             ViaArg::Signal => {
-                let l = crate::commands::signal::Listen::parse(&self.listen)
-                    .map_err(crate::Error::Usage)?;
-                if l.transport != crate::sip::Transport::Tcp {
-                    return Err(crate::Error::Usage(format!(
-                        "--listen {}: probe serves the app's VoIP socket over TCP only (tcp://HOST:PORT)",
-                        self.listen
-                    )));
+                let tcp = |url: &str| -> Result<std::net::SocketAddr, crate::Error> {
+                    let l =
+                        crate::commands::signal::Listen::parse(url).map_err(crate::Error::Usage)?;
+                    if l.transport != crate::sip::Transport::Tcp {
+                        return Err(crate::Error::Usage(format!(
+                            "--listen {url}: probe serves the app's VoIP socket over TCP only (tcp://HOST:PORT)"
+                        )));
+                    }
+                    Ok(l.addr)
+                };
+                let mut plain = Vec::new();
+                for l in &self.listen {
+                    // `UDID=URL`: a URL has no `=` before its `://`.
+                    match l.split_once('=') {
+                        Some((u, url)) if !u.contains("://") => {
+                            listen_by_udid.push((u.trim().to_string(), tcp(url.trim())?))
+                        }
+                        _ => plain.push(tcp(l)?),
+                    }
                 }
+                if plain.len() > 1 {
+                    return Err(crate::Error::Usage(
+                        "give one --listen URL, or one --listen UDID=URL per phone".into(),
+                    ));
+                }
+                let default = crate::commands::signal::Listen::parse("tcp://127.0.0.1:5060")
+                    .map_err(crate::Error::Usage)?
+                    .addr;
                 Via::Signal {
-                    listen: l.addr,
+                    listen: plain.pop().unwrap_or(default),
                     wake: match self.wake_raw {
                         Some(t) => crate::signal::WakeKind::Raw(t.into_bytes()),
                         None => crate::signal::WakeKind::Invite,
@@ -274,6 +296,7 @@ impl ProbeArgs {
             syslog_relay: self.syslog_relay,
             rules_files: self.rules,
             tokens_by_udid,
+            listen_by_udid,
         })
     }
 }

@@ -106,9 +106,12 @@ fn until(
 impl WatchArgs {
     /// Plain options for the command module.
     pub fn resolve(self) -> Result<WatchOptions, crate::Error> {
+        let sel = self.device.resolve()?;
+        let (common, fail_on) = self.log.resolve();
         Ok(WatchOptions {
-            sel: self.device.resolve()?,
-            common: self.log.resolve(),
+            sel,
+            common,
+            fail_on,
             syslog_relay: self.syslog_relay,
             exit_on_disconnect: self.exit_on_disconnect,
             record: self.record,

@@ -3,13 +3,16 @@
 //! its own run ends with its summary. Each phone's run is the ordinary single-phone command
 //! (`-u UDID`) with its own context: its records reach stdout whole, JSON records carry a
 //! `device` field (the phone's reporter sets it), human lines a `UDID │` prefix, and JUnit output
-//! is one document with a testsuite per phone. The last record is the `--all` summary.
+//! is one document with a testsuite per phone, HTML one page with a section per phone. The last
+//! record is the `--all` summary.
 
 use crate::context::{Ctx, Outcome};
 use crate::device::live::{DeviceEvent, Watcher};
 use crate::device::{self, Selector};
 use crate::error::Error;
-use crate::report::{Body, Case, CaseOutcome, Output, Record, Reporter, Style, SummaryRecord};
+use crate::report::{
+    Body, Case, CaseOutcome, HtmlPart, Output, Record, Reporter, Style, SummaryRecord,
+};
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -205,6 +208,7 @@ pub async fn run_all(
     let mut order: Vec<String> = Vec::new();
     let mut results: BTreeMap<String, DeviceResult> = BTreeMap::new();
     let mut suites: Vec<(String, Vec<Case>)> = Vec::new();
+    let mut pages: Vec<HtmlPart> = Vec::new();
     let mut left: Vec<String> = Vec::new();
     let cancel = ctx.cancel.clone();
     let diag_style = ctx.diag_style;
@@ -336,6 +340,9 @@ pub async fn run_all(
                     }
                     suites.push((format!("voipctl {command} {udid}"), cases));
                 }
+                if let Some(part) = dctx.reporter.take_html(&udid) {
+                    pages.push(part);
+                }
                 results.insert(udid, res);
             }
         }
@@ -365,7 +372,10 @@ pub async fn run_all(
         left: devices.iter().filter(|d| d.result == "left").count(),
         devices,
     };
-    ctx.reporter.finish_suites(&summary, command, &suites)?;
+    // One page, a section per phone in the order they joined.
+    pages.sort_by_key(|p| order.iter().position(|u| *u == p.name));
+    ctx.reporter
+        .finish_suites(&summary, command, &suites, &pages)?;
     if cancel.is_cancelled() {
         return Ok(Outcome::Interrupted);
     }
@@ -440,15 +450,17 @@ pub async fn watch_all(
     run_all(ctx, &sel, "watch", run).await
 }
 
-/// `probe --all`: the rounds on every phone at once (`--via push`; each phone's token from
-/// `--token UDID=HEX`).
+/// `probe --all`: the rounds on every phone at once (`--via push`: each phone's token from
+/// `--token UDID=HEX`; `--via signal`: each phone's listener from `--listen UDID=URL`).
 pub async fn probe_all(
     ctx: &mut Ctx,
     opts: crate::commands::probe::ProbeOptions,
 ) -> crate::Result<Outcome> {
-    if matches!(opts.via, crate::commands::probe::Via::Signal { .. }) {
+    if matches!(opts.via, crate::commands::probe::Via::Signal { .. })
+        && opts.listen_by_udid.is_empty()
+    {
         return Err(Error::Usage(
-            "--all works with --via push only: one --listen socket cannot tell the phones' apps apart".into(),
+            "--all --via signal needs one listener per phone: one socket cannot tell the phones' apps apart; give --listen UDID=tcp://HOST:PORT for each phone (the server its app connects to)".into(),
         ));
     }
     let sel = opts.sel.clone();

@@ -122,6 +122,15 @@ pub struct OsTraceEntry {
 }
 
 impl OsTraceEntry {
+    /// Bytes its strings hold on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        self.image.capacity()
+            + self.filename.capacity()
+            + self.message.capacity()
+            + self.subsystem.as_ref().map_or(0, String::capacity)
+            + self.category.as_ref().map_or(0, String::capacity)
+    }
+
     /// The process name (last path component of `filename`).
     pub fn process(&self) -> &str {
         self.filename.rsplit('/').next().unwrap_or(&self.filename)

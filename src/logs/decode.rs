@@ -1183,6 +1183,7 @@ mod tests {
     #[test]
     fn idevicesyslog_line() {
         let e = decode_line(
+            // synthetic: decoder/plumbing input (prefix splitting, escapes), no verdict asserted
             "Nov 25 17:09:56 iPhone SpringBoard(FrontBoard)[58] <Notice>: Bootstrapping com.example.voip with intent background",
         );
         assert_eq!(e.format, Format::Syslog);
@@ -1244,6 +1245,7 @@ mod tests {
     #[test]
     fn pymobiledevice3_text_and_json() {
         let e = decode_line(
+            // synthetic: decoder/plumbing input (prefix splitting, escapes), no verdict asserted
             "2026-02-21 21:22:45.272141 callservicesd{CallKit}[97] <NOTICE>: Delivering 1 VoIP payload(s) to application com.x",
         );
         assert_eq!(e.format, Format::Pymobiledevice3);
@@ -1280,6 +1282,7 @@ mod tests {
     #[test]
     fn log_show_default_and_compact() {
         let e = decode_line(
+            // synthetic: decoder/plumbing input (prefix splitting, escapes), no verdict asserted
             "2021-03-12 10:52:51.123456+0100 0x1a2b     Default     0x0                  123    0    callservicesd: (CallKit) [com.apple.calls.callkit:Default] Delivering 1 VoIP payload(s) to application com.x",
         );
         assert_eq!(e.format, Format::LogShow);
@@ -1292,6 +1295,7 @@ mod tests {
             "Delivering 1 VoIP payload(s) to application com.x"
         );
         let e = decode_line(
+            // synthetic: decoder/plumbing input (prefix splitting, escapes), no verdict asserted
             "2021-03-12 10:52:51.123 Df callservicesd[123:1a2b] [com.apple.calls:Default] Successfully opened application",
         );
         assert_eq!(e.format, Format::LogShow);
@@ -1302,12 +1306,14 @@ mod tests {
     #[test]
     fn console_copy() {
         let e = decode_line(
+            // synthetic: decoder/plumbing input (prefix splitting, escapes), no verdict asserted
             "default\t17:09:56.123456+0100\tSpringBoard\tBootstrapping com.x with intent background",
         );
         assert_eq!(e.format, Format::Console);
         assert_eq!(e.process, "SpringBoard");
         assert_eq!(e.message, "Bootstrapping com.x with intent background");
         let e = decode_line(
+            // synthetic: decoder/plumbing input (prefix splitting, escapes), no verdict asserted
             "error\t2020-05-01 17:09:56.123+0000\tcallservicesd\tcom.apple.calls\tDefault\tmsg\twith tab",
         );
         assert_eq!(e.subsystem.as_deref(), Some("com.apple.calls"));
@@ -1317,6 +1323,7 @@ mod tests {
     #[test]
     fn jailbreak_syslog() {
         let e = decode_line(
+            // synthetic: decoder/plumbing input (prefix splitting, escapes), no verdict asserted
             "Wed May 27 07:34:41 2015: SpringBoard (com.apple.springboard): Application 'UIKitApplication:com.x[0x1]' exited abnormally with signal 9: Killed: 9",
         );
         assert_eq!(e.format, Format::Jailbreak);

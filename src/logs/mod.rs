@@ -15,13 +15,12 @@ pub mod track;
 
 pub(crate) mod crashes;
 
-use crate::commands::logs::records::{self, LineRecord};
 use decode::{Decoder, Entry, Format, Level};
 use regex::Regex;
 use rules::RuleSet;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use track::{Check, Event, TrackConfig, Tracker};
+use track::{Event, TrackConfig, Tracker};
 
 /// Errors of the log commands.
 #[derive(Debug, thiserror::Error)]
@@ -69,15 +68,6 @@ pub struct FilterOptions {
     pub min_level: Option<Level>,
 }
 
-/// A `--fail-on` threshold: fail when the check's count is over `max`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FailOn {
-    /// The check.
-    pub check: Check,
-    /// Allowed count.
-    pub max: u64,
-}
-
 /// Options shared by `analyze` and `watch`.
 #[derive(Debug, Clone, Default)]
 pub struct CommonOptions {
@@ -87,8 +77,6 @@ pub struct CommonOptions {
     pub track: TrackConfig,
     /// `--rules` files.
     pub rules_files: Vec<PathBuf>,
-    /// `--fail-on` thresholds.
-    pub fail_on: Vec<FailOn>,
     /// `--lines`: print every line that passes the filters, not only recognised ones.
     pub show_lines: bool,
 }
@@ -139,7 +127,55 @@ pub enum Output {
     /// A timeline event.
     Event(Box<Event>),
     /// An unrecognised line (with `--lines`).
-    Line(LineRecord),
+    Line(Line),
+}
+
+/// An unrecognised line that passed the filters (`--lines`), owned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// Line number (watch: sequence number).
+    pub line: u64,
+    /// Timestamp text.
+    pub time: String,
+    /// Process.
+    pub process: String,
+    /// Pid.
+    pub pid: Option<u32>,
+    /// Level.
+    pub level: Option<Level>,
+    /// Subsystem.
+    pub subsystem: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Message.
+    pub message: String,
+}
+
+impl Line {
+    /// From a decoded entry.
+    pub fn from_entry(e: &Entry<'_>, line: u64) -> Self {
+        Line {
+            line,
+            time: e.time_text.to_string(),
+            process: e.process.to_string(),
+            pid: e.pid,
+            level: e.level,
+            subsystem: e.subsystem.as_deref().map(str::to_string),
+            category: e.category.as_deref().map(str::to_string),
+            message: e.message.to_string(),
+        }
+    }
+}
+
+/// What the pipeline knows at the end of the input, besides its last events.
+#[derive(Debug)]
+pub struct Ended {
+    /// Decoded lines per detected format.
+    pub formats: BTreeMap<Format, u64>,
+    /// Timeline events, the last ones included.
+    pub events: u64,
+    /// The tracker's conclusions: per-app summaries, counts and verdicts per check.
+    pub finished: track::Finished,
 }
 
 /// decode → filter → classify → track, one line at a time.
@@ -287,7 +323,7 @@ impl Pipeline {
                     .collect();
                 self.events += out.len() as u64;
                 if self.show_lines {
-                    out.push(Output::Line(LineRecord::from_entry(entry, number)));
+                    out.push(Output::Line(Line::from_entry(entry, number)));
                 }
                 out
             }
@@ -344,16 +380,16 @@ impl Pipeline {
         Ok(evs)
     }
 
-    /// End of input: the last conclusions and the summary.
-    pub fn finish(
-        self,
-        meta: records::SummaryMeta,
-        fail_on: &[FailOn],
-    ) -> (Vec<Event>, records::Summary) {
-        let mut f = self.tracker.finish(self.last_line);
-        let tail = std::mem::take(&mut f.tail);
+    /// End of input: the last events and the conclusions.
+    pub fn finish(self) -> (Vec<Event>, Ended) {
+        let mut finished = self.tracker.finish(self.last_line);
+        let tail = std::mem::take(&mut finished.tail);
         let events = self.events + tail.len() as u64;
-        let summary = records::Summary::build(meta, self.formats, events, f, fail_on);
-        (tail, summary)
+        let ended = Ended {
+            formats: self.formats,
+            events,
+            finished,
+        };
+        (tail, ended)
     }
 }

@@ -530,25 +530,32 @@ mod tests {
 
     #[test]
     fn families_across_ios_versions() {
+        // Real lines from tests/data/ios-log-corpus.jsonl (source of each above it), but for
+        // the apsd line: no public sample exists (push.apsd-received is cited = false).
         let cases: &[(&str, &str)] = &[
             (
-                "Nov 25 17:09:56 iPhone SpringBoard(FrontBoard)[58] <Notice>: Bootstrapping com.x.voip with intent background",
+                // github.com/libimobiledevice/libimobiledevice/issues/1333 (iOS 16)
+                "default\t10:44:13.317631-0400\tSpringBoard\tBootstrapping application<me.oatmealdome.DolphiniOS-njb-patreon-beta.C4492JYJR3> with intent foreground-interactive",
                 "launch.bootstrap",
             ),
             (
-                "Nov 25 17:09:56 iPhone runningboardd(RunningBoard)[33] <Notice>: [app<com.x.voip(1A2B)>:412] termination reported by launchd (2, 9, 9)",
+                // github.com/microsoftconnect/ms-intune-app-sdk-ios/issues/137 (iOS 14.5 beta 1)
+                "default\t08:00:54.700689-0600\trunningboardd\tRunningBoard\t[application<com.AppCo.MyApp>:432] termination reported by launchd (2, 10, 10)",
                 "exit.rbs-launchd",
             ),
             (
-                "Nov 25 17:09:56 iPhone SpringBoard[58] <Warning>: Application 'UIKitApplication:com.x.voip[0x8b2c]' exited abnormally with signal 9: Killed: 9",
+                // github.com/kpwn/yalu/issues/57 (iOS 10.2)
+                "Feb 26 10:56:08 Pennyde-iPhone SpringBoard[121] <Warning>: Application 'UIKitApplication:developer.apple.wwdc-Release[0x88cd]' exited voluntarily.",
                 "exit.uikit-application",
             ),
             (
+                // synthetic: the wording apsd's code logs for a .voip topic; no device sample
                 "Nov 25 17:09:56 iPhone apsd[99] <Notice>: <APSCourier: 0x1>: Received message for enabled topic 'com.x.voip.voip' onInterface: NonCellular with payload '<private>' with priority 10 for device token: NO",
                 "push.apsd-received",
             ),
             (
-                "Nov 25 17:09:56 iPhone callservicesd[97] <Notice>: Application com.x.voip will not be launched because it failed to report an incoming call too many times (or repeatedly crashed.)",
+                // github.com/react-native-webrtc/react-native-voip-push-notification/issues/102 (iOS 17)
+                "Application <private> will not be launched because it failed to report an incoming call too many times (or repeatedly crashed.)",
                 "push.ban",
             ),
             (
@@ -560,7 +567,8 @@ mod tests {
                 "watchdog.8badf00d",
             ),
             (
-                "Termination Reason: Namespace FRONTBOARD, Code 0xbaadca11",
+                // forums.developer.apple.com/thread/124517 (iOS 13)
+                "Termination Reason: Namespace SPRINGBOARD, Code 0xbaadca11",
                 "callkit.baadca11",
             ),
             (
@@ -580,17 +588,32 @@ mod tests {
 
     #[test]
     fn fields_are_captured_and_digit_suffix_merged() {
-        let (_, fam, f) = classify("Nov 25 17:09:56 iPhone callservicesd[97] <Notice>: Attempting to open application com.x.voip and acquire a process assertion").unwrap();
+        // github.com/twilio/voice-quickstart-ios/issues/152 (iOS 11)
+        let (_, fam, f) = classify("default\t12:05:01.534875 +0530\tSpringBoard\t[FBSystemService][0x1a3c] Received request to open \"Com.Courtbuddy.Courtbuddy\" from callservicesd:112.").unwrap();
         assert_eq!(fam, Family::LaunchRequest);
-        assert_eq!(f.get("bundle").map(String::as_str), Some("com.x.voip"));
-        let (_, _, f) = classify("Nov 25 17:09:56 iPhone runningboardd[33] <Notice>: [app<com.x.voip(1A2B)>:412] termination reported by launchd (2, 9, 9)").unwrap();
-        assert_eq!(f.get("pid").map(String::as_str), Some("412"));
+        assert_eq!(
+            f.get("bundle").map(String::as_str),
+            Some("Com.Courtbuddy.Courtbuddy")
+        );
+        assert_eq!(
+            f.get("requester").map(String::as_str),
+            Some("callservicesd")
+        );
+        // github.com/SimbaBuilds/Juniper_React_Native debug.md (iOS 17+)
+        let (_, _, f) = classify("default\t19:28:27.273510-0500\trunningboardd\t[app<com.hightowerai.MobileJarvisNative(BED36376-5A4B-42A9-9620-6AE0BC5F0283)>:51362] termination reported by launchd (2, 6, 6)").unwrap();
+        assert_eq!(f.get("pid").map(String::as_str), Some("51362"));
         assert_eq!(f.get("domain").map(String::as_str), Some("2"));
     }
 
     #[test]
     fn unrelated_lines_do_not_match() {
-        assert!(classify("Nov 25 17:09:56 iPhone kernel[0] <Notice>: hello").is_none());
+        // github.com/insanj/Bluepicker/issues/3 (jailbreak syslogd, 2014)
+        assert!(
+            classify(
+                "Mar 31 19:11:34 Mikes-iPhone kernel[0]: en0: BSSID changed to 60:33:4b:e2:b8:62"
+            )
+            .is_none()
+        );
         assert!(
             classify("Nov 25 17:09:56 iPhone MyApp[1] <Notice>: reportNewIncomingCall completion error: nil")
                 .is_some_and(|(id, _, _)| id == "callkit.report")
@@ -630,7 +653,7 @@ summary = "custom launch"
         let h = rs.classify(&e).unwrap();
         assert_eq!(h.summary(), "ringing abc");
         let e = decode_line(
-            "Nov 25 17:09:56 iPhone SpringBoard[1] <Notice>: Bootstrapping com.x with intent background",
+            "default\t10:44:13.317631-0400\tSpringBoard\tBootstrapping application<me.oatmealdome.DolphiniOS-njb-patreon-beta.C4492JYJR3> with intent foreground-interactive",
         );
         assert_eq!(rs.classify(&e).unwrap().summary(), "custom launch");
         assert_eq!(

@@ -1,14 +1,13 @@
 //! The preflight rules: data with stable IDs, a severity per distribution method, a one-line
-//! message, an explanation and a fix hint, evaluated on [`facts::AppFacts`] — which may come from
+//! message, an explanation and a fix hint, evaluated on [`AppFacts`] (read by [`crate::bundle`]) — which may come from
 //! a bundle on disk or from a phone. Rules that need a part the source cannot provide report
 //! [`Verdict::NotChecked`] rather than passing.
 
-pub mod facts;
 mod rules;
 
 pub use rules::RULES;
 
-use facts::{AppFacts, Target};
+use crate::bundle::facts::{AppFacts, Target};
 use serde::Serialize;
 use std::time::SystemTime;
 
@@ -40,12 +39,53 @@ impl Distribution {
             Distribution::Enterprise => "enterprise",
         }
     }
-    fn index(self) -> usize {
-        match self {
-            Distribution::Appstore => 0,
-            Distribution::Adhoc => 1,
-            Distribution::Development => 2,
-            Distribution::Enterprise => 3,
+}
+
+/// A rule's severity for each distribution method, by name: `Severities::all(W).appstore(E)` is
+/// an error for App Store builds and a warning for the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Severities {
+    /// App Store / TestFlight.
+    pub appstore: Severity,
+    /// Ad hoc.
+    pub adhoc: Severity,
+    /// Development.
+    pub development: Severity,
+    /// In-house enterprise.
+    pub enterprise: Severity,
+}
+
+impl Severities {
+    /// The same severity for every distribution method.
+    pub const fn all(s: Severity) -> Self {
+        Severities {
+            appstore: s,
+            adhoc: s,
+            development: s,
+            enterprise: s,
+        }
+    }
+    /// The same, with another severity for App Store builds.
+    pub const fn appstore(self, s: Severity) -> Self {
+        Severities {
+            appstore: s,
+            ..self
+        }
+    }
+    /// The same, with another severity for development builds.
+    pub const fn development(self, s: Severity) -> Self {
+        Severities {
+            development: s,
+            ..self
+        }
+    }
+    /// The severity for one distribution method.
+    pub const fn get(self, d: Distribution) -> Severity {
+        match d {
+            Distribution::Appstore => self.appstore,
+            Distribution::Adhoc => self.adhoc,
+            Distribution::Development => self.development,
+            Distribution::Enterprise => self.enterprise,
         }
     }
 }
@@ -65,15 +105,15 @@ pub struct Rule {
     pub explanation: &'static str,
     /// What to do.
     pub fix: &'static str,
-    /// Severity for App Store, ad hoc, development, enterprise.
-    pub severity: [Severity; 4],
+    /// Severity per distribution method.
+    pub severity: Severities,
     check: fn(&Input<'_>, &mut Sink),
 }
 
 impl Rule {
     /// Severity of this rule's findings for a distribution method.
     pub fn severity_for(&self, d: Distribution) -> Severity {
-        self.severity[d.index()]
+        self.severity.get(d)
     }
 }
 

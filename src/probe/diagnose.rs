@@ -1,42 +1,11 @@
-//! Why a round failed: a cause chain from the trigger to the failure, each link either *seen*
-//! (with the log line, or the host-side answer, it rests on) or *inferred* (what the missing
-//! evidence most likely means), ending in the fix. Inferences name what would confirm them.
+//! Why a round failed: the host-side links (the trigger, APNs's answer) in front of the
+//! phone-side cause chain that `watch` and `analyze` give too ([`crate::diagnosis`]), each link
+//! seen (with its line) or inferred, ending in the fix.
 
-use super::round::{Round, Verdict};
+use super::round::{Round, Seen, Verdict};
 use super::stage::Stage;
-use serde::Serialize;
-
-/// How a link is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[schemars(rename = "ProbeEvidence")]
-pub enum Evidence {
-    /// From a log line or an answer.
-    Seen,
-    /// Concluded from what is missing.
-    Inferred,
-}
-
-/// One link of the chain.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct Link {
-    /// What happened.
-    pub step: String,
-    /// Seen or inferred.
-    pub evidence: Evidence,
-    /// The log line (process: message) or answer it rests on.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<String>,
-}
-
-/// The chain and the fix.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct Diagnosis {
-    /// From the trigger to the failure.
-    pub chain: Vec<Link>,
-    /// What to do.
-    pub fix: String,
-}
+use crate::diagnosis::{self as chain, Hop, Phone, Trigger};
+pub use crate::diagnosis::{Diagnosis, Evidence, Link};
 
 /// What the diagnosis knows besides the round.
 #[derive(Debug, Clone, Default)]
@@ -59,52 +28,38 @@ pub struct Context {
     pub deadline_ms: f64,
 }
 
-fn seen(step: impl Into<String>, s: &super::round::Seen) -> Link {
-    Link {
-        step: step.into(),
-        evidence: Evidence::Seen,
-        line: Some(format!("{}: {}", s.process, s.line)),
-    }
+fn text(s: &Seen) -> String {
+    format!("{}: {}", s.process, s.line)
 }
 
 fn host(step: impl Into<String>, line: Option<String>) -> Link {
-    Link {
-        step: step.into(),
-        evidence: Evidence::Seen,
-        line,
+    Link::seen(step, line)
+}
+
+fn trigger(ctx: &Context) -> Trigger {
+    if ctx.via == "signal" {
+        Trigger::Socket
+    } else {
+        Trigger::Push
     }
 }
 
-fn inferred(step: impl Into<String>) -> Link {
-    Link {
-        step: step.into(),
-        evidence: Evidence::Inferred,
-        line: None,
-    }
-}
-
-const REPORT_FIX: &str = "report the incoming call to CallKit (CXProvider.reportNewIncomingCall) from pushRegistry(_:didReceiveIncomingPushWith:for:completion:) before it returns, for every VoIP push, even one whose call has already ended";
-
-/// The stages seen, as links.
-fn stage_links(r: &Round, ctx: &Context, upto: Stage) -> Vec<Link> {
-    let mut out = Vec::new();
-    for (stage, s) in r.stages.range(..=upto) {
-        let step = match stage {
-            Stage::Delivered => "delivered on the phone".to_string(),
-            Stage::Running => format!(
-                "the app runs: {}",
+/// The phone-side stages of a round, for the shared chain.
+fn phone(r: &Round) -> Phone {
+    let at = |st: Stage| r.stages.get(&st).map(text);
+    Phone {
+        delivered: at(Stage::Delivered),
+        running: r.stages.get(&Stage::Running).map(|s| {
+            (
                 r.state
-                    .as_deref()
-                    .unwrap_or(if r.cold { "launched" } else { "resumed" })
-            ),
-            Stage::Delegate if ctx.via == "signal" => "the app's VoIP socket woke it".to_string(),
-            Stage::Delegate => "PushKit delivered the push to the app's delegate".to_string(),
-            Stage::Reported => "the call was reported to CallKit".to_string(),
-            Stage::Sent | Stage::Accepted => continue,
-        };
-        out.push(seen(step, s));
+                    .clone()
+                    .unwrap_or_else(|| if r.cold { "launched" } else { "resumed" }.into()),
+                text(s),
+            )
+        }),
+        delegate: at(Stage::Delegate),
+        reported: at(Stage::Reported),
     }
-    out
 }
 
 fn accepted_link(r: &Round, ctx: &Context) -> Link {
@@ -120,6 +75,12 @@ fn accepted_link(r: &Round, ctx: &Context) -> Link {
     )
 }
 
+/// The host-side link in front of the phone's chain.
+fn after_accepted(r: &Round, ctx: &Context, mut d: Diagnosis) -> Diagnosis {
+    d.chain.insert(0, accepted_link(r, ctx));
+    d
+}
+
 /// The chain for a failed (or late) round; `None` for a passed one.
 pub fn diagnose(
     r: &Round,
@@ -127,178 +88,68 @@ pub fn diagnose(
     ctx: &Context,
     offset_ms: Option<f64>,
 ) -> Option<Diagnosis> {
-    let mut chain = Vec::new();
-    let fix: String = match verdict {
+    let p = phone(r);
+    let end_line = r.end.as_ref().map(|(_, _, s)| text(s));
+    let d = match verdict {
         Verdict::Reported => return None,
-        Verdict::NotSent => {
-            chain.push(host("the trigger got no answer", r.answer.error.clone()));
-            if ctx.via == "signal" {
+        Verdict::NotSent => Diagnosis {
+            chain: vec![host("the trigger got no answer", r.answer.error.clone())],
+            fix: if ctx.via == "signal" {
                 "make sure the app's VoIP socket is connected to the probe's --listen address before the round starts (the app reconnects from its keep-alive handler)".into()
             } else {
                 "check the network path to APNs (--env / --apns-url, proxies, firewalls on port 443 or 2197) and run again".into()
-            }
-        }
-        Verdict::Rejected => {
-            chain.push(host(
+            },
+        },
+        Verdict::Rejected => Diagnosis {
+            chain: vec![host(
                 format!(
                     "APNs refused the push: {} {}",
                     r.answer.status.unwrap_or(0),
                     r.answer.reason.as_deref().unwrap_or("")
                 ),
                 r.answer.explanation.clone(),
-            ));
-            r.answer
+            )],
+            fix: r
+                .answer
                 .fix
                 .clone()
-                .unwrap_or_else(|| "see the reason in Apple's APNs documentation".into())
-        }
-        Verdict::Lost => {
-            chain.push(accepted_link(r, ctx));
-            chain.push(inferred(
-                "nothing about it reached the phone's log within the round timeout",
-            ));
-            if ctx.via == "signal" {
-                chain.push(inferred(
-                    "the app was not woken: its socket is not a VoIP socket, the app is not running, or the wake went to another connection",
-                ));
-                "mark the socket as a VoIP socket (NSStreamNetworkServiceTypeVoIP) and keep it connected; note apps built with the iOS 16 SDK or later can no longer use it".into()
-            } else {
-                let mut why = "most likely the push went to the other APNs environment, to a token that is not this app's PushKit token on this phone, or to the wrong topic".to_string();
-                let env_mismatch = match (&ctx.environment, &ctx.aps_environment) {
-                    (Some(sent), Some(built)) => {
-                        let built_env = if built == "development" {
-                            "sandbox"
-                        } else {
-                            "production"
-                        };
-                        (sent == "sandbox" || sent == "production") && sent != built_env
-                    }
-                    _ => false,
-                };
-                if env_mismatch {
-                    chain.push(host(
-                        format!(
-                            "the installed build's aps-environment is {}, but the push went to {}",
-                            ctx.aps_environment.as_deref().unwrap_or(""),
-                            ctx.environment.as_deref().unwrap_or("")
-                        ),
-                        Some("installation_proxy: Entitlements.aps-environment".into()),
-                    ));
-                    why = "the push went to the wrong APNs environment".into();
-                }
-                if ctx.voip_mode == Some(false) {
-                    chain.push(host(
-                        "the installed build has no `voip` background mode",
-                        Some("installation_proxy: UIBackgroundModes".into()),
-                    ));
-                }
-                chain.push(inferred(why));
-                format!(
-                    "send to the environment of the build (Xcode builds: --env sandbox; TestFlight/App Store: --env production), with the PushKit token the app registered on this phone and topic {}",
-                    ctx.topic
-                        .clone()
-                        .unwrap_or_else(|| format!("{}.voip", ctx.bundle))
-                )
-            }
-        }
-        Verdict::Banned => {
-            chain.push(accepted_link(r, ctx));
-            chain.extend(stage_links(r, ctx, Stage::Reported));
-            if let Some((_, _, s)) = &r.end {
-                chain.push(seen(
-                    "callservicesd will not launch the app for VoIP pushes: banned",
-                    s,
-                ));
-            }
-            chain.push(inferred(if ctx.kills_before > 0 {
-                format!(
-                    "after repeated kills for VoIP pushes without a CallKit report ({} seen in this run)",
-                    ctx.kills_before
-                )
-            } else {
-                "after repeated kills for VoIP pushes without a CallKit report (before this run)".into()
-            }));
-            format!(
-                "{REPORT_FIX}; the ban lifts when callservicesd resets its kill counts (it logs \"Resetting all CSDVoIPApplicationController kill counts\"), after a while or a reboot of the phone; reinstalling the app lifts it too"
+                .unwrap_or_else(|| "see the reason in Apple's APNs documentation".into()),
+        },
+        Verdict::Lost => lost(r, ctx),
+        Verdict::Banned => after_accepted(r, ctx, chain::banned(&p, end_line, ctx.kills_before)),
+        Verdict::Killed => {
+            let why = r.end.as_ref().map_or("killed", |(_, why, _)| *why);
+            let then: Vec<(String, String)> =
+                r.notes.iter().map(|n| (n.rule.clone(), text(n))).collect();
+            after_accepted(
+                r,
+                ctx,
+                chain::killed(&p, trigger(ctx), why, end_line, &then),
             )
         }
-        Verdict::Killed => {
-            chain.push(accepted_link(r, ctx));
-            chain.extend(stage_links(r, ctx, Stage::Reported));
-            let (why, line) = match &r.end {
-                Some((_, why, s)) => (*why, Some(s)),
-                None => ("killed", None),
-            };
-            if !r.stages.contains_key(&Stage::Reported) {
-                chain.push(inferred("no CallKit report before the kill"));
+        Verdict::Dropped => after_accepted(r, ctx, chain::dropped(&p, end_line)),
+        Verdict::Stalled => match r.furthest() {
+            Stage::Delivered => {
+                after_accepted(r, ctx, chain::not_run(&p, ctx.voip_mode, &ctx.bundle))
             }
-            match line {
-                Some(s) => chain.push(seen(format!("iOS killed the app: {why}"), s)),
-                None => chain.push(inferred(format!("iOS killed the app: {why}"))),
+            _ => {
+                let mut d = Diagnosis {
+                    chain: p.links(trigger(ctx)),
+                    fix: chain::REPORT_FIX.into(),
+                };
+                d.chain.push(Link::inferred(format!(
+                    "no CallKit report within the round timeout (and no kill seen yet): the deadline is {:.0} ms",
+                    ctx.deadline_ms
+                )));
+                after_accepted(r, ctx, d)
             }
-            // What the phone logged with the kill (the exception, the process going away).
-            for n in r.notes.iter().take(4) {
-                chain.push(seen(format!("then logged ({})", n.rule), n));
-            }
-            if ctx.via == "signal" {
-                "finish the work of a VoIP-socket wake within about 10 s (end background tasks), and report the call to CallKit as soon as the wake arrives".into()
-            } else {
-                chain.push(inferred(
-                    "the next VoIP pushes may be dropped, and after repeated kills callservicesd stops launching the app (banned)",
-                ));
-                REPORT_FIX.into()
-            }
-        }
-        Verdict::Dropped => {
-            chain.push(accepted_link(r, ctx));
-            chain.extend(stage_links(r, ctx, Stage::Reported));
-            if let Some((_, _, s)) = &r.end {
-                chain.push(seen("the phone dropped the push", s));
-            }
-            "the topic is not one the phone routes to the app: reinstall/launch the app so it registers with PushKit again, and use the token it reports".into()
-        }
-        Verdict::Stalled => {
-            chain.push(accepted_link(r, ctx));
-            chain.extend(stage_links(r, ctx, Stage::Reported));
-            match r.furthest() {
-                Stage::Delivered => {
-                    chain.push(inferred("the app was not launched or resumed"));
-                    if ctx.voip_mode == Some(false) {
-                        chain.push(host(
-                            "the installed build has no `voip` background mode",
-                            Some("installation_proxy: UIBackgroundModes".into()),
-                        ));
-                        "add `voip` to UIBackgroundModes (Signing & Capabilities → Background Modes → Voice over IP) and reinstall".into()
-                    } else {
-                        chain.push(inferred(
-                            "banned by callservicesd (no ban line was seen), or the app is not entitled for VoIP pushes",
-                        ));
-                        format!(
-                            "check `voipctl check --device -b {}` and `voipctl watch` for a ban; {REPORT_FIX}",
-                            ctx.bundle
-                        )
-                    }
-                }
-                _ => {
-                    chain.push(inferred(format!(
-                        "no CallKit report within the round timeout (and no kill seen yet): the deadline is {:.0} ms",
-                        ctx.deadline_ms
-                    )));
-                    REPORT_FIX.into()
-                }
-            }
-        }
-        Verdict::Unknown => {
-            chain.push(accepted_link(r, ctx));
-            chain.extend(stage_links(r, ctx, Stage::Reported));
-            chain.push(inferred(
-                "neither a CallKit report nor a kill showed within the round timeout; iOS kills an app that does not report a VoIP push, so the report was most likely made without a line this log shows",
-            ));
-            "log `VOIPCTL call.reported` from reportNewIncomingCall's completion (README: App markers) so that probe sees the report and can time it".into()
-        }
+        },
+        Verdict::Unknown => after_accepted(
+            r,
+            ctx,
+            chain::unreported(&p, trigger(ctx), "none within the round timeout"),
+        ),
         Verdict::Late => {
-            chain.push(accepted_link(r, ctx));
-            chain.extend(stage_links(r, ctx, Stage::Reported));
             // Name the slowest hop.
             let mut prev = (Stage::Sent, 0.0);
             let mut worst: Option<(Stage, Stage, f64)> = None;
@@ -318,7 +169,7 @@ pub fn diagnose(
                 }
             }
             let total = r.ms_to(Stage::Reported, offset_ms);
-            chain.push(inferred(format!(
+            let what = format!(
                 "reported after {}, over the {:.0} ms deadline{}",
                 total.map_or("an unknown time".into(), |t| format!("{t:.0} ms")),
                 ctx.deadline_ms,
@@ -327,15 +178,72 @@ pub fn diagnose(
                     a.name(),
                     b.name()
                 ))
-            )));
-            match worst.map(|w| w.1) {
-                Some(Stage::Running) => "make the launch fast: report the call before any other work (no network or database calls before reportNewIncomingCall), and defer heavy initialisation in application(_:didFinishLaunchingWithOptions:)".into(),
-                Some(Stage::Reported) | Some(Stage::Delegate) => format!("report the call synchronously in the PushKit delegate; {REPORT_FIX}"),
-                _ => "the delay is before the app: check the network of the phone and APNs (priority 10, apns-expiration 0 for VoIP)".into(),
-            }
+            );
+            let hop = worst.map(|w| match w.1 {
+                Stage::Running => Hop::Launch,
+                Stage::Reported | Stage::Delegate => Hop::InApp,
+                _ => Hop::BeforeApp,
+            });
+            after_accepted(r, ctx, chain::late(&p, trigger(ctx), what, hop))
         }
     };
-    Some(Diagnosis { chain, fix })
+    Some(d)
+}
+
+/// Accepted, and nothing reached the phone's log.
+fn lost(r: &Round, ctx: &Context) -> Diagnosis {
+    let mut chain = vec![
+        accepted_link(r, ctx),
+        Link::inferred("nothing about it reached the phone's log within the round timeout"),
+    ];
+    if ctx.via == "signal" {
+        chain.push(Link::inferred(
+            "the app was not woken: its socket is not a VoIP socket, the app is not running, or the wake went to another connection",
+        ));
+        return Diagnosis {
+            chain,
+            fix: "mark the socket as a VoIP socket (NSStreamNetworkServiceTypeVoIP) and keep it connected; note apps built with the iOS 16 SDK or later can no longer use it".into(),
+        };
+    }
+    let mut why = "most likely the push went to the other APNs environment, to a token that is not this app's PushKit token on this phone, or to the wrong topic".to_string();
+    let env_mismatch = match (&ctx.environment, &ctx.aps_environment) {
+        (Some(sent), Some(built)) => {
+            let built_env = if built == "development" {
+                "sandbox"
+            } else {
+                "production"
+            };
+            (sent == "sandbox" || sent == "production") && sent != built_env
+        }
+        _ => false,
+    };
+    if env_mismatch {
+        chain.push(host(
+            format!(
+                "the installed build's aps-environment is {}, but the push went to {}",
+                ctx.aps_environment.as_deref().unwrap_or(""),
+                ctx.environment.as_deref().unwrap_or("")
+            ),
+            Some("installation_proxy: Entitlements.aps-environment".into()),
+        ));
+        why = "the push went to the wrong APNs environment".into();
+    }
+    if ctx.voip_mode == Some(false) {
+        chain.push(host(
+            "the installed build has no `voip` background mode",
+            Some("installation_proxy: UIBackgroundModes".into()),
+        ));
+    }
+    chain.push(Link::inferred(why));
+    Diagnosis {
+        chain,
+        fix: format!(
+            "send to the environment of the build (Xcode builds: --env sandbox; TestFlight/App Store: --env production), with the PushKit token the app registered on this phone and topic {}",
+            ctx.topic
+                .clone()
+                .unwrap_or_else(|| format!("{}.voip", ctx.bundle))
+        ),
+    }
 }
 
 #[cfg(test)]

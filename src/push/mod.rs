@@ -13,7 +13,6 @@ pub mod reason;
 pub mod request;
 pub mod send;
 
-use crate::context::Ctx;
 use cert::{ClientIdentity, PasswordSource};
 use client::{Apns, Auth};
 use request::PushType;
@@ -251,7 +250,18 @@ pub(crate) struct Prepared {
     pub(crate) topic: Option<String>,
 }
 
-pub(crate) fn prepare(ctx: &mut Ctx, opts: &Options) -> Result<Prepared, PushError> {
+/// Something to tell the user while preparing (the command layer says it, on stderr).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// Shown with `-v`.
+    Note(String),
+    /// A warning.
+    Warning(String),
+}
+
+/// Check the options and build the engine; what to tell the user is added to `notices` (also
+/// when an error follows, so that it is said before the error).
+pub(crate) fn prepare(opts: &Options, notices: &mut Vec<Notice>) -> Result<Prepared, PushError> {
     let (auth, identity) = load_auth(opts)?;
     let info = identity.as_ref().map(|i| &i.info);
 
@@ -272,11 +282,11 @@ pub(crate) fn prepare(ctx: &mut Ctx, opts: &Options) -> Result<Prepared, PushErr
             }
             None => {
                 env = Some(only);
-                ctx.note(&format!(
+                notices.push(Notice::Note(format!(
                     "the certificate is for {} only: sending to {}",
                     only.name(),
                     only.host()
-                ));
+                )));
             }
             _ => {}
         }
@@ -294,7 +304,7 @@ pub(crate) fn prepare(ctx: &mut Ctx, opts: &Options) -> Result<Prepared, PushErr
         None => {
             let e = env.unwrap_or(Environment::Sandbox);
             if env.is_none() {
-                ctx.note("no --env: using sandbox (development builds); TestFlight/App Store builds need --env production");
+                notices.push(Notice::Note("no --env: using sandbox (development builds); TestFlight/App Store builds need --env production".into()));
             }
             (
                 format!("https://{}:{}", e.host(), opts.port),
@@ -344,7 +354,7 @@ pub(crate) fn prepare(ctx: &mut Ctx, opts: &Options) -> Result<Prepared, PushErr
         && let Some(na) = info.not_after
         && na < jwt::now_secs()
     {
-        ctx.warn("the client certificate has expired: APNs will refuse the connection (BadCertificate); create a new one in the developer portal");
+        notices.push(Notice::Warning("the client certificate has expired: APNs will refuse the connection (BadCertificate); create a new one in the developer portal".into()));
     }
 
     // Headers.
@@ -353,7 +363,9 @@ pub(crate) fn prepare(ctx: &mut Ctx, opts: &Options) -> Result<Prepared, PushErr
         .unwrap_or_else(|| opts.push_type.default_priority());
     request::check_priority(priority)?;
     if opts.push_type == PushType::Background && priority == 10 {
-        ctx.warn("background pushes must use priority 5; APNs may reject priority 10");
+        notices.push(Notice::Warning(
+            "background pushes must use priority 5; APNs may reject priority 10".into(),
+        ));
     }
     let mut pairs: Vec<(String, String)> = vec![
         ("apns-push-type".into(), opts.push_type.as_str().into()),
@@ -462,8 +474,8 @@ pub(crate) struct Sender {
 }
 
 /// Prepare pushes as `push` does, without sending (errors are input errors: exit 3).
-pub(crate) fn sender(ctx: &mut Ctx, opts: &Options) -> Result<Sender, PushError> {
-    let p = prepare(ctx, opts)?;
+pub(crate) fn sender(opts: &Options, notices: &mut Vec<Notice>) -> Result<Sender, PushError> {
+    let p = prepare(opts, notices)?;
     Ok(Sender {
         engine: p.engine,
         tokens: p.tokens,

@@ -6,7 +6,6 @@
 
 use super::client::{Apns, Reply, TransportKind};
 use super::reason::{self, lookup};
-use crate::commands::push::PushRecord;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::RwLock;
@@ -48,6 +47,39 @@ const RUN_FATAL: &[&str] = &[
     "BadPath",
     "MethodNotAllowed",
 ];
+
+/// What became of one push: the final answer (or why there is none), after retries.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Delivery {
+    /// Device token (lowercase hex).
+    pub token: String,
+    /// APNs accepted the push (HTTP 200).
+    pub ok: bool,
+    /// HTTP status of the last answer (absent when none came).
+    pub status: Option<u16>,
+    /// `apns-id` of the answer.
+    pub apns_id: Option<String>,
+    /// `apns-unique-id` (sandbox only).
+    pub apns_unique_id: Option<String>,
+    /// APNs reason string, as sent.
+    pub reason: Option<String>,
+    /// `timestamp` from the error body (ms since the epoch; with Unregistered).
+    pub timestamp: Option<u64>,
+    /// What the reason means.
+    pub explanation: Option<String>,
+    /// The likely fix.
+    pub fix: Option<String>,
+    /// Why there is no answer (connection failure, timeout, not sent).
+    pub error: Option<String>,
+    /// Reason carried by a GOAWAY frame seen while sending this push.
+    pub goaway: Option<String>,
+    /// Requests made for this token (1 = no retry; 0 = never sent).
+    pub attempts: u32,
+    /// Why earlier attempts were retried, in order.
+    pub retried: Vec<String>,
+    /// Time from the first attempt to the final result, in milliseconds.
+    pub latency_ms: f64,
+}
 
 /// Shared state of one run.
 #[derive(Debug)]
@@ -199,25 +231,13 @@ impl Engine {
         capped.saturating_mul(pct as u32) / 100
     }
 
-    /// Send one push to the end: retries included, exactly one record out.
+    /// Send one push to the end: retries included, exactly one result out.
     /// `attempts` mirrors the requests made, for reporting pushes cut short by Ctrl-C.
-    pub async fn push(&self, token: String, attempts: &AtomicU32) -> (PushRecord, Kind) {
+    pub async fn push(&self, token: String, attempts: &AtomicU32) -> (Delivery, Kind) {
         let started = Instant::now();
-        let mut rec = PushRecord {
+        let mut rec = Delivery {
             token,
-            ok: false,
-            status: None,
-            apns_id: None,
-            apns_unique_id: None,
-            reason: None,
-            timestamp: None,
-            explanation: None,
-            fix: None,
-            error: None,
-            goaway: None,
-            attempts: 0,
-            retried: Vec::new(),
-            latency_ms: 0.0,
+            ..Delivery::default()
         };
         let mut renewed = false;
         let kind = loop {

@@ -102,6 +102,18 @@ pub struct Reporter {
     table: Vec<Row>,
     /// The final document or summary was written.
     finished: bool,
+    /// The summary of the page, once written (`--all` draws every phone's part on one page).
+    html_summary: Option<serde_json::Value>,
+}
+
+/// One phone's part of an `--all` page: its records and its summary, as its own page would
+/// have drawn them.
+#[derive(Debug)]
+pub struct HtmlPart {
+    /// The phone.
+    pub name: String,
+    collector: Box<html::Collector>,
+    summary: serde_json::Value,
 }
 
 impl std::fmt::Debug for Reporter {
@@ -125,6 +137,7 @@ impl Reporter {
             heading: None,
             table: Vec::new(),
             finished: false,
+            html_summary: None,
         }
     }
 
@@ -261,24 +274,43 @@ impl Reporter {
             Format::Html => {
                 let v = serde_json::to_value(Output::Summary(summary)).map_err(io::Error::other)?;
                 html::write(&mut self.out, suite, &self.html, &v)?;
+                self.html_summary = Some(v);
             }
         }
         self.out.flush()
     }
 
     /// The end of an `--all` run: JUnit gets one document with a test suite per phone
-    /// (`suites`); the other formats get the summary.
+    /// (`suites`), HTML one page with a part per phone (`parts`); the other formats get the
+    /// summary.
     pub fn finish_suites<S: SummaryRecord + ?Sized>(
         &mut self,
         s: &S,
         suite: &str,
         suites: &[(String, Vec<Case>)],
+        parts: &[HtmlPart],
     ) -> io::Result<()> {
-        if self.format != Format::Junit {
-            return self.finish(s, suite);
+        match self.format {
+            Format::Junit => {
+                self.finished = true;
+                junit::write_suites(&mut self.out, suites)?;
+            }
+            Format::Html => {
+                self.finished = true;
+                let summary = Summary {
+                    schema_version: SCHEMA_VERSION,
+                    outcome: s.outcome(),
+                    body: s.body(),
+                };
+                let v = serde_json::to_value(Output::Summary(summary)).map_err(io::Error::other)?;
+                let parts: Vec<(&str, &html::Collector, &serde_json::Value)> = parts
+                    .iter()
+                    .map(|p| (p.name.as_str(), p.collector.as_ref(), &p.summary))
+                    .collect();
+                html::write_parts(&mut self.out, &format!("voipctl {suite}"), &parts, &v)?;
+            }
+            Format::Human | Format::Json => return self.finish(s, suite),
         }
-        self.finished = true;
-        junit::write_suites(&mut self.out, suites)?;
         self.out.flush()
     }
 
@@ -314,6 +346,17 @@ impl Reporter {
     /// The JUnit cases gathered so far (`--all` merges each device's into one document).
     pub fn take_cases(&mut self) -> Vec<Case> {
         std::mem::take(&mut self.cases)
+    }
+
+    /// The records and summary of a finished HTML page, for an `--all` page with a part per
+    /// phone; `None` before [`Reporter::finish`] or in another format.
+    pub fn take_html(&mut self, name: &str) -> Option<HtmlPart> {
+        let summary = self.html_summary.take()?;
+        Some(HtmlPart {
+            name: name.to_string(),
+            collector: std::mem::take(&mut self.html),
+            summary,
+        })
     }
 
     /// The data stream itself, for commands whose output is a document rather than records

@@ -8,6 +8,7 @@
 
 pub(crate) mod budget;
 pub(crate) mod net;
+pub mod serve;
 pub(crate) mod session;
 pub(crate) mod stats;
 

@@ -208,6 +208,7 @@ mod tests {
     fn recordings_keep_raw_lines_and_gaps() {
         let text = concat!(
             "{\"voipctl_recording\":1,\"udid\":\"x\",\"source\":\"syslog_relay\"}\n",
+            // synthetic: decoder/plumbing input (prefix splitting, escapes), no verdict asserted
             "{\"t\":1764064801.5,\"line\":\"Nov 25 10:00:01 iPhone callservicesd[112] <Notice>: hello\"}\n",
             "{\"t\":1764064802.0,\"event\":\"disconnected\"}\n",
             "{\"t\":1764064803.25,\"message\":\"VOIPCTL call.reported\",\"process\":\"ExampleCall\",\"pid\":601,\"level\":\"notice\"}\n",
@@ -229,6 +230,7 @@ mod tests {
 
     #[test]
     fn idevicesyslog_text_with_a_continuation() {
+        // synthetic: decoder/plumbing input (prefix splitting, escapes), no verdict asserted
         let text = "Nov 25 10:00:01 iPhone SpringBoard(FrontBoard)[57] <Notice>: first\nsecond line\nNov 25 10:00:04 iPhone runningboardd[33] <Error>: later\n";
         let v = parse(text, NOW, "t").unwrap();
         assert_eq!(v.len(), 2);

@@ -265,6 +265,11 @@ pub struct Faults {
     /// line), as from a phone or a proxy gone wrong; a reader must cut it and go on.
     #[serde(default)]
     pub endless_line: Option<u64>,
+    /// syslog_relay: before the first entry (after `endless_line`), a flood of long entries, as
+    /// from a phone that logs megabytes per line; a reader must cut the over-long ones and keep
+    /// its memory bounded however far its analysis falls behind.
+    #[serde(default)]
+    pub long_lines: Option<LongLines>,
     /// Cable pulls.
     #[serde(default)]
     pub detach: Vec<Detach>,
@@ -275,6 +280,16 @@ pub struct Faults {
     /// began (StartService answers PasswordProtected); the logs still flow.
     #[serde(default)]
     pub crash_reports_locked: bool,
+}
+
+/// The `long_lines` fault: `count` entries of `bytes` bytes each.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LongLines {
+    /// How many entries.
+    pub count: u64,
+    /// Bytes of each (filler, not a log line).
+    pub bytes: u64,
 }
 
 /// A detach, and optionally the re-attach.

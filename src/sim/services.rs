@@ -125,6 +125,11 @@ async fn syslog(state: Arc<SimState>, dev: usize, mut io: Box<dyn Io>) -> std::i
     if let Some(len) = device.spec.faults.endless_line {
         endless_line(&mut io, len).await?;
     }
+    if let Some(flood) = device.spec.faults.long_lines {
+        for _ in 0..flood.count {
+            endless_line(&mut io, flood.bytes).await?;
+        }
+    }
     let mut ticks = timeline[first..].iter().enumerate().peekable();
     loop {
         // Timeline entries at their times; lines written now (reactions, replays) as they come.
@@ -452,6 +457,7 @@ mod tests {
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_064_801);
         assert_eq!(
             syslog_line("QA iPhone", &spec, t),
+            // synthetic: decoder/plumbing input (prefix splitting, escapes), no verdict asserted
             "Nov 25 10:00:01 QA-iPhone SpringBoard(FrontBoard)[57] <Notice>: Bootstrapping com.example.call with intent background caf\\M-C\\M-)"
         );
     }

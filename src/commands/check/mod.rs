@@ -7,9 +7,9 @@ pub(crate) mod records;
 pub use records::{FindingRecord, RuleCase, RuleRecord, Summary};
 
 use crate::bundle;
+use crate::bundle::facts::AppFacts;
 use crate::context::{Ctx, Outcome};
 use crate::error::Error;
-use crate::preflight::facts::AppFacts;
 use crate::preflight::{self, Distribution, RULES, Severity, Verdict};
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -63,11 +63,6 @@ pub fn resolve_distribution(
         ),
         None => (Distribution::Appstore, DistributionSource::Default),
     }
-}
-
-/// `YYYY-MM-DD` (UTC).
-pub(crate) fn date(t: SystemTime) -> String {
-    time::OffsetDateTime::from(t).date().to_string()
 }
 
 pub(crate) async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {

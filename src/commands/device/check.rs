@@ -4,10 +4,10 @@
 //! preflight model intends for sources that cannot see a part.
 
 use super::records::{DeviceErrorRecord, DeviceSummary};
+use crate::bundle::facts::{AppFacts, Part};
 use crate::commands::check::FindingRecord;
 use crate::device::apps::AppKind;
 use crate::device::{Device, DeviceError, Selector};
-use crate::preflight::facts::{AppFacts, Part};
 use crate::preflight::{self, Distribution, Severity, Verdict};
 use crate::report::{Output, Record, Style};
 use crate::sanitize::terminal;

@@ -1,6 +1,7 @@
 //! `voipctl analyze FILE|-`: the watch analysis on a saved log, offline.
 
-use super::records::SummaryMeta;
+use super::FailOn;
+use super::records::{LineRecord, Summary, SummaryMeta};
 use crate::context::{Ctx, Outcome};
 use crate::error::Error;
 use crate::logs::crashes::Given;
@@ -26,6 +27,8 @@ pub struct AnalyzeOptions {
     pub input: Input,
     /// Filters, thresholds, rules, output.
     pub common: CommonOptions,
+    /// `--fail-on` thresholds.
+    pub fail_on: Vec<FailOn>,
     /// Crash reports (`.ips`, `.crash`, JetsamEvent `.ips`) to put in the timeline next to the
     /// exits they explain.
     pub crash_reports: Vec<PathBuf>,
@@ -36,7 +39,7 @@ pub(crate) fn emit(ctx: &mut Ctx, outs: Vec<Output>) -> std::io::Result<()> {
     for o in outs {
         match o {
             Output::Event(e) => ctx.reporter.emit(e.as_ref())?,
-            Output::Line(l) => ctx.reporter.emit(&l)?,
+            Output::Line(l) => ctx.reporter.emit(&LineRecord::from(l))?,
         }
     }
     Ok(())
@@ -47,9 +50,10 @@ pub(crate) fn finish(
     ctx: &mut Ctx,
     pipeline: Pipeline,
     meta: SummaryMeta,
-    common: &CommonOptions,
+    fail_on: &[FailOn],
 ) -> crate::Result<Outcome> {
-    let (tail, summary) = pipeline.finish(meta, &common.fail_on);
+    let (tail, ended) = pipeline.finish();
+    let summary = Summary::build(meta, ended, fail_on);
     for e in &tail {
         ctx.reporter.emit(e)?;
     }
@@ -145,5 +149,5 @@ pub async fn run_analyze(ctx: &mut Ctx, opts: AnalyzeOptions) -> crate::Result<O
         interrupted: ctx.cancel.is_cancelled(),
         ..SummaryMeta::default()
     };
-    finish(ctx, pipeline, meta, &opts.common)
+    finish(ctx, pipeline, meta, &opts.fail_on)
 }

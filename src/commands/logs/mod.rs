@@ -7,3 +7,14 @@ mod watch;
 
 pub use analyze::{AnalyzeOptions, Input, run_analyze};
 pub use watch::{WatchOptions, run_watch};
+
+use crate::logs::track::Check;
+
+/// A `--fail-on` threshold: fail when the check's count is over `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailOn {
+    /// The check.
+    pub check: Check,
+    /// Allowed count.
+    pub max: u64,
+}

@@ -2,8 +2,8 @@
 //! `check` records (one per threshold, the JUnit test cases) and the `summary`. The JSON shapes
 //! are in `voipctl schema` and the README (`json-schema`), and pinned by `tests/logs.rs`.
 
+use super::FailOn;
 use crate::context::Outcome;
-use crate::logs::FailOn;
 use crate::logs::decode::{Entry, Level};
 use crate::logs::track::{AppSummary, Check, Event, Evidence, Finished, Verdict};
 use crate::report::{Body, Case, CaseOutcome, Output, Record, Style, SummaryRecord};
@@ -100,15 +100,31 @@ pub struct LineRecord {
 impl LineRecord {
     /// From a decoded entry.
     pub fn from_entry(e: &Entry<'_>, line: u64) -> Self {
+        crate::logs::Line::from_entry(e, line).into()
+    }
+}
+
+impl From<crate::logs::Line> for LineRecord {
+    fn from(l: crate::logs::Line) -> Self {
+        let crate::logs::Line {
+            line,
+            time,
+            process,
+            pid,
+            level,
+            subsystem,
+            category,
+            message,
+        } = l;
         LineRecord {
             line,
-            time: e.time_text.to_string(),
-            process: e.process.to_string(),
-            pid: e.pid,
-            level: e.level,
-            subsystem: e.subsystem.as_deref().map(str::to_string),
-            category: e.category.as_deref().map(str::to_string),
-            message: e.message.to_string(),
+            time,
+            process,
+            pid,
+            level,
+            subsystem,
+            category,
+            message,
         }
     }
 }
@@ -150,6 +166,39 @@ pub struct CheckRecord {
     pub detail: String,
     /// The lines the verdict rests on (the first few).
     pub evidence: Vec<Evidence>,
+    /// A failed or undecided push check: the cause chain of its first case (each link seen,
+    /// with its line, or inferred) and the fix — the chain `probe` gives a failed round.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<crate::diagnosis::Diagnosis>,
+}
+
+/// The cause chain under a check of the human summary.
+fn chain_lines(
+    w: &mut dyn Write,
+    style: &Style,
+    d: &crate::diagnosis::Diagnosis,
+) -> io::Result<()> {
+    for l in &d.chain {
+        let how = match l.evidence {
+            crate::diagnosis::Evidence::Seen => style.ok("seen    "),
+            crate::diagnosis::Evidence::Inferred => style.warn("inferred"),
+        };
+        writeln!(
+            w,
+            "       {} {} {}",
+            style.dim("why"),
+            how,
+            terminal(&short(&l.step, 160))
+        )?;
+        if let Some(line) = &l.line {
+            writeln!(
+                w,
+                "                     {}",
+                style.dim(&terminal(&short(line, 140)))
+            )?;
+        }
+    }
+    writeln!(w, "       {} {}", style.bold("fix"), terminal(&d.fix))
 }
 
 impl Record for CheckRecord {
@@ -174,6 +223,20 @@ impl Record for CheckRecord {
                     );
                     for e in &self.evidence {
                         t.push_str(&format!("\nline {}: {}", e.line, e.text));
+                    }
+                    if let Some(d) = &self.diagnosis {
+                        t.push_str("\nwhy:");
+                        for l in &d.chain {
+                            let how = match l.evidence {
+                                crate::diagnosis::Evidence::Seen => "seen",
+                                crate::diagnosis::Evidence::Inferred => "inferred",
+                            };
+                            t.push_str(&format!("\n  {how}: {}", l.step));
+                            if let Some(line) = &l.line {
+                                t.push_str(&format!(" — {line}"));
+                            }
+                        }
+                        t.push_str(&format!("\nfix: {}", d.fix));
                     }
                     t
                 },
@@ -258,14 +321,14 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Assemble the summary; `failed` follows the `--fail-on` thresholds.
-    pub fn build(
-        meta: SummaryMeta,
-        formats: BTreeMap<crate::logs::decode::Format, u64>,
-        events: u64,
-        finished: Finished,
-        fail_on: &[FailOn],
-    ) -> Summary {
+    /// Assemble the summary from what the pipeline concluded; `failed` follows the `--fail-on`
+    /// thresholds.
+    pub fn build(meta: SummaryMeta, ended: crate::logs::Ended, fail_on: &[FailOn]) -> Summary {
+        let crate::logs::Ended {
+            formats,
+            events,
+            finished,
+        } = ended;
         let Finished {
             apps,
             counts,
@@ -287,6 +350,7 @@ impl Summary {
                     failed: max.is_some_and(|m| count > m),
                     detail: v.map(|v| v.detail.clone()).unwrap_or_default(),
                     evidence: v.map(|v| v.evidence.clone()).unwrap_or_default(),
+                    diagnosis: v.and_then(|v| v.diagnosis.clone()),
                 }
             })
             .collect();
@@ -457,6 +521,7 @@ impl SummaryRecord for Summary {
         }
         let mut quiet_pass = Vec::new();
         let mut quiet_unknown = Vec::new();
+        let mut chained: Vec<&CheckRecord> = Vec::new();
         for c in &self.checks {
             let shown = c.max.is_some() || !c.evidence.is_empty() || c.verdict == Verdict::Failed;
             if !shown {
@@ -489,6 +554,18 @@ impl SummaryRecord for Summary {
                     style.dim(&format!("line {}", e.line)),
                     terminal(&short(&e.text, 140))
                 )?;
+            }
+            if let Some(d) = &c.diagnosis {
+                match chained.iter().find(|e| e.diagnosis.as_ref() == Some(d)) {
+                    Some(e) => writeln!(
+                        w,
+                        "       {} the same chain as {} above",
+                        style.dim("why"),
+                        e.check.name()
+                    )?,
+                    None => chain_lines(w, style, d)?,
+                }
+                chained.push(c);
             }
         }
         if !quiet_pass.is_empty() {

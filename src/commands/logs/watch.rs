@@ -12,7 +12,7 @@ use super::records::{Gap, SummaryMeta};
 use crate::context::{Ctx, Outcome};
 use crate::device::live::{LogStream, wait_attached};
 use crate::device::ostrace::{self, OsTraceEntry};
-use crate::device::{self, Device, DeviceError, Selector};
+use crate::device::{self, Device, DeviceError, Selector, queue};
 use crate::error::Error;
 use crate::logs::crashes::{Fetched, Fetcher};
 use crate::logs::decode::{Entry, Format, Level, RecordingLine, Stamp, format_unix};
@@ -30,6 +30,8 @@ pub struct WatchOptions {
     pub sel: Selector,
     /// Filters, thresholds, rules, output.
     pub common: CommonOptions,
+    /// `--fail-on` thresholds.
+    pub fail_on: Vec<super::FailOn>,
     /// Use syslog_relay even where os_trace_relay is offered.
     pub syslog_relay: bool,
     /// Stop (exit 4, after the summary) when the phone goes away instead of waiting for it.
@@ -72,17 +74,29 @@ async fn next_item(source: &mut LogStream) -> Result<Item, DeviceError> {
 
 type ItemResult = Result<Item, DeviceError>;
 
-/// The stream read in its own task: the main loop waits on a channel (cancel-safe), so crash
-/// reports and signals can be handled between entries without ever interrupting a read.
+impl queue::Weigh for ItemResult {
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Ok(Item::Line(text, _)) => text.capacity(),
+            Ok(Item::Entry(e)) => e.heap_bytes(),
+            Ok(Item::Undecodable) | Err(_) => 0,
+        }
+    }
+}
+
+/// The stream read in its own task: the main loop waits on a queue (cancel-safe), so crash
+/// reports and signals can be handled between entries without ever interrupting a read. The
+/// queue is bounded in bytes ([`queue::LOG_QUEUE_BYTES`]), so a phone that floods long entries
+/// while the analysis falls behind cannot grow memory with it.
 struct Reader {
-    rx: tokio::sync::mpsc::Receiver<ItemResult>,
+    rx: queue::Receiver<ItemResult>,
     task: tokio::task::JoinHandle<()>,
     udid: String,
 }
 
 impl Reader {
     fn spawn(mut source: LogStream, udid: &str) -> Reader {
-        let (tx, rx) = tokio::sync::mpsc::channel(4096);
+        let (tx, rx) = queue::bounded(queue::LOG_QUEUE_ITEMS, queue::LOG_QUEUE_BYTES);
         let task = tokio::spawn(async move {
             loop {
                 let r = next_item(&mut source).await;
@@ -522,7 +536,7 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
                     let _ = r.flush();
                 }
                 let meta = meta(&udid, &live, gaps, false, &opts, ctx);
-                finish(ctx, live.pipeline, meta, &opts.common)?;
+                finish(ctx, live.pipeline, meta, &opts.fail_on)?;
                 return Err(e.into());
             }
         }
@@ -574,7 +588,7 @@ pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outco
     }
     let interrupted = matches!(end, End::Cancelled);
     let meta = meta(&udid, &live, gaps, interrupted, &opts, ctx);
-    let outcome = finish(ctx, live.pipeline, meta, &opts.common)?;
+    let outcome = finish(ctx, live.pipeline, meta, &opts.fail_on)?;
     match end {
         End::Disconnected(e) => Err(e.into()),
         _ => Ok(outcome),

@@ -23,7 +23,7 @@ pub use crate::probe::{End, Stage};
 use crate::context::{Ctx, Outcome};
 use crate::device::live::LogStream;
 use crate::device::ostrace::OsTraceEntry;
-use crate::device::{self, Device, DeviceError, Selector};
+use crate::device::{self, Device, DeviceError, Selector, queue};
 use crate::error::Error;
 use crate::logs::decode::{Decoder, Entry, Format, Level, Scale, Stamp, format_unix};
 use crate::logs::rules::RuleSet;
@@ -146,6 +146,9 @@ pub struct ProbeOptions {
     pub rules_files: Vec<PathBuf>,
     /// `--token UDID=HEX`: each phone's token (`--all`).
     pub tokens_by_udid: Vec<(String, String)>,
+    /// `--listen UDID=tcp://HOST:PORT`: each phone's listener (`--all --via signal`): one
+    /// listening socket cannot tell the phones' apps apart, one per phone can.
+    pub listen_by_udid: Vec<(String, SocketAddr)>,
 }
 
 /// One item from the phone, with when it arrived.
@@ -159,6 +162,16 @@ struct Arrived {
     at: Instant,
     received: f64,
     item: Result<Item, DeviceError>,
+}
+
+impl crate::device::queue::Weigh for Arrived {
+    fn heap_bytes(&self) -> usize {
+        match &self.item {
+            Ok(Item::Line(text)) => text.capacity(),
+            Ok(Item::Entry(e)) => e.heap_bytes(),
+            Ok(Item::Skip) | Err(_) => 0,
+        }
+    }
 }
 
 /// The next item of the stream, in probe's terms.
@@ -183,14 +196,10 @@ async fn open(dev: &Device, force_syslog: bool, ctx: &mut Ctx) -> Result<LogStre
 }
 
 /// The reader task: stamps each item with its arrival, so the time probe adds is measured from
-/// the moment the line left the device stream.
-fn spawn_reader(
-    mut source: LogStream,
-) -> (
-    tokio::sync::mpsc::Receiver<Arrived>,
-    tokio::task::JoinHandle<()>,
-) {
-    let (tx, rx) = tokio::sync::mpsc::channel(4096);
+/// the moment the line left the device stream. The queue is bounded in bytes as well as items
+/// (see [`queue`]).
+fn spawn_reader(mut source: LogStream) -> (queue::Receiver<Arrived>, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = queue::bounded(queue::LOG_QUEUE_ITEMS, queue::LOG_QUEUE_BYTES);
     let task = tokio::spawn(async move {
         loop {
             let item = next_item(&mut source).await;
@@ -445,7 +454,10 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
                     "no --token for {udid}: give --token {udid}=HEX (its PushKit token)"
                 )));
             }
-            let s = crate::push::sender(ctx, &p).map_err(Error::input)?;
+            let mut notices = Vec::new();
+            let s = crate::push::sender(&p, &mut notices);
+            crate::commands::push::tell(ctx, &notices);
+            let s = s.map_err(Error::input)?;
             let env = s.environment.clone();
             let topic = s.topic.clone();
             (
@@ -457,6 +469,19 @@ pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outco
             )
         }
         Via::Signal { listen, wake } => {
+            let listen = match opts
+                .listen_by_udid
+                .iter()
+                .find(|(u, _)| crate::device::same_udid(u, &udid))
+            {
+                Some((_, a)) => a,
+                None if opts.listen_by_udid.is_empty() => listen,
+                None => {
+                    return Err(Error::Usage(format!(
+                        "no --listen for {udid}: give --listen {udid}=tcp://HOST:PORT (the server its app connects to)"
+                    )));
+                }
+            };
             let (local, t) = trigger::serve_signal(*listen, wake.clone(), opts.round_timeout)
                 .await
                 .map_err(|e| {

@@ -8,7 +8,7 @@ pub use records::{PushRecord, PushSummary};
 use crate::context::{Ctx, Outcome};
 use crate::error::Error;
 use crate::push::send::Kind;
-use crate::push::{Options, ServiceFailure, prepare};
+use crate::push::{Notice, Options, ServiceFailure, prepare};
 use futures_util::StreamExt;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -16,7 +16,10 @@ use std::time::Instant;
 
 /// Run `voipctl push`.
 pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
-    let p = prepare(ctx, &opts).map_err(Error::input)?;
+    let mut notices = Vec::new();
+    let p = prepare(&opts, &mut notices);
+    tell(ctx, &notices);
+    let p = p.map_err(Error::input)?;
     let total = p.tokens.len();
     let progress = ctx.progress(total as u64, "pushing");
     let engine = &p.engine;
@@ -57,7 +60,10 @@ pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
             n = stream.next() => n,
             _ = cancel.cancelled() => { summary.interrupted = true; None }
         };
-        let Some((i, (rec, kind))) = next else { break };
+        let Some((i, (delivery, kind))) = next else {
+            break;
+        };
+        let rec = PushRecord::from(delivery);
         done[i] = true;
         tally(&mut summary, &rec, kind);
         match kind {
@@ -154,6 +160,16 @@ pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
         }));
     }
     Ok(Outcome::from_failed(rejected))
+}
+
+/// Say what preparing the pushes found ([`Notice`]s) on stderr.
+pub(crate) fn tell(ctx: &mut Ctx, notices: &[Notice]) {
+    for n in notices {
+        match n {
+            Notice::Note(s) => ctx.note(s),
+            Notice::Warning(s) => ctx.warn(s),
+        }
+    }
 }
 
 fn tally(s: &mut PushSummary, rec: &PushRecord, kind: Kind) {

@@ -42,6 +42,43 @@ pub struct PushRecord {
     pub latency_ms: f64,
 }
 
+impl From<crate::push::send::Delivery> for PushRecord {
+    fn from(d: crate::push::send::Delivery) -> Self {
+        let crate::push::send::Delivery {
+            token,
+            ok,
+            status,
+            apns_id,
+            apns_unique_id,
+            reason,
+            timestamp,
+            explanation,
+            fix,
+            error,
+            goaway,
+            attempts,
+            retried,
+            latency_ms,
+        } = d;
+        PushRecord {
+            token,
+            ok,
+            status,
+            apns_id,
+            apns_unique_id,
+            reason,
+            timestamp,
+            explanation,
+            fix,
+            error,
+            goaway,
+            attempts,
+            retried,
+            latency_ms,
+        }
+    }
+}
+
 impl PushRecord {
     fn short_token(&self) -> String {
         if self.token.len() > 16 {

@@ -24,6 +24,7 @@ pub(super) const SYSTEM_PROCESSES: &[&str] = &[
     "voipctl",
     "identityservicesd",
     "CommCenter",
+    "InCallService",
 ];
 
 /// Looks like a bundle ID (not `<private>`, has a dot).
@@ -51,9 +52,40 @@ pub(super) fn last_component_matches(bundle: &str, process: &str) -> bool {
 
 /// How long after a push a system line that names no app is taken to be about that push's app
 /// (seconds): the report window iOS enforces is far shorter.
-const PUSH_CONTEXT: f64 = 30.0;
+pub(super) const PUSH_CONTEXT: f64 = 30.0;
 
 impl Tracker {
+    /// `name` (a process name, or the app a pid was given to) is the app `bundle`: lines of that
+    /// process go to the bundle from now on, and what was tracked under the name joins it.
+    fn link(&mut self, name: &str, bundle: &str) {
+        if name == bundle || is_bundle(name) {
+            return;
+        }
+        self.process_app
+            .insert(name.to_string(), bundle.to_string());
+        let Some(old) = self.apps.remove(name) else {
+            return;
+        };
+        for b in self
+            .pid_app
+            .values_mut()
+            .chain(self.process_app.values_mut())
+        {
+            if b == name {
+                *b = bundle.to_string();
+            }
+        }
+        if let Some((app, _)) = &mut self.last_push
+            && app == name
+        {
+            *app = bundle.to_string();
+        }
+        for d in self.deaths.iter_mut().filter(|d| d.app == name) {
+            d.app = bundle.to_string();
+        }
+        self.apps.entry(bundle.to_string()).or_default().absorb(old);
+    }
+
     pub(super) fn wanted(&self, app: &str) -> bool {
         self.cfg.bundles.is_empty() || self.cfg.bundles.iter().any(|b| b == app)
     }
@@ -71,8 +103,18 @@ impl Tracker {
                     .map(|t| topic_bundle(t).to_string())
             });
         if let Some(b) = bundle {
-            if let Some(pid) = pid_field {
-                self.pid_app.insert(pid, b.clone());
+            // The line ties a pid or a process name to the bundle ID: what was tracked under
+            // that process name until now is the same app.
+            if let Some(pid) = pid_field
+                && let Some(before) = self.pid_app.insert(pid, b.clone())
+            {
+                self.link(&before, &b);
+            }
+            if let Some(p) = hit
+                .field("process")
+                .filter(|p| !p.is_empty() && !SYSTEM_PROCESSES.contains(p))
+            {
+                self.link(p, &b);
             }
             return Some(b);
         }
@@ -81,10 +123,22 @@ impl Tracker {
         {
             return Some(b.clone());
         }
-        if let Some(p) = hit.field("process")
-            && let Some(b) = self.process_app.get(p)
-        {
-            return Some(b.clone());
+        if let Some(p) = hit.field("process") {
+            if let Some(b) = self.process_app.get(p) {
+                return Some(b.clone());
+            }
+            // A system line about an app process by name ("[CourtBuddy:3072] suspend success"):
+            // the app whose bundle ID ends in that name.
+            if let Some(b) = self
+                .apps
+                .keys()
+                .chain(self.cfg.bundles.iter())
+                .find(|b| is_bundle(b) && last_component_matches(b, p))
+                .cloned()
+            {
+                self.process_app.insert(p.to_string(), b.clone());
+                return Some(b);
+            }
         }
         let process = e.process.as_ref();
         let system = process.is_empty() || SYSTEM_PROCESSES.contains(&process);

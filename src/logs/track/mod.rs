@@ -31,6 +31,9 @@ use state::{App, Clock, parse_num};
 use std::collections::BTreeMap;
 use summary::round3;
 
+/// callservicesd's lines of one push (delivery, ack, topic) come within this many seconds.
+const SAME_PUSH: f64 = 3.0;
+
 /// Thresholds of the analysis (from the command line).
 #[derive(Debug, Clone)]
 pub struct TrackConfig {
@@ -121,6 +124,9 @@ pub struct Tracker {
     global_checks: BTreeMap<Check, u64>,
     /// The app of the latest push, and when it came.
     last_push: Option<(String, Option<f64>)>,
+    /// A VoIP push callservicesd handled for an app it did not name (`<private>`), and when:
+    /// the app callservicesd then asks to open is its app.
+    orphan_push: Option<(f64, verdict::Evidence)>,
     deaths: Vec<Death>,
     /// What each check rests on.
     book: verdict::Book,
@@ -182,6 +188,7 @@ impl Tracker {
             clock: Clock::default(),
             global_checks: BTreeMap::new(),
             last_push: None,
+            orphan_push: None,
             deaths: Vec::new(),
             book: verdict::Book::default(),
         }
@@ -237,6 +244,17 @@ impl Tracker {
                 self.apply(&a, t, hit, &mut ev, &mut out);
             }
             None => {
+                if matches!(
+                    hit.rule.family,
+                    Family::PushCallservicesd | Family::PushApns
+                ) && let Some(t) = t
+                    && self
+                        .orphan_push
+                        .as_ref()
+                        .is_none_or(|(pt, _)| t - pt > SAME_PUSH)
+                {
+                    self.orphan_push = Some((t, verdict::Evidence::of(&ev)));
+                }
                 if hit.rule.family == Family::BanLifted {
                     for app in self.apps.values_mut() {
                         app.banned = false;
@@ -278,8 +296,52 @@ impl Tracker {
             .filter(|(_, b)| b.as_str() == name)
             .map(|(p, _)| p.clone())
             .collect();
+        // callservicesd opens the app for the push it did not name: that push is this app's.
+        // A push line that names the app right after callservicesd's unnamed one: the same push.
+        if matches!(family, Family::PushApns | Family::PushCallservicesd)
+            && self
+                .orphan_push
+                .as_ref()
+                .is_some_and(|(pt, _)| t.is_some_and(|now| now - pt <= SAME_PUSH))
+        {
+            self.orphan_push = None;
+        }
+        let orphan = if family == Family::LaunchRequest
+            && (ev.process == "callservicesd"
+                || hit
+                    .field("requester")
+                    .is_some_and(|r| r.contains("callservicesd")))
+        {
+            self.orphan_push
+                .take()
+                .filter(|(pt, _)| t.is_some_and(|now| now - pt <= attribute::PUSH_CONTEXT))
+        } else {
+            None
+        };
+        if let Some((pt, _)) = &orphan {
+            self.last_push = Some((name.to_string(), Some(*pt)));
+        }
         let app = self.apps.entry(name.to_string()).or_default();
         *app.events.entry(family.name().to_string()).or_default() += 1;
+        if let Some((pt, mut pev)) = orphan {
+            pev.app = Some(name.to_string());
+            let phone = crate::diagnosis::Phone {
+                delivered: Some(pev.text.clone()),
+                ..crate::diagnosis::Phone::default()
+            };
+            app.add_push(state::Push {
+                ev: pev,
+                t: pt,
+                woke: None,
+                reported: false,
+                closed: false,
+                phone,
+            });
+            *app.events
+                .entry(Family::PushCallservicesd.name().to_string())
+                .or_default() += 1;
+            note_model(app, Family::PushCallservicesd);
+        }
         note_model(app, family);
         let dead_pid = ev
             .pid

@@ -28,9 +28,14 @@ pub(super) fn on_launch(app: &mut App, cx: &mut Cx<'_, '_>) {
     let intent = hit.field("intent").unwrap_or("").to_ascii_lowercase();
     let background = intent.contains("background");
     let foreground = intent.contains("foreground") || intent.contains("active");
-    if app.last_launch.is_some_and(|l| now - l < SAME) {
+    if let Some(l) = app.last_launch.filter(|l| now - l < SAME) {
         ev.note = Some("same launch as above".into());
-        if background {
+        // The first line of a launch often does not say into which state (FrontBoard's
+        // "Asked to bootstrap", RunningBoard's job): a line of the same launch that does
+        // completes it, and a background launch's wake started with the process.
+        if app.launch_state_open && (background || foreground) {
+            settle_launch_state(app, background, l, ev);
+        } else if background {
             start_wake(app, now, ev);
         }
         return;
@@ -38,6 +43,8 @@ pub(super) fn on_launch(app: &mut App, cx: &mut Cx<'_, '_>) {
     app.last_launch = Some(now);
     app.launches.total += 1;
     app.foreground = foreground && !background;
+    app.launch_state_open = !(background || foreground);
+    app.relaunch_state_for = None;
     if background {
         app.launches.background += 1;
     } else if foreground {
@@ -67,16 +74,13 @@ pub(super) fn on_launch(app: &mut App, cx: &mut Cx<'_, '_>) {
         "system"
     };
     *app.launches.by_reason.entry(reason.into()).or_default() += 1;
-    let mut note = format!(
-        "launched into the {}",
-        if background {
-            "background"
-        } else if foreground {
-            "foreground"
-        } else {
-            "?"
-        }
-    );
+    let mut note = if background {
+        "launched into the background".to_string()
+    } else if foreground {
+        "launched into the foreground".to_string()
+    } else {
+        "launched (this line does not say into which state)".to_string()
+    };
     note = match reason {
         "voip-push" => format!("{note} for a VoIP push"),
         "relaunch" => format!("{note}: relaunch after an exit"),
@@ -91,14 +95,14 @@ pub(super) fn on_launch(app: &mut App, cx: &mut Cx<'_, '_>) {
     {
         let after = x.t.map(|xt| round3(now - xt));
         x.relaunched_after_s = after;
-        x.relaunched_into = Some(
-            if background {
-                "background"
-            } else {
-                "foreground"
-            }
-            .into(),
-        );
+        x.relaunched_into = if background {
+            Some("background".into())
+        } else if foreground {
+            Some("foreground".into())
+        } else {
+            app.relaunch_state_for = Some(i);
+            None
+        };
         ev.latency_s = after;
         if let Some(a) = after {
             note = format!("{note} ({a:.1} s after the exit)");
@@ -107,6 +111,42 @@ pub(super) fn on_launch(app: &mut App, cx: &mut Cx<'_, '_>) {
     ev.note = Some(note);
     if background {
         start_wake(app, now, ev);
+    } else {
+        app.awake_since = None;
+    }
+}
+
+/// The open launch at `launched` (its first line did not say into which state) turns out to be
+/// into the background or the foreground: count it so, and a background launch's wake started
+/// with the process.
+pub(super) fn settle_launch_state(
+    app: &mut App,
+    background: bool,
+    launched: f64,
+    ev: &mut super::Event,
+) {
+    app.launch_state_open = false;
+    app.foreground = !background;
+    let state = if background {
+        "background"
+    } else {
+        "foreground"
+    };
+    if background {
+        app.launches.background += 1;
+    } else {
+        app.launches.foreground += 1;
+    }
+    if let Some(x) = app
+        .relaunch_state_for
+        .take()
+        .and_then(|i| app.exits.get_mut(i))
+    {
+        x.relaunched_into = Some(state.into());
+    }
+    ev.note = Some(format!("the launch above was into the {state}"));
+    if background {
+        start_wake(app, launched, ev);
     } else {
         app.awake_since = None;
     }

@@ -22,6 +22,8 @@ pub(super) struct Push {
     pub(super) woke: Option<f64>,
     pub(super) reported: bool,
     pub(super) closed: bool,
+    /// What the log showed of it so far, for the cause chain.
+    pub(super) phone: crate::diagnosis::Phone,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -29,6 +31,11 @@ pub(super) struct App {
     pub(super) pids: Vec<u32>,
     pub(super) launches: Launches,
     pub(super) last_launch: Option<f64>,
+    /// The last launch's line did not say background or foreground: a line of the same launch
+    /// may still say it.
+    pub(super) launch_state_open: bool,
+    /// The exit (index into `exits`) that the open launch relaunches, its state to fill in.
+    pub(super) relaunch_state_for: Option<usize>,
     pub(super) awake_since: Option<f64>,
     /// A call was reported to CallKit during the current wake: the app runs for the call, not
     /// on the wake budget.
@@ -82,7 +89,107 @@ pub(super) struct App {
     pub(super) checks: BTreeMap<Check, u64>,
 }
 
+fn later(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+fn earlier(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
 impl App {
+    /// Take in `o`, what was tracked under the app's process name before the log linked that
+    /// name (or pid) to the bundle ID: counts add up, times keep the earlier start and the later
+    /// end, exits and open pushes join in time order. Conclusions already drawn stay as they
+    /// were (a deadline passed before the link is not re-judged).
+    pub(super) fn absorb(&mut self, mut o: App) {
+        for p in o.pids.drain(..) {
+            if !self.pids.contains(&p) {
+                self.pids.push(p);
+            }
+        }
+        self.launches.total += o.launches.total;
+        self.launches.background += o.launches.background;
+        self.launches.foreground += o.launches.foreground;
+        for (k, v) in o.launches.by_reason {
+            *self.launches.by_reason.entry(k).or_default() += v;
+        }
+        if o.last_launch > self.last_launch {
+            self.launch_state_open = o.launch_state_open;
+        }
+        self.last_launch = later(self.last_launch, o.last_launch);
+        if earlier(self.awake_since, o.awake_since) == o.awake_since && o.awake_since.is_some() {
+            self.wake_ev = o.wake_ev;
+        }
+        self.awake_since = earlier(self.awake_since, o.awake_since);
+        self.in_call |= o.in_call;
+        self.foreground |= o.foreground;
+        self.last_system_kill = later(self.last_system_kill, o.last_system_kill);
+        self.ptt_pushes += o.ptt_pushes;
+        self.wakes.merge(&o.wakes);
+        self.wake_count += o.wake_count;
+        self.wakes_over += o.wakes_over;
+        self.keepalive_last = later(self.keepalive_last, o.keepalive_last);
+        self.keepalive_count += o.keepalive_count;
+        self.keepalive_intervals.merge(&o.keepalive_intervals);
+        self.handler_open = earlier(self.handler_open, o.handler_open);
+        self.handler.merge(&o.handler);
+        self.keepalive_late += o.keepalive_late;
+        self.handler_over += o.handler_over;
+        // Exits in time order; the indices into them follow.
+        let base = self.exits.len();
+        let mut all: Vec<(usize, ExitInfo)> = std::mem::take(&mut self.exits)
+            .into_iter()
+            .chain(o.exits)
+            .enumerate()
+            .collect();
+        all.sort_by(|a, b| {
+            let t = |x: &ExitInfo| x.t.unwrap_or(f64::MAX);
+            t(&a.1).total_cmp(&t(&b.1))
+        });
+        let new_index = |old: usize| all.iter().position(|(i, _)| *i == old);
+        let ours = |i: Option<usize>| i.and_then(new_index);
+        let theirs = |i: Option<usize>| i.and_then(|i| new_index(base + i));
+        let pick = |a: Option<usize>, b: Option<usize>| match (a, b) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            (x, y) => x.or(y),
+        };
+        self.awaiting_relaunch = pick(ours(self.awaiting_relaunch), theirs(o.awaiting_relaunch));
+        self.exit_open = pick(ours(self.exit_open), theirs(o.exit_open));
+        self.relaunch_state_for = pick(ours(self.relaunch_state_for), theirs(o.relaunch_state_for));
+        self.exits = all.into_iter().map(|(_, x)| x).collect();
+        self.exits_dropped += o.exits_dropped;
+        self.pushkit |= o.pushkit;
+        self.legacy |= o.legacy;
+        self.last_death = later(self.last_death, o.last_death);
+        self.pushes.extend(o.pushes);
+        self.pushes.sort_by(|a, b| a.t.total_cmp(&b.t));
+        self.pushes_received += o.pushes_received;
+        self.pushes_reported += o.pushes_reported;
+        self.report_latency.merge(&o.report_latency);
+        self.wake_latency.merge(&o.wake_latency);
+        self.kills += o.kills;
+        self.last_kill = later(self.last_kill, o.last_kill);
+        self.bans += o.bans;
+        self.banned |= o.banned;
+        self.dropped += o.dropped;
+        if o.requested_by.as_ref().map(|r| r.0) > self.requested_by.as_ref().map(|r| r.0) {
+            self.requested_by = o.requested_by;
+        }
+        for (k, v) in o.events {
+            *self.events.entry(k).or_default() += v;
+        }
+        for (k, v) in o.checks {
+            *self.checks.entry(k).or_default() += v;
+        }
+    }
+
     /// A new push waits for its report.
     pub(super) fn add_push(&mut self, p: Push) {
         self.pushes_received += 1;
@@ -104,6 +211,7 @@ impl App {
         let shift = |i: Option<usize>| i.and_then(|i| i.checked_sub(cut));
         self.awaiting_relaunch = shift(self.awaiting_relaunch);
         self.exit_open = shift(self.exit_open);
+        self.relaunch_state_for = shift(self.relaunch_state_for);
     }
 }
 

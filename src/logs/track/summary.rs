@@ -36,6 +36,24 @@ impl Running {
         self.m2 += d * (x - self.mean);
     }
 
+    /// Add all the values of `o` (Chan et al.'s parallel update).
+    pub(super) fn merge(&mut self, o: &Running) {
+        if o.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = *o;
+            return;
+        }
+        let n = self.n + o.n;
+        let d = o.mean - self.mean;
+        self.mean += d * o.n as f64 / n as f64;
+        self.m2 += o.m2 + d * d * (self.n as f64 * o.n as f64) / n as f64;
+        self.min = self.min.min(o.min);
+        self.max = self.max.max(o.max);
+        self.n = n;
+    }
+
     /// The figures.
     pub(super) fn stats(&self) -> Stats {
         if self.n == 0 {

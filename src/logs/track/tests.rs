@@ -5,15 +5,28 @@
 use crate::commands::logs::records::SummaryMeta;
 use crate::logs::{CommonOptions, Pipeline};
 
+/// The summary `analyze` reports, without thresholds.
+fn summary(p: Pipeline) -> crate::commands::logs::records::Summary {
+    crate::commands::logs::records::Summary::build(SummaryMeta::default(), p.finish().1, &[])
+}
+
 fn run(lines: &[&str]) -> crate::commands::logs::records::Summary {
     let mut p = Pipeline::new(&CommonOptions::default()).unwrap();
     for (i, l) in lines.iter().enumerate() {
         let _ = p.line(l, i as u64 + 1);
     }
-    p.finish(SummaryMeta::default(), &[]).1
+    summary(p)
 }
 
-const PUSH: &str = "Nov 25 10:00:30 iPhone apsd[98] <Notice>: <APSCourier: 0x1>: Received message for enabled topic 'com.example.call.voip' onInterface: NonCellular with payload '{}' with priority 10 for device token: NO";
+// The system lines of these tests are real forms (tests/data/ios-log-corpus.jsonl and the session
+// excerpts; `every_system_line_in_tests_and_fixtures_is_a_real_form_or_labelled_synthetic`
+// checks them): callservicesd's push (iOS 11, twilio/voice-quickstart-ios#152), RunningBoard's
+// job, task and termination lines (iOS 14-15), the kernel's memorystatus kill (iOS 11),
+// SpringBoard noise (rpetrich/ProSwitcher#60). Only the bundle IDs, pids and times are this
+// test's.
+const PUSH: &str = "Nov 25 10:00:30 iPhone callservicesd[112] <Notice>: Incoming message has topic: com.example.call.voip bundleID: com.example.call";
+const NOISE: &str =
+    "Nov 25 10:05:00 iPhone SpringBoard[57] <Notice>: Setting springboard visible = 1";
 
 #[test]
 fn a_pushkit_app_is_not_expected_to_relaunch() {
@@ -21,10 +34,10 @@ fn a_pushkit_app_is_not_expected_to_relaunch() {
     // window) shows it is a PushKit app, the expectation is withdrawn and no-relaunch is
     // not raised.
     let s = run(&[
-        "Nov 25 10:00:00 iPhone SpringBoard(FrontBoard)[57] <Notice>: Bootstrapping com.example.call with intent background",
-        "Nov 25 10:00:05 iPhone runningboardd[33] <Notice>: [app<com.example.call>:601] termination reported by launchd (2, 9, 9)",
+        "Nov 25 10:00:00 iPhone runningboardd[33] <Notice>: Creating and launching job for: application<com.example.call>",
+        "Nov 25 10:00:05 iPhone runningboardd[33] <Notice>: [application<com.example.call>:601] termination reported by launchd (2, 9, 9)",
         PUSH,
-        "Nov 25 10:05:00 iPhone SpringBoard[57] <Notice>: Screen did turn off",
+        NOISE,
     ]);
     let app = &s.apps[0];
     assert_eq!(app.exits[0].signal, Some(9));
@@ -34,8 +47,8 @@ fn a_pushkit_app_is_not_expected_to_relaunch() {
     // After a push, the exit itself says so.
     let s = run(&[
         PUSH,
-        "Nov 25 10:00:31 iPhone runningboardd[33] <Notice>: [app<com.example.call>:601] termination reported by launchd (2, 9, 9)",
-        "Nov 25 10:05:00 iPhone SpringBoard[57] <Notice>: Screen did turn off",
+        "Nov 25 10:00:31 iPhone runningboardd[33] <Notice>: [application<com.example.call>:601] termination reported by launchd (2, 9, 9)",
+        NOISE,
     ]);
     assert_eq!(s.apps[0].exits[0].relaunch_expected, Some(false));
     assert!(!s.apps[0].checks.contains_key("no-relaunch"));
@@ -44,10 +57,10 @@ fn a_pushkit_app_is_not_expected_to_relaunch() {
 #[test]
 fn a_legacy_app_is_and_an_over_budget_wake_ending_in_a_kill_is_flagged() {
     let s = run(&[
-        "Nov 25 10:00:00 iPhone runningboardd[33] <Notice>: [app<com.example.legacy>:412] Unsuspending task.",
+        "Nov 25 10:00:00 iPhone runningboardd[33] <Notice>: [application<com.example.legacy>:412] Resuming task.",
         "Nov 25 10:00:00 iPhone Legacy[412] <Notice>: VOIPCTL socket.wake",
-        "Nov 25 10:00:12 iPhone runningboardd[33] <Notice>: [app<com.example.legacy>:412] termination reported by launchd (2, 9, 9)",
-        "Nov 25 10:05:00 iPhone SpringBoard[57] <Notice>: Screen did turn off",
+        "Nov 25 10:00:12 iPhone runningboardd[33] <Notice>: [application<com.example.legacy>:412] termination reported by launchd (2, 9, 9)",
+        NOISE,
     ]);
     let app = &s.apps[0];
     // A SIGKILL without its context (a swipe or a kill by the system): relaunch unknown.
@@ -56,6 +69,27 @@ fn a_legacy_app_is_and_an_over_budget_wake_ending_in_a_kill_is_flagged() {
     assert_eq!(app.wakes.over_budget, 1);
     assert_eq!(app.checks.get("wake-over-budget"), Some(&1));
     assert_eq!(app.wakes.duration_s.max, Some(12.0));
+}
+
+#[test]
+fn a_process_name_tied_to_its_bundle_later_joins_the_bundles_app() {
+    // Without -b: the app's own lines come first (attributed to its process name); RunningBoard
+    // then names pid 601 as com.example.call. One app, its launch and wake included.
+    let s = run(&[
+        "Nov 25 10:00:00 iPhone ExampleCall[601] <Notice>: VOIPCTL launch state=background",
+        "Nov 25 10:00:01 iPhone ExampleCall[601] <Notice>: VOIPCTL socket.wake",
+        "Nov 25 10:00:04 iPhone runningboardd[33] <Notice>: [application<com.example.call>:601] Suspending task.",
+        "Nov 25 10:00:30 iPhone ExampleCall[601] <Notice>: VOIPCTL socket.wake",
+        NOISE,
+    ]);
+    assert_eq!(s.apps.len(), 1, "{:?}", s.apps);
+    let app = &s.apps[0];
+    assert_eq!(app.app, "com.example.call");
+    assert_eq!(app.launches.total, 1);
+    assert_eq!(app.launches.background, 1);
+    assert_eq!(app.wakes.count, 2, "{:?}", app.wakes);
+    assert_eq!(app.events.get("launch"), Some(&1));
+    assert_eq!(app.events.get("suspend"), Some(&1));
 }
 
 /// A JetsamEvent (header line + body) dated `date`, listing SpringBoard alive and the given
@@ -88,14 +122,14 @@ fn run_jetsam(
         let _ = p.line(l, i as u64 + 1);
     }
     let r = p.attach_jetsam(event);
-    (r, p.finish(SummaryMeta::default(), &[]).1)
+    (r, summary(p))
 }
 
-const BOOT: &str = "Nov 25 10:19:59 iPhone SpringBoard(FrontBoard)[57] <Notice>: Bootstrapping com.example.legacyphone with intent background";
+const BOOT: &str = "Nov 25 10:19:59 iPhone runningboardd[33] <Notice>: Creating and launching job for: application<com.example.legacyphone>";
 const LAUNCH_561: &str =
     "Nov 25 10:20:00 iPhone LegacyPhone[561] <Notice>: VOIPCTL launch state=background";
-const KILL_561: &str = "Nov 25 10:24:10 iPhone kernel[0] <Notice>: memorystatus: killing_specific_process pid 561 [LegacyPhone] (per-process-limit 0) 421888KB - memorystatus_available_pages: 7234";
-const EXIT_561: &str = "Nov 25 10:24:10 iPhone runningboardd[33] <Notice>: [app<com.example.legacyphone>:561] termination reported by launchd (2, 9, 9)";
+const KILL_561: &str = "Nov 25 10:24:10 iPhone kernel[0] <Notice>: 399243.947 memorystatus: killing_specific_process pid 561 [LegacyPhone] (per-process-limit 10) - memorystatus_available_pages: 42511";
+const EXIT_561: &str = "Nov 25 10:24:10 iPhone runningboardd[33] <Notice>: [application<com.example.legacyphone>:561] termination reported by launchd (2, 9, 9)";
 
 #[test]
 fn a_jetsam_event_explains_the_jetsam_kill_of_the_app_and_nothing_else() {
@@ -171,7 +205,7 @@ fn one_listed_process_explains_one_death_by_pid() {
         &[
             BOOT,
             "Nov 25 10:00:00 iPhone LegacyPhone[412] <Notice>: VOIPCTL launch state=background",
-            "Nov 25 10:01:00 iPhone runningboardd[33] <Notice>: [app<com.example.legacyphone>:412] termination reported by launchd (2, 9, 9)",
+            "Nov 25 10:01:00 iPhone runningboardd[33] <Notice>: [application<com.example.legacyphone>:412] termination reported by launchd (2, 9, 9)",
             LAUNCH_561,
             KILL_561,
             EXIT_561,
@@ -220,9 +254,9 @@ fn a_jetsam_event_that_explains_nothing_says_what_was_looked_for() {
 #[test]
 fn with_full_dates_a_jetsam_event_far_from_the_death_is_not_it() {
     let lines = [
-        "2025-11-25 10:19:59.000 Df SpringBoard[57:1a2b] [com.apple.FrontBoard:Common] Bootstrapping com.example.legacyphone with intent background",
+        "2025-11-25 10:19:59.000 Df runningboardd[33:1a2b] [com.apple.runningboard:process] Creating and launching job for: application<com.example.legacyphone>",
         "2025-11-25 10:20:00.000 Df LegacyPhone[561:1a2b] [com.example:App] VOIPCTL launch state=background",
-        "2025-11-25 10:24:10.000 Df runningboardd[33:1a2b] [com.apple.runningboard:process] [app<com.example.legacyphone>:561] termination reported by launchd (2, 9, 9)",
+        "2025-11-25 10:24:10.000 Df runningboardd[33:1a2b] [com.apple.runningboard:process] [application<com.example.legacyphone>:561] termination reported by launchd (2, 9, 9)",
     ];
     let near = jetsam_event(
         "2025-11-25 10:24:11.00 +0000",
@@ -376,7 +410,7 @@ fn a_callkit_report_is_recognised_from_system_lines() {
         .copied()
         .collect();
     feed(&mut p, &lines);
-    let s = p.finish(SummaryMeta::default(), &[]).1;
+    let s = summary(p);
     let app = &s.apps[0];
     assert_eq!(app.app, "Com.Courtbuddy.Courtbuddy");
     assert_eq!(
@@ -416,7 +450,7 @@ fn a_push_with_neither_a_report_nor_a_kill_is_unknown_not_failed() {
         .filter(|l| !l.contains("Started tracking call"))
         .collect();
     feed(&mut p, &lines);
-    let s = p.finish(SummaryMeta::default(), &[]).1;
+    let s = summary(p);
     assert_eq!(s.apps[0].pushes.received, 1);
     assert_eq!(s.apps[0].pushes.not_reported, 0);
     let c = check(&s, "push-not-reported");
@@ -432,7 +466,7 @@ fn a_push_with_neither_a_report_nor_a_kill_is_unknown_not_failed() {
     // A kill is a definite failure.
     let mut p = pipeline(&[], "", |_| {});
     feed(&mut p, ELEMENT_UNREPORTED);
-    let s = p.finish(SummaryMeta::default(), &[]).1;
+    let s = summary(p);
     let c = check(&s, "push-not-reported");
     assert_eq!(
         (c.verdict, c.count),
@@ -451,7 +485,7 @@ fn a_push_with_neither_a_report_nor_a_kill_is_unknown_not_failed() {
 fn the_callservicesd_killing_voip_app_line_is_a_kill() {
     let mut p = pipeline(&["com.example.voip"], "", |_| {});
     feed(&mut p, &[CSD_KILL]);
-    let s = p.finish(SummaryMeta::default(), &[]).1;
+    let s = summary(p);
     assert_eq!(s.apps[0].app, "com.example.voip");
     assert_eq!(s.apps[0].pushes.callkit_kills, 1);
     let c = check(&s, "callkit-kill");
@@ -461,7 +495,7 @@ fn the_callservicesd_killing_voip_app_line_is_a_kill() {
     let corpus = "callservicesd: Delivering 1 VoIP payload(s) to application UrgiDoctor: Apps receiving VoIP pushes must post an incoming call via CallKit... error: Killing VoIP app because it failed to post an incoming call in time.";
     let mut p = pipeline(&["com.example.voip"], "", |_| {});
     feed(&mut p, &[corpus]);
-    let s = p.finish(SummaryMeta::default(), &[]).1;
+    let s = summary(p);
     assert_eq!(s.apps[0].pushes.callkit_kills, 1);
     assert_eq!(s.apps[0].pushes.received, 0);
 }
@@ -470,7 +504,7 @@ fn the_callservicesd_killing_voip_app_line_is_a_kill() {
 fn a_private_ban_line_goes_to_the_only_watched_app() {
     let mut p = pipeline(&["com.example.voip"], "", |_| {});
     feed(&mut p, &[PRIVATE_BAN]);
-    let s = p.finish(SummaryMeta::default(), &[]).1;
+    let s = summary(p);
     assert_eq!(s.apps.len(), 1);
     assert_eq!(s.apps[0].app, "com.example.voip");
     assert!(s.apps[0].pushes.banned);
@@ -479,7 +513,7 @@ fn a_private_ban_line_goes_to_the_only_watched_app() {
     for bundles in [&[][..], &["com.example.voip", "com.example.other"][..]] {
         let mut p = pipeline(bundles, "", |_| {});
         feed(&mut p, &[PRIVATE_BAN]);
-        let s = p.finish(SummaryMeta::default(), &[]).1;
+        let s = summary(p);
         assert!(s.apps.is_empty(), "{:?}", s.apps);
     }
 }
@@ -489,7 +523,7 @@ fn a_foreground_session_is_not_a_wake() {
     // With a budget shorter than the 0.54 s the app ran, a background wake would be over it.
     let mut p = pipeline(&[], "", |o| o.track.wake_budget = 0.1);
     feed(&mut p, MYAPP_FOREGROUND);
-    let s = p.finish(SummaryMeta::default(), &[]).1;
+    let s = summary(p);
     let app = &s.apps[0];
     assert_eq!(app.app, "com.AppCo.MyApp");
     assert_eq!(app.wakes.count, 0, "{app:?}");
@@ -536,7 +570,7 @@ fn the_pid_of_an_exited_process_is_no_longer_the_app() {
     let mut p = pipeline(&[], "", |_| {});
     feed(&mut p, &[JARVIS_EXIT]);
     assert!(!p.tracker.pid_app.contains_key(&51362), "pids are reused");
-    let s = p.finish(SummaryMeta::default(), &[]).1;
+    let s = summary(p);
     assert_eq!(s.apps[0].pids, vec![51362]);
     assert_eq!(s.apps[0].exits[0].signal, Some(6));
 }

@@ -1,6 +1,7 @@
 //! The checks a log is judged by, and the tracker's own conclusions (`voipctl.<check>` events).
 
 use super::Event;
+use crate::diagnosis::Diagnosis;
 use crate::logs::rules::{Family, Severity};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -186,6 +187,9 @@ pub struct CheckVerdict {
     pub detail: String,
     /// The lines the verdict rests on (the first few).
     pub evidence: Vec<Evidence>,
+    /// For a failed or undecided push check: the cause chain of its first case, as `probe`
+    /// gives it for a failed round.
+    pub diagnosis: Option<Diagnosis>,
 }
 
 /// Lines kept per check and kind (failures, passes, undecided cases).
@@ -198,6 +202,9 @@ struct Page {
     passed_ev: Vec<Evidence>,
     undecided: Vec<(Option<Evidence>, String)>,
     undecided_n: u64,
+    /// The cause chain of the first failure, and of the first undecided case.
+    diag_failed: Option<Diagnosis>,
+    diag_undecided: Option<Diagnosis>,
 }
 
 /// What every check rests on, collected while the log is read: the lines that violate it, the
@@ -244,6 +251,24 @@ impl Book {
         }
     }
 
+    /// The cause chain of a failure of `c` (the first one is kept).
+    pub(super) fn diagnose_failed(&mut self, c: Check, d: Diagnosis) {
+        self.pages
+            .entry(c)
+            .or_default()
+            .diag_failed
+            .get_or_insert(d);
+    }
+
+    /// The cause chain of a case of `c` the log leaves open (the first one is kept).
+    pub(super) fn diagnose_undecided(&mut self, c: Check, d: Diagnosis) {
+        self.pages
+            .entry(c)
+            .or_default()
+            .diag_undecided
+            .get_or_insert(d);
+    }
+
     /// The verdict of every check, from the violations counted (`counts`) and the book.
     /// `activity`: some app activity was recognised (a check of something that must not happen
     /// passes only when there was an app to watch).
@@ -263,6 +288,7 @@ impl Book {
                         verdict: Verdict::Failed,
                         detail: failed_text(c, n),
                         evidence: p.failed.clone(),
+                        diagnosis: p.diag_failed.clone(),
                     }
                 } else if p.undecided_n > 0 {
                     let mut why: Vec<String> = Vec::new();
@@ -282,30 +308,35 @@ impl Book {
                         verdict: Verdict::Unknown,
                         detail,
                         evidence: p.undecided.iter().filter_map(|(e, _)| e.clone()).collect(),
+                        diagnosis: p.diag_undecided.clone(),
                     }
                 } else if p.passed > 0 {
                     CheckVerdict {
                         verdict: Verdict::Passed,
                         detail: passed_text(c, p.passed),
                         evidence: p.passed_ev.clone(),
+                        diagnosis: None,
                     }
                 } else if let Some(missing) = nothing_to_judge(c) {
                     CheckVerdict {
                         verdict: Verdict::Unknown,
                         detail: missing.to_string(),
                         evidence: Vec::new(),
+                        diagnosis: None,
                     }
                 } else if activity || c == Check::Disconnected {
                     CheckVerdict {
                         verdict: Verdict::Passed,
                         detail: "none seen".to_string(),
                         evidence: Vec::new(),
+                        diagnosis: None,
                     }
                 } else {
                     CheckVerdict {
                         verdict: Verdict::Unknown,
                         detail: "no VoIP app activity recognised in the log".to_string(),
                         evidence: Vec::new(),
+                        diagnosis: None,
                     }
                 };
                 (c, v)

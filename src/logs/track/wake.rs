@@ -18,6 +18,16 @@ pub(super) fn start_wake(app: &mut App, now: f64, ev: &super::Event) {
         {
             p.woke = Some(now);
             app.wake_latency.push(now - p.t);
+            if !matches!(ev.family, Family::PushDelegate | Family::SocketWake) {
+                let state = match ev.family {
+                    Family::Launch => format!(
+                        "launched ({})",
+                        ev.fields.get("intent").map_or("background", String::as_str)
+                    ),
+                    _ => "resumed".into(),
+                };
+                p.phone.running = Some((state, super::push::quote(ev)));
+            }
         }
     }
 }
@@ -26,7 +36,16 @@ pub(super) fn start_wake(app: &mut App, now: f64, ev: &super::Event) {
 /// in the foreground (role UserInteractive…, visibility Foreground) starts the user's session
 /// instead: foreground time is not a wake and does not count against the wake budget.
 pub(super) fn on_wake(app: &mut App, cx: &mut Cx<'_, '_>) {
-    match foreground_hint(cx.hit, &cx.ev.message) {
+    let hint = foreground_hint(cx.hit, &cx.ev.message);
+    // A role or visibility right after a launch that did not say its state is that launch's.
+    if let Some(fg) = hint
+        && app.launch_state_open
+        && let Some(l) = app.last_launch.filter(|l| cx.now - l < SAME)
+    {
+        super::process::settle_launch_state(app, !fg, l, cx.ev);
+        return;
+    }
+    match hint {
         Some(true) => {
             if !app.foreground {
                 cx.ev.note = Some("in the foreground: not a background wake".into());

@@ -277,6 +277,18 @@ pub(crate) fn write(
     out.write_all(html.as_bytes())
 }
 
+/// One page with a section per part (a phone of `--all`: its name, records and summary), under
+/// the run's `summary`.
+pub(crate) fn write_parts(
+    out: &mut dyn Write,
+    suite: &str,
+    parts: &[(&str, &Collector, &Value)],
+    summary: &Value,
+) -> io::Result<()> {
+    let html = page::render_parts(suite, parts, summary);
+    out.write_all(html.as_bytes())
+}
+
 /// HTML text and attribute escaping; characters HTML cannot carry become U+FFFD.
 fn esc_into(o: &mut String, s: &str) {
     for ch in s.chars() {

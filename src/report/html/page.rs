@@ -724,12 +724,12 @@ fn timeline_section(o: &mut String, c: &Collector, summary: &Value) {
     o.push_str("</section>");
 }
 
-/// The whole page.
-pub(super) fn render(suite: &str, c: &Collector, summary: &Value) -> String {
-    let mut o = String::with_capacity(64 * 1024);
+/// What the page is about: its kind (`VoIP probe`…) and its source, from the records and the
+/// summary.
+fn what(suite: &str, c: &Collector, summary: &Value) -> (&'static str, String, bool, bool) {
     let logs = suite.contains("logs") || !c.events.is_empty();
-    let probe_rounds = c.others.iter().find(|(k, _, _)| k == "probe_round");
-    let probe = s(summary, "command") == Some("probe") || probe_rounds.is_some();
+    let probe = s(summary, "command") == Some("probe")
+        || c.others.iter().any(|(k, _, _)| k == "probe_round");
     let command = if logs {
         "VoIP timeline"
     } else if probe {
@@ -749,7 +749,11 @@ pub(super) fn render(suite: &str, c: &Collector, summary: &Value) -> String {
         (true, Some(b)) => b,
         _ => source,
     };
-    let (vclass, vtext) = super::probe::verdict(summary).unwrap_or_else(|| verdict(summary));
+    (command, source.to_string(), logs, probe)
+}
+
+/// The document's head and the page header with the verdict and the summary's facts.
+fn head(o: &mut String, command: &str, source: &str, vclass: &str, vtext: &str, summary: &Value) {
     o.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
     // Nothing may be fetched: only the page's own inline style and script run.
     o.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">");
@@ -766,11 +770,17 @@ pub(super) fn render(suite: &str, c: &Collector, summary: &Value) -> String {
         esc(source),
         {
             let mut r = format!("<span class=\"result st-{vclass}\">");
-            r.push_str(&badge(vclass, &vtext));
+            r.push_str(&badge(vclass, vtext));
             r.push_str("</span>");
             r
         }
     );
+    facts(o, summary);
+    o.push_str("</dl></header><main>");
+}
+
+/// The summary's plain fields as `<dt>`/`<dd>` pairs.
+fn facts(o: &mut String, summary: &Value) {
     if let Value::Object(m) = summary {
         let mut keys: Vec<&String> = m.keys().collect();
         keys.sort_by_key(|k| {
@@ -799,15 +809,20 @@ pub(super) fn render(suite: &str, c: &Collector, summary: &Value) -> String {
             );
         }
     }
-    o.push_str("</dl></header><main>");
+}
+
+/// Everything below the header: the timeline or the rounds, the checks, other records, the
+/// unrecognised lines and the summary.
+fn body(o: &mut String, c: &Collector, summary: &Value, logs: bool, probe: bool) {
     if logs {
-        timeline_section(&mut o, c, summary);
+        timeline_section(o, c, summary);
     }
     if probe {
+        let probe_rounds = c.others.iter().find(|(k, _, _)| k == "probe_round");
         let (rows, total) = probe_rounds.map_or((&[][..], 0), |(_, r, t)| (&r[..], *t));
-        super::probe::section(&mut o, rows, total, summary);
+        super::probe::section(o, rows, total, summary);
     }
-    checks(&mut o, c);
+    checks(o, c);
     let mut others: BTreeMap<usize, &(String, Vec<Value>, u64)> = BTreeMap::new();
     for (i, x) in c.others.iter().enumerate() {
         others.insert(i, x);
@@ -821,22 +836,116 @@ pub(super) fn render(suite: &str, c: &Collector, summary: &Value) -> String {
             "rule" => "Rules".to_string(),
             k => format!("{k} records"),
         };
-        generic_table(&mut o, &format!("records-{kind}"), &heading, rows, *total);
+        generic_table(o, &format!("records-{kind}"), &heading, rows, *total);
     }
     if !c.lines.is_empty() {
         generic_table(
-            &mut o,
+            o,
             "lines",
             "Unrecognised lines (--lines)",
             &c.lines,
             c.lines_total,
         );
     }
-    summary_section(&mut o, summary);
+    summary_section(o, summary);
+}
+
+fn foot(o: &mut String) {
     let _ = writeln!(
         o,
         "</main><footer>voipctl {} — a self-contained page: no script, style or font is fetched; it reads the same records as <code>--json</code>.</footer><script>{JS}</script></body></html>",
         env!("CARGO_PKG_VERSION")
     );
+}
+
+/// The whole page.
+pub(super) fn render(suite: &str, c: &Collector, summary: &Value) -> String {
+    let mut o = String::with_capacity(64 * 1024);
+    let (command, source, logs, probe) = what(suite, c, summary);
+    let (vclass, vtext) = super::probe::verdict(summary).unwrap_or_else(|| verdict(summary));
+    head(&mut o, command, &source, vclass, &vtext, summary);
+    body(&mut o, c, summary, logs, probe);
+    foot(&mut o);
+    o
+}
+
+/// One page for a run on several phones (`--all`): the run's verdict and summary in the header,
+/// then a section per phone with what its own page would show. Element ids get the part's
+/// number so that they stay unique (our markup only: untrusted text is escaped, so it holds no
+/// `id="`).
+pub(super) fn render_parts(
+    suite: &str,
+    parts: &[(&str, &Collector, &Value)],
+    summary: &Value,
+) -> String {
+    let mut o = String::with_capacity(64 * 1024 * parts.len().max(1));
+    let mut verdicts = Vec::new();
+    let mut command = "report";
+    let mut source = String::new();
+    for (_, c, sum) in parts {
+        let (cmd, src, _, _) = what(suite, c, sum);
+        command = cmd;
+        if source.is_empty() {
+            source = src;
+        }
+        verdicts.push(super::probe::verdict(sum).unwrap_or_else(|| verdict(sum)));
+    }
+    let bad = |d: &Value| s(d, "result").is_some_and(|r| r != "ok");
+    let devices_bad = summary
+        .get("devices")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().any(bad));
+    let vclass = if verdicts.iter().any(|v| v.0 == "failed") || devices_bad {
+        "failed"
+    } else if verdicts.iter().any(|v| v.0 == "interrupted") {
+        "interrupted"
+    } else if parts.is_empty() || verdicts.iter().any(|v| v.0 != "passed") {
+        "unknown"
+    } else {
+        "passed"
+    };
+    let vtext = format!(
+        "{}: {} of {} phone(s) passed",
+        match vclass {
+            "failed" => "FAILED",
+            "passed" => "passed",
+            x => x,
+        },
+        verdicts.iter().filter(|v| v.0 == "passed").count(),
+        parts.len()
+    );
+    head(&mut o, command, &source, vclass, &vtext, summary);
+    o.push_str("<nav aria-label=\"phones\"><ul class=\"phones\">");
+    for (i, ((name, _, _), (class, text))) in parts.iter().zip(&verdicts).enumerate() {
+        let _ = write!(
+            o,
+            "<li><a href=\"#phone-{i}\" class=\"mono\">{}</a> {}</li>",
+            esc(name),
+            badge(class, text)
+        );
+    }
+    o.push_str("</ul></nav>");
+    for (i, ((name, c, sum), (class, text))) in parts.iter().zip(&verdicts).enumerate() {
+        let (_, _, logs, probe) = what(suite, c, sum);
+        let mut part = String::new();
+        body(&mut part, c, sum, logs, probe);
+        let part = part
+            .replace(" id=\"", &format!(" id=\"p{i}-"))
+            .replace(" aria-labelledby=\"", &format!(" aria-labelledby=\"p{i}-"))
+            .replace(" href=\"#", &format!(" href=\"#p{i}-"));
+        let _ = write!(
+            o,
+            "<section class=\"phone\" id=\"phone-{i}\" data-udid=\"{}\" data-status=\"{class}\" aria-labelledby=\"h-phone-{i}\"><h2 id=\"h-phone-{i}\">Phone <span class=\"mono\">{}</span> {}</h2><dl class=\"facts\">",
+            esc(name),
+            esc(name),
+            badge(class, text)
+        );
+        facts(&mut o, sum);
+        o.push_str("</dl>");
+        o.push_str(&part);
+        o.push_str("</section>");
+    }
+    summary_section(&mut o, summary);
+    foot(&mut o);
     o
 }
