@@ -273,7 +273,10 @@ impl Reporter {
             }
             Format::Html => {
                 let v = serde_json::to_value(Output::Summary(summary)).map_err(io::Error::other)?;
-                html::write(&mut self.out, suite, &self.html, &v)?;
+                // A phone's run in `--all`: its part goes on the one page of the run.
+                if self.device.is_none() {
+                    html::write(&mut self.out, suite, &self.html, &v)?;
+                }
                 self.html_summary = Some(v);
             }
         }
