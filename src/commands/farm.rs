@@ -1,9 +1,10 @@
 //! `--all` for `watch` and `probe`: the command on every attached phone at once. A phone that
 //! attaches while the run goes on joins it; one that goes away is reported (`device_left`) and
 //! its own run ends with its summary. Each phone's run is the ordinary single-phone command
-//! (`-u UDID`) with its own context: its records reach stdout whole, JSON records get a
-//! `device` field right after `type`, human lines a `UDID │` prefix, JUnit output is one
-//! document with a testsuite per phone, and HTML one page with a section per phone. The last record is the `--all` summary.
+//! (`-u UDID`) with its own context: its records reach stdout whole, JSON records carry a
+//! `device` field (the phone's reporter sets it), human lines a `UDID │` prefix, and JUnit output
+//! is one document with a testsuite per phone, HTML one page with a section per phone. The last
+//! record is the `--all` summary.
 
 use crate::context::{Ctx, Outcome};
 use crate::device::live::{DeviceEvent, Watcher};
@@ -371,7 +372,7 @@ pub async fn run_all(
         left: devices.iter().filter(|d| d.result == "left").count(),
         devices,
     };
-    // HTML: one page, a section per phone in the order they joined.
+    // One page, a section per phone in the order they joined.
     pages.sort_by_key(|p| order.iter().position(|u| *u == p.name));
     ctx.reporter
         .finish_suites(&summary, command, &suites, &pages)?;

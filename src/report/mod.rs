@@ -94,8 +94,6 @@ pub struct Reporter {
     style: Style,
     cases: Vec<Case>,
     html: Box<html::Collector>,
-    /// The summary of the page, once written (`--all` draws every phone's part on one page).
-    html_summary: Option<serde_json::Value>,
     /// The phone every JSON record is about (`--all` runs one reporter per phone).
     device: Option<String>,
     /// The last heading printed (human).
@@ -104,6 +102,8 @@ pub struct Reporter {
     table: Vec<Row>,
     /// The final document or summary was written.
     finished: bool,
+    /// The summary of the page, once written (`--all` draws every phone's part on one page).
+    html_summary: Option<serde_json::Value>,
 }
 
 /// One phone's part of an `--all` page: its records and its summary, as its own page would
@@ -133,11 +133,11 @@ impl Reporter {
             style,
             cases: Vec::new(),
             html: Box::default(),
-            html_summary: None,
             device: None,
             heading: None,
             table: Vec::new(),
             finished: false,
+            html_summary: None,
         }
     }
 
@@ -232,11 +232,19 @@ impl Reporter {
     }
 
     fn json_line(&mut self, record: Output<'_>) -> io::Result<()> {
-        let line = Line {
-            record,
-            device: self.device.as_deref(),
-        };
-        serde_json::to_writer(&mut self.out, &line).map_err(io::Error::other)?;
+        match self.device.as_deref() {
+            // The common case goes straight to the writer (no `flatten` map on the hot path
+            // of `analyze`).
+            None => serde_json::to_writer(&mut self.out, &record),
+            Some(device) => serde_json::to_writer(
+                &mut self.out,
+                &Line {
+                    record,
+                    device: Some(device),
+                },
+            ),
+        }
+        .map_err(io::Error::other)?;
         self.out.write_all(b"\n")
     }
 
@@ -265,7 +273,7 @@ impl Reporter {
             }
             Format::Html => {
                 let v = serde_json::to_value(Output::Summary(summary)).map_err(io::Error::other)?;
-                // A phone's run in `--all`: its part goes onto the one page of the run.
+                // A phone's run in `--all`: its part goes on the one page of the run.
                 if self.device.is_none() {
                     html::write(&mut self.out, suite, &self.html, &v)?;
                 }
@@ -276,20 +284,19 @@ impl Reporter {
     }
 
     /// The end of an `--all` run: JUnit gets one document with a test suite per phone
-    /// (`suites`), HTML one page with a section per phone (`pages`, in their order); the other
-    /// formats get the summary.
+    /// (`suites`), HTML one page with a part per phone (`parts`); the other formats get the
+    /// summary.
     pub fn finish_suites<S: SummaryRecord + ?Sized>(
         &mut self,
         s: &S,
         suite: &str,
         suites: &[(String, Vec<Case>)],
-        pages: &[HtmlPart],
+        parts: &[HtmlPart],
     ) -> io::Result<()> {
         match self.format {
             Format::Junit => {
                 self.finished = true;
                 junit::write_suites(&mut self.out, suites)?;
-                self.out.flush()
             }
             Format::Html => {
                 self.finished = true;
@@ -299,15 +306,15 @@ impl Reporter {
                     body: s.body(),
                 };
                 let v = serde_json::to_value(Output::Summary(summary)).map_err(io::Error::other)?;
-                let parts: Vec<(&str, &html::Collector, &serde_json::Value)> = pages
+                let parts: Vec<(&str, &html::Collector, &serde_json::Value)> = parts
                     .iter()
                     .map(|p| (p.name.as_str(), p.collector.as_ref(), &p.summary))
                     .collect();
-                html::write_parts(&mut self.out, suite, &parts, &v)?;
-                self.out.flush()
+                html::write_parts(&mut self.out, &format!("voipctl {suite}"), &parts, &v)?;
             }
-            Format::Human | Format::Json => self.finish(s, suite),
+            Format::Human | Format::Json => return self.finish(s, suite),
         }
+        self.out.flush()
     }
 
     /// The command could not run to its summary (`error` is the message and its causes). JUnit

@@ -1,6 +1,6 @@
 //! What `analyze` and `watch` report: `event` records (the timeline), `line` records (`--lines`),
 //! `check` records (one per threshold, the JUnit test cases) and the `summary`. The JSON shapes
-//! are documented in the README (`json-schema`) and pinned by `tests/logs.rs`.
+//! are in `voipctl schema` and the README (`json-schema`), and pinned by `tests/logs.rs`.
 
 use super::FailOn;
 use crate::context::Outcome;
