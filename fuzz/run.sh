@@ -7,6 +7,7 @@
 #   NICE=19 FUZZ_TARGET_DIR=/tmp/fz fuzz/run.sh 180
 #   PARALLEL=2 fuzz/run.sh 600                  # two targets at a time (one core each)
 #   SUMMARY=out/run2.tsv fuzz/run.sh 600 sip    # a second run beside the first, own summary
+#   TIMEOUT=60 fuzz/run.sh 600 log_rules        # per-input limit in s (wall clock; default 10)
 #
 # Output: fuzz/out/<target>.log (libFuzzer's output) and fuzz/out/summary.tsv (or $SUMMARY)
 # (target, seconds, runs, cov, ft, corpus, crashes), printed as a table at the end. A crash leaves
@@ -60,7 +61,7 @@ run_one() {
     before=$(find "artifacts/$t" -type f | wc -l)
     start=$(date +%s)
     nice -n "$NICE" cargo fuzz run "${TARGET_ARGS[@]}" "$t" "corpus/$t" "${seeds[@]}" -- \
-        -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+        -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout="${TIMEOUT:-10}" -rss_limit_mb=2048 \
         >"out/$t.log" 2>&1 || status=$?
     local took runs last cov ft corp crashes
     took=$(($(date +%s) - start))
