@@ -1,6 +1,6 @@
 //! The commands layer: one module per `voipctl` command, each a runner that takes the resolved
 //! options and the [`Ctx`](crate::Ctx), drives the print-free core, turns what the core returns
-//! into output records and hands them to the [`Reporter`](crate::report::Reporter).
+//! into output records and hands them to the `Reporter` (`crate::report`).
 //!
 //! Why a layer of its own: the core (`bundle`, `preflight`, `crash`, `sip`, `logs`, `device`,
 //! `push`, `signal`, `probe`, `sim`, `net`) returns plain data — events, outcomes, findings —
