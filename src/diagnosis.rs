@@ -63,7 +63,7 @@ pub struct Diagnosis {
 
 /// What woke the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Trigger {
+pub(crate) enum Trigger {
     /// A PushKit VoIP push.
     #[default]
     Push,
@@ -74,7 +74,7 @@ pub enum Trigger {
 /// What the phone's log showed of one push: the first line of each stage, as
 /// `process: message`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Phone {
+pub(crate) struct Phone {
     /// apsd / callservicesd handled the push (or the VoIP process assertion).
     pub delivered: Option<String>,
     /// The app ran: its state (`launched (background)`, `resumed`…) and the line.
@@ -87,7 +87,7 @@ pub struct Phone {
 
 impl Phone {
     /// The stages seen, as links, in the order a call travels.
-    pub fn links(&self, trigger: Trigger) -> Vec<Link> {
+    pub(crate) fn links(&self, trigger: Trigger) -> Vec<Link> {
         let mut out = Vec::new();
         if let Some(l) = &self.delivered {
             out.push(Link::seen("delivered on the phone", Some(l.clone())));
@@ -116,11 +116,11 @@ impl Phone {
 }
 
 /// The fix for a VoIP push that was not reported to CallKit.
-pub const REPORT_FIX: &str = "report the incoming call to CallKit (CXProvider.reportNewIncomingCall) from pushRegistry(_:didReceiveIncomingPushWithPayload:for:completion:) before it returns, for every VoIP push, even one whose call has already ended";
+pub(crate) const REPORT_FIX: &str = "report the incoming call to CallKit (CXProvider.reportNewIncomingCall) from pushRegistry(_:didReceiveIncomingPushWithPayload:for:completion:) before it returns, for every VoIP push, even one whose call has already ended";
 
 /// iOS killed the app: `why` in words, the kill's line when the log has one, then what the phone
 /// logged with the kill (`(rule, line)`, the first few).
-pub fn killed(
+pub(crate) fn killed(
     phone: &Phone,
     trigger: Trigger,
     why: &str,
@@ -152,7 +152,7 @@ pub fn killed(
 
 /// callservicesd will not launch the app for VoIP pushes. `kills_before`: kills for unreported
 /// pushes seen earlier in the same log or run.
-pub fn banned(phone: &Phone, line: Option<String>, kills_before: usize) -> Diagnosis {
+pub(crate) fn banned(phone: &Phone, line: Option<String>, kills_before: usize) -> Diagnosis {
     let mut chain = phone.links(Trigger::Push);
     let step = "callservicesd will not launch the app for VoIP pushes: banned";
     chain.push(match line {
@@ -176,7 +176,7 @@ pub fn banned(phone: &Phone, line: Option<String>, kills_before: usize) -> Diagn
 }
 
 /// The phone dropped the push.
-pub fn dropped(phone: &Phone, line: Option<String>) -> Diagnosis {
+pub(crate) fn dropped(phone: &Phone, line: Option<String>) -> Diagnosis {
     let mut chain = phone.links(Trigger::Push);
     let step = "the phone dropped the push";
     chain.push(match line {
@@ -191,7 +191,7 @@ pub fn dropped(phone: &Phone, line: Option<String>) -> Diagnosis {
 
 /// Delivered, and the app never ran. `voip_mode`: whether the installed build has the `voip`
 /// background mode, when known.
-pub fn not_run(phone: &Phone, voip_mode: Option<bool>, bundle: &str) -> Diagnosis {
+pub(crate) fn not_run(phone: &Phone, voip_mode: Option<bool>, bundle: &str) -> Diagnosis {
     let mut chain = phone.links(Trigger::Push);
     chain.push(Link::inferred("the app was not launched or resumed"));
     let fix = if voip_mode == Some(false) {
@@ -213,7 +213,7 @@ pub fn not_run(phone: &Phone, voip_mode: Option<bool>, bundle: &str) -> Diagnosi
 
 /// The app got the push and the log shows neither a CallKit report nor a kill: `missing` says
 /// what the log lacks (it ends too soon, the next push came first…).
-pub fn unreported(phone: &Phone, trigger: Trigger, missing: &str) -> Diagnosis {
+pub(crate) fn unreported(phone: &Phone, trigger: Trigger, missing: &str) -> Diagnosis {
     let mut chain = phone.links(trigger);
     chain.push(Link::inferred(format!(
         "neither a CallKit report nor a kill is in the log ({missing}); iOS kills an app that does not report a VoIP push, so the report was most likely made without a line this log shows"
@@ -226,7 +226,7 @@ pub fn unreported(phone: &Phone, trigger: Trigger, missing: &str) -> Diagnosis {
 
 /// Where a late report lost its time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hop {
+pub(crate) enum Hop {
     /// Before the app ran: APNs, the network, the phone's daemons.
     BeforeApp,
     /// Launching or resuming the app.
@@ -237,7 +237,12 @@ pub enum Hop {
 
 /// The call was reported after the deadline: `what` says by how much, `slowest` where the time
 /// went (when the stages' times show it).
-pub fn late(phone: &Phone, trigger: Trigger, what: String, slowest: Option<Hop>) -> Diagnosis {
+pub(crate) fn late(
+    phone: &Phone,
+    trigger: Trigger,
+    what: String,
+    slowest: Option<Hop>,
+) -> Diagnosis {
     let mut chain = phone.links(trigger);
     chain.push(Link::inferred(what));
     let fix = match slowest {

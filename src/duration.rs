@@ -9,7 +9,7 @@ const MAX_SECS: f64 = 1.0e9;
 
 /// Why a text is not a duration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DurationError {
+pub(crate) enum DurationError {
     /// Nothing but whitespace.
     #[error("an empty duration (examples: 30, 500ms, 90s, 5m, 1h30m)")]
     Empty,
@@ -31,7 +31,7 @@ pub enum DurationError {
 
 /// Parse a duration: a plain number of seconds, or one or more `<number><unit>` parts with units
 /// `ms`, `s`/`sec`/`secs`, `m`/`min`/`mins`, `h`/`hr`/`hour`/`hours` (e.g. `1h30m`, `2m 10s`).
-pub fn parse(text: &str) -> Result<Duration, DurationError> {
+pub(crate) fn parse(text: &str) -> Result<Duration, DurationError> {
     let s = text.trim();
     if s.is_empty() {
         return Err(DurationError::Empty);
@@ -78,12 +78,12 @@ pub fn parse(text: &str) -> Result<Duration, DurationError> {
 }
 
 /// Clap value parser: any duration, zero included.
-pub fn arg(text: &str) -> Result<Duration, String> {
+pub(crate) fn arg(text: &str) -> Result<Duration, String> {
     parse(text).map_err(|e| e.to_string())
 }
 
 /// Clap value parser: a duration longer than zero.
-pub fn positive_arg(text: &str) -> Result<Duration, String> {
+pub(crate) fn positive_arg(text: &str) -> Result<Duration, String> {
     match parse(text) {
         Ok(d) if d.is_zero() => Err(format!("{:?} must be longer than zero", text.trim())),
         r => r.map_err(|e| e.to_string()),

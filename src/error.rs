@@ -15,7 +15,7 @@ use crate::exit::Code;
 use std::error::Error as StdError;
 
 /// A boxed cause from a capability's own error type.
-pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+pub(crate) type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// Why a command could not run to the end.
 #[derive(Debug, thiserror::Error)]

@@ -29,7 +29,7 @@ pub struct Stats {
 }
 
 /// Nearest-rank percentile of sorted values (`q` in 0..=1).
-pub fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
+pub(crate) fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
     if sorted.is_empty() {
         return None;
     }

@@ -17,7 +17,7 @@ Checks for --fail-on: wake-over-budget, keepalive-late, keepalive-over-budget, n
 push-not-reported, report-late, callkit-kill, ban, push-dropped, watchdog, jetsam, bgtime-expired, \
 wake-limit, legacy-voip-unsupported, disconnected, or `all`."
 )]
-pub struct AnalyzeArgs {
+pub(crate) struct AnalyzeArgs {
     /// The saved log, or `-` for standard input.
     #[arg(value_name = "FILE|-")]
     pub file: PathBuf,
@@ -33,7 +33,7 @@ pub struct AnalyzeArgs {
 
 /// `--level` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LevelArg {
+pub(crate) enum LevelArg {
     /// Everything.
     Debug,
     /// Info and above.
@@ -50,7 +50,7 @@ pub enum LevelArg {
 
 /// One `--fail-on` item.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FailOnArg {
+pub(crate) enum FailOnArg {
     /// `all[=N]`.
     All(u64),
     /// `CHECK[=N]`.
@@ -93,7 +93,7 @@ fn parse_secs(s: &str) -> Result<f64, String> {
 
 /// Filters, thresholds and rules shared by `analyze` and `watch`.
 #[derive(Debug, Args)]
-pub struct LogArgs {
+pub(crate) struct LogArgs {
     /// Only events about this app (repeatable); system-wide events stay.
     #[arg(short = 'b', long = "bundle", value_name = "BUNDLE")]
     pub bundles: Vec<String>,
@@ -144,7 +144,7 @@ pub struct LogArgs {
 
 impl LogArgs {
     /// Plain options for the log pipeline, and the `--fail-on` thresholds.
-    pub fn resolve(self) -> (CommonOptions, Vec<FailOn>) {
+    pub(crate) fn resolve(self) -> (CommonOptions, Vec<FailOn>) {
         let mut fail_on: Vec<FailOn> = Vec::new();
         let mut put = |check: Check, max: u64| {
             fail_on.retain(|f| f.check != check);
@@ -190,7 +190,7 @@ impl LogArgs {
 
 impl AnalyzeArgs {
     /// Plain options for the command module.
-    pub fn resolve(self) -> AnalyzeOptions {
+    pub(crate) fn resolve(self) -> AnalyzeOptions {
         let input = if self.file.as_os_str() == "-" {
             Input::Stdin
         } else {

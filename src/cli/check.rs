@@ -12,7 +12,7 @@ use std::path::PathBuf;
 #[command(
     after_help = "Examples:\n  voipctl check build/Phone.ipa\n  voipctl check --distribution adhoc --min-days 14 Phone.xcarchive\n  voipctl check --format junit Phone.ipa > preflight.xml\n  voipctl check --list-rules -v"
 )]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The bundle: an .ipa, an .app (or .appex) directory, an .xcarchive, an Info.plist (XML or binary), or a bare Mach-O executable.
     #[arg(value_name = "PATH", required_unless_present_any = ["list_rules", "device"], conflicts_with = "device")]
     pub path: Option<PathBuf>,
@@ -48,7 +48,7 @@ pub struct CheckArgs {
 
 /// `--distribution` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DistributionArg {
+pub(crate) enum DistributionArg {
     /// App Store / TestFlight (the preflight case).
     Appstore,
     /// Ad hoc (listed devices).
@@ -61,7 +61,7 @@ pub enum DistributionArg {
 
 impl CheckArgs {
     /// With `--device`: the options of the device check.
-    pub fn device_check(&self) -> Result<Option<DeviceCheckOptions>, crate::Error> {
+    pub(crate) fn device_check(&self) -> Result<Option<DeviceCheckOptions>, crate::Error> {
         let (true, Some(bundle)) = (self.device, &self.bundle) else {
             return Ok(None);
         };
@@ -85,7 +85,7 @@ impl CheckArgs {
     }
 
     /// Plain options for the command module.
-    pub fn resolve(self) -> Options {
+    pub(crate) fn resolve(self) -> Options {
         Options {
             distribution: self.distribution_value(),
             path: self.path,

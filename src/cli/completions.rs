@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 /// Arguments of `voipctl completions`.
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// Shell (or `man` for the man page) to print.
     #[arg(value_enum, required_unless_present = "dir")]
     pub shell: Option<TargetArg>,
@@ -17,7 +17,7 @@ pub struct CompletionsArgs {
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TargetArg {
+pub(crate) enum TargetArg {
     /// Bash.
     Bash,
     /// Zsh.
@@ -34,7 +34,7 @@ pub enum TargetArg {
 
 impl CompletionsArgs {
     /// Plain options for the command module.
-    pub fn resolve(self) -> Options {
+    pub(crate) fn resolve(self) -> Options {
         let target = self.shell.map(|s| match s {
             TargetArg::Bash => Target::Bash,
             TargetArg::Zsh => Target::Zsh,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 /// How to reach the phone: usbmuxd address, device choice, timeout.
 #[derive(Debug, Clone, Args)]
-pub struct DeviceArgs {
+pub(crate) struct DeviceArgs {
     /// usbmuxd address: UNIX:/path, /path, host:port or [v6]:port [default: USBMUXD_SOCKET_ADDRESS,
     /// else /var/run/usbmuxd; 127.0.0.1:27015 on Windows]
     #[arg(long, value_name = "ADDR")]
@@ -25,7 +25,7 @@ pub struct DeviceArgs {
 
 impl DeviceArgs {
     /// Resolve the usbmuxd address and the selection.
-    pub fn resolve(&self) -> Result<Selector, crate::Error> {
+    pub(crate) fn resolve(&self) -> Result<Selector, crate::Error> {
         let addr = MuxAddr::resolve(self.usbmuxd.as_deref())
             .map_err(|e| crate::Error::Usage(format!("{e}")))?;
         if self.timeout > Duration::from_secs(86_400) {
@@ -44,7 +44,7 @@ impl DeviceArgs {
 
 /// Arguments of `voipctl devices`.
 #[derive(Debug, Args)]
-pub struct DevicesArgs {
+pub(crate) struct DevicesArgs {
     /// Device selection.
     #[command(flatten)]
     pub device: DeviceArgs,
@@ -58,7 +58,7 @@ pub struct DevicesArgs {
 
 impl DevicesArgs {
     /// Plain options for the command module.
-    pub fn resolve(self) -> Result<crate::commands::device::DevicesOptions, crate::Error> {
+    pub(crate) fn resolve(self) -> Result<crate::commands::device::DevicesOptions, crate::Error> {
         Ok(crate::commands::device::DevicesOptions {
             sel: self.device.resolve()?,
             watch: self.watch,
@@ -69,7 +69,7 @@ impl DevicesArgs {
 
 /// Arguments of `voipctl info`.
 #[derive(Debug, Args)]
-pub struct InfoArgs {
+pub(crate) struct InfoArgs {
     /// Device selection.
     #[command(flatten)]
     pub device: DeviceArgs,
@@ -86,7 +86,7 @@ pub struct InfoArgs {
 
 impl InfoArgs {
     /// Plain options for the command module.
-    pub fn resolve(self) -> Result<crate::commands::device::InfoOptions, crate::Error> {
+    pub(crate) fn resolve(self) -> Result<crate::commands::device::InfoOptions, crate::Error> {
         Ok(crate::commands::device::InfoOptions {
             sel: self.device.resolve()?,
             all: self.all,
@@ -98,7 +98,7 @@ impl InfoArgs {
 
 /// `--type` values of `apps`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AppTypeArg {
+pub(crate) enum AppTypeArg {
     /// Apps the user installed.
     User,
     /// Apple's apps.
@@ -109,7 +109,7 @@ pub enum AppTypeArg {
 
 /// Arguments of `voipctl apps`.
 #[derive(Debug, Args)]
-pub struct AppsArgs {
+pub(crate) struct AppsArgs {
     /// Device selection.
     #[command(flatten)]
     pub device: DeviceArgs,
@@ -129,7 +129,7 @@ pub struct AppsArgs {
 
 impl AppsArgs {
     /// Plain options for the command module.
-    pub fn resolve(self) -> Result<crate::commands::device::AppsOptions, crate::Error> {
+    pub(crate) fn resolve(self) -> Result<crate::commands::device::AppsOptions, crate::Error> {
         Ok(crate::commands::device::AppsOptions {
             sel: self.device.resolve()?,
             all: self.all,

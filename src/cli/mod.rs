@@ -12,15 +12,15 @@ mod signal;
 mod sim;
 mod watch;
 
-pub use analyze::{AnalyzeArgs, LogArgs};
-pub use check::{CheckArgs, DistributionArg};
-pub use completions::CompletionsArgs;
-pub use device::{AppsArgs, DeviceArgs, DevicesArgs, InfoArgs};
-pub use probe::{ProbeArgs, ViaArg};
-pub use push::PushArgs;
-pub use signal::{SendArgs, ServeArgs, SignalArgs, SignalCommand};
-pub use sim::SimArgs;
-pub use watch::WatchArgs;
+pub(crate) use analyze::AnalyzeArgs;
+pub(crate) use check::CheckArgs;
+pub(crate) use completions::CompletionsArgs;
+pub(crate) use device::{AppsArgs, DeviceArgs, DevicesArgs, InfoArgs};
+pub(crate) use probe::ProbeArgs;
+pub(crate) use push::PushArgs;
+pub(crate) use signal::{SignalArgs, SignalCommand};
+pub(crate) use sim::SimArgs;
+pub(crate) use watch::WatchArgs;
 
 use crate::report::{Format, Style};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -38,7 +38,7 @@ pub(crate) const AFTER_HELP: &str = "Exit codes: 0 ok, 1 checks failed, 2 usage,
     max_term_width = 100,
     after_help = AFTER_HELP
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Options every command accepts.
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -49,7 +49,7 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Analyse a saved device log offline: the VoIP timeline and summary `watch` gives live.
     Analyze(Box<AnalyzeArgs>),
     /// VoIP preflight of an .ipa, .app, .xcarchive or Info.plist: background modes, SDK, linkage, entitlements, profile.
@@ -81,11 +81,11 @@ pub enum Command {
 
 /// Arguments of `voipctl schema` (none).
 #[derive(Debug, Args)]
-pub struct SchemaArgs {}
+pub(crate) struct SchemaArgs {}
 
 impl Command {
     /// The command's name as typed (`signal send`): JUnit error cases, summaries.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Command::Analyze(_) => "analyze",
             Command::Check(_) => "check",
@@ -108,7 +108,7 @@ impl Command {
 
 /// `--color` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     /// Colour when the stream is a terminal and NO_COLOR is unset.
     Auto,
     /// Always colour.
@@ -119,7 +119,7 @@ pub enum ColorChoice {
 
 /// `--format` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatChoice {
+pub(crate) enum FormatChoice {
     /// Text for people.
     Human,
     /// JSON Lines (same as --json).
@@ -132,7 +132,7 @@ pub enum FormatChoice {
 
 /// Options every command accepts.
 #[derive(Debug, Args)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// JSON Lines on stdout: one typed record per line, ending with a `summary` record.
     #[arg(long, global = true)]
     pub json: bool,
@@ -158,7 +158,7 @@ pub struct GlobalArgs {
 
 /// Global options resolved against the environment and the streams.
 #[derive(Debug, Clone, Copy)]
-pub struct Global {
+pub(crate) struct Global {
     /// Output format.
     pub format: Format,
     /// Colour on stdout.
@@ -173,7 +173,7 @@ pub struct Global {
 
 impl GlobalArgs {
     /// Decide format, colour and verbosity once.
-    pub fn resolve(&self, out_tty: bool, err_tty: bool) -> Global {
+    pub(crate) fn resolve(&self, out_tty: bool, err_tty: bool) -> Global {
         let format = match (self.json, self.format) {
             (true, _) | (_, Some(FormatChoice::Json)) => Format::Json,
             (_, Some(FormatChoice::Junit)) => Format::Junit,
@@ -199,7 +199,7 @@ impl GlobalArgs {
 
 impl Cli {
     /// `--format html` is a page about a log or a bundle: refused for other commands.
-    pub fn check_format(&self) -> Result<(), String> {
+    pub(crate) fn check_format(&self) -> Result<(), String> {
         let html = self.global.format == Some(FormatChoice::Html);
         let fits = matches!(
             self.command,
@@ -217,11 +217,11 @@ impl Cli {
 
 impl Global {
     /// Any stream uses colour.
-    pub fn color_any(&self) -> bool {
+    pub(crate) fn color_any(&self) -> bool {
         self.out_color || self.err_color
     }
     /// Style of the data stream.
-    pub fn out_style(&self) -> Style {
+    pub(crate) fn out_style(&self) -> Style {
         Style {
             color: self.out_color,
             verbose: self.verbose,
@@ -229,7 +229,7 @@ impl Global {
         }
     }
     /// Style of the diagnostics stream.
-    pub fn err_style(&self) -> Style {
+    pub(crate) fn err_style(&self) -> Style {
         Style {
             color: self.err_color,
             verbose: self.verbose,
@@ -237,7 +237,7 @@ impl Global {
         }
     }
     /// Progress bars are drawn only for people watching a terminal.
-    pub fn progress(&self, err_tty: bool) -> bool {
+    pub(crate) fn progress(&self, err_tty: bool) -> bool {
         err_tty && !self.quiet && self.format == Format::Human
     }
 }

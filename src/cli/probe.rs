@@ -12,7 +12,7 @@ use std::time::Duration;
 
 /// `--via` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ViaArg {
+pub(crate) enum ViaArg {
     /// A VoIP push through APNs (the push options below, and --token).
     Push,
     /// A wake on the app's VoIP socket, which connects to --listen.
@@ -24,7 +24,7 @@ pub enum ViaArg {
 #[command(
     after_help = "Examples:\n  voipctl probe -b com.example.call --token <pushkit-token> --key AuthKey_ABC123DEFG.p8 \\\n      --key-id ABC123DEFG --team-id TEAM123456 --env sandbox --rounds 10\n  voipctl probe -b com.example.call --via signal --listen tcp://0.0.0.0:5060 --rounds 5\n\nEach round: sent → accepted → delivered → running → delegate → reported, or killed / banned /\ndropped / lost, with a cause chain and a fix for every round that did not pass. Exit 1 when a\nround failed or a --fail-on threshold is over its limit."
 )]
-pub struct ProbeArgs {
+pub(crate) struct ProbeArgs {
     /// Which phone.
     #[command(flatten)]
     pub device: DeviceArgs,
@@ -116,7 +116,7 @@ pub struct ProbeArgs {
 
 impl ProbeArgs {
     /// Plain options for the command module.
-    pub fn resolve(self) -> Result<ProbeOptions, crate::Error> {
+    pub(crate) fn resolve(self) -> Result<ProbeOptions, crate::Error> {
         let sel = self.device.resolve()?;
         let mut tokens_by_udid: Vec<(String, String)> = Vec::new();
         let mut listen_by_udid: Vec<(String, std::net::SocketAddr)> = Vec::new();

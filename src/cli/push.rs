@@ -15,7 +15,7 @@ use std::time::Duration;
     group(ArgGroup::new("auth").required(true).args(["key", "p12", "cert"])),
     after_help = "Examples:\n  voipctl push --key AuthKey_ABC123DEFG.p8 --key-id ABC123DEFG --team-id TEAM123456 \\\n      --bundle com.example.app <pushkit-token>\n  VOIPCTL_P12_PASSWORD=… voipctl push --p12 voip.p12 --env production --tokens-file tokens.txt\n\nPasswords are read from $VOIPCTL_P12_PASSWORD (see --password-env) or asked on the terminal, never from the command line."
 )]
-pub struct PushArgs {
+pub(crate) struct PushArgs {
     /// Device tokens (hex; the PushKit token for VoIP pushes).
     #[arg(value_name = "TOKEN")]
     pub tokens: Vec<String>,
@@ -116,7 +116,7 @@ pub struct PushArgs {
 /// How to authenticate to APNs: token (.p8) or certificate (.p12, PEM). Shared by `push` and
 /// `probe --via push`.
 #[derive(Debug, Args)]
-pub struct AuthArgs {
+pub(crate) struct AuthArgs {
     /// Token auth: the .p8 key from Certificates, Identifiers & Profiles → Keys.
     #[arg(long, value_name = "P8", requires_all = ["key_id", "team_id"], help_heading = "Token auth")]
     pub key: Option<PathBuf>,
@@ -168,7 +168,7 @@ pub struct AuthArgs {
 
 impl AuthArgs {
     /// The auth options, `None` when none was given (token auth renews after `refresh_secs`).
-    pub fn resolve(self, refresh_secs: u64) -> Option<AuthOptions> {
+    pub(crate) fn resolve(self, refresh_secs: u64) -> Option<AuthOptions> {
         if let Some(key) = self.key {
             Some(AuthOptions::Token {
                 key,
@@ -195,7 +195,7 @@ impl AuthArgs {
 
 /// `--env` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EnvArg {
+pub(crate) enum EnvArg {
     /// api.push.apple.com.
     Production,
     /// api.sandbox.push.apple.com.
@@ -204,7 +204,7 @@ pub enum EnvArg {
 
 /// `--push-type` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PushTypeArg {
+pub(crate) enum PushTypeArg {
     /// PushKit VoIP push.
     Voip,
     /// Visible notification.
@@ -268,7 +268,7 @@ fn source(p: PathBuf) -> Source {
 
 impl PushArgs {
     /// Plain options for the command module.
-    pub fn resolve(self) -> Result<Options, crate::Error> {
+    pub(crate) fn resolve(self) -> Result<Options, crate::Error> {
         let stdin_users = usize::from(
             self.tokens_file
                 .as_deref()

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 /// Arguments of `voipctl signal`.
 #[derive(Debug, Args)]
-pub struct SignalArgs {
+pub(crate) struct SignalArgs {
     /// What to do.
     #[command(subcommand)]
     pub command: SignalCommand,
@@ -18,7 +18,7 @@ pub struct SignalArgs {
 
 /// `voipctl signal` subcommands.
 #[derive(Debug, Subcommand)]
-pub enum SignalCommand {
+pub(crate) enum SignalCommand {
     /// Send SIP requests or raw bytes to a signalling server; report replies and round-trip times.
     #[command(
         after_help = "Examples:\n  voipctl signal send udp://sip.example.com:5060\n  voipctl signal send tcp://127.0.0.1:5060 -m invite --count 10 --interval 200ms\n  voipctl signal send tls://sip.example.com:5061 --ca-cert ca.pem\n  voipctl signal send wss://sip.example.com/ws -m register\n  voipctl signal send tcp://10.0.0.5:5060 --text $'\\r\\n\\r\\n'"
@@ -60,7 +60,7 @@ impl From<TransportArg> for Transport {
 
 /// SIP methods voipctl can build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MethodArg {
+pub(crate) enum MethodArg {
     /// OPTIONS (a ping).
     Options,
     /// REGISTER (Expires: 60).
@@ -83,7 +83,7 @@ fn duration(s: &str) -> Result<Duration, String> {
 
 /// Bytes given as hex on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HexBytes(pub Vec<u8>);
+pub(crate) struct HexBytes(pub Vec<u8>);
 
 fn hex_arg(s: &str) -> Result<HexBytes, String> {
     hex(s).map(HexBytes)
@@ -109,7 +109,7 @@ fn hex(s: &str) -> Result<Vec<u8>, String> {
 
 /// Arguments of `voipctl signal send`.
 #[derive(Debug, Args)]
-pub struct SendArgs {
+pub(crate) struct SendArgs {
     /// Where: udp://HOST:PORT, tcp://…, tls://…, ws://HOST:PORT/PATH, wss://…, sip:HOST[:PORT][;transport=…], or HOST[:PORT] (UDP unless --transport).
     #[arg(value_name = "TARGET")]
     pub target: String,
@@ -168,7 +168,7 @@ pub struct SendArgs {
 
 impl SendArgs {
     /// Plain options for the command module.
-    pub fn resolve(self: Box<Self>) -> crate::Result<SendOptions> {
+    pub(crate) fn resolve(self: Box<Self>) -> crate::Result<SendOptions> {
         let this = *self;
         this.resolve_inner()
     }
@@ -231,7 +231,7 @@ impl SendArgs {
 
 /// `--wake` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum WakeArg {
+pub(crate) enum WakeArg {
     /// A SIP INVITE to the contact the app registered (or to the connection).
     Invite,
     /// Raw bytes: --wake-text or --wake-hex (default a double CRLF).
@@ -240,7 +240,7 @@ pub enum WakeArg {
 
 /// Arguments of `voipctl signal serve`.
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Listen here (repeatable): udp://IP:PORT, tcp://…, tls://…, ws://…, wss://… (port 0 = any free port).
     #[arg(short, long = "listen", value_name = "URL", default_values = ["udp://127.0.0.1:5060", "tcp://127.0.0.1:5060"])]
     pub listen: Vec<String>,
@@ -294,7 +294,7 @@ pub struct ServeArgs {
 
 impl ServeArgs {
     /// Plain options for the command module.
-    pub fn resolve(self: Box<Self>) -> crate::Result<ServeOptions> {
+    pub(crate) fn resolve(self: Box<Self>) -> crate::Result<ServeOptions> {
         let this = *self;
         this.resolve_inner()
     }

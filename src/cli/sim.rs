@@ -7,7 +7,7 @@ use std::time::Duration;
 
 /// Arguments of `voipctl sim`.
 #[derive(Debug, Args)]
-pub struct SimArgs {
+pub(crate) struct SimArgs {
     /// Scenario: a TOML file, or a shipped one (legacy-voip, pushkit-callkit, probe). Default: one
     /// trusted iPhone with no apps and no log.
     #[arg(value_name = "SCENARIO")]
@@ -45,7 +45,7 @@ fn parse_speed(s: &str) -> Result<f64, String> {
 
 impl SimArgs {
     /// Plain options for the command module.
-    pub fn resolve(self) -> Result<SimOptions, crate::Error> {
+    pub(crate) fn resolve(self) -> Result<SimOptions, crate::Error> {
         let listen = match self.unix {
             Some(p) => Listen::Unix(p),
             None => Listen::Tcp(self.listen.parse().map_err(|_| {

@@ -15,7 +15,7 @@ summary (and flushes --record) first. When the phone goes away the gap is marked
 waits for it to come back (--exit-on-disconnect: summary, then exit 4). `voipctl analyze FILE` \
 reads a --record file. Checks for --fail-on: see `voipctl analyze --help`."
 )]
-pub struct WatchArgs {
+pub(crate) struct WatchArgs {
     /// Which phone.
     #[command(flatten)]
     pub device: DeviceArgs,
@@ -105,7 +105,7 @@ fn until(
 
 impl WatchArgs {
     /// Plain options for the command module.
-    pub fn resolve(self) -> Result<WatchOptions, crate::Error> {
+    pub(crate) fn resolve(self) -> Result<WatchOptions, crate::Error> {
         let sel = self.device.resolve()?;
         let (common, fail_on) = self.log.resolve();
         Ok(WatchOptions {

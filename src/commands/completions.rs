@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// Bash completions.
     Bash,
     /// Zsh completions.
@@ -36,7 +36,7 @@ impl Target {
     ];
 
     /// File name under `completions/`.
-    pub fn file_name(self) -> &'static str {
+    pub(crate) fn file_name(self) -> &'static str {
         match self {
             Target::Bash => "voipctl.bash",
             Target::Zsh => "_voipctl",
@@ -50,7 +50,7 @@ impl Target {
 
 /// Resolved options of `voipctl completions`.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     /// Print this one to stdout.
     pub target: Option<Target>,
     /// Or write them all here.
@@ -58,7 +58,7 @@ pub struct Options {
 }
 
 /// Generate one target's text.
-pub fn generate(target: Target) -> Vec<u8> {
+pub(crate) fn generate(target: Target) -> Vec<u8> {
     let mut cmd = crate::cli::Cli::command();
     let mut buf = Vec::new();
     let shell = match target {

@@ -182,14 +182,14 @@ impl SummaryRecord for FarmSummary {
 }
 
 /// A phone's run: the single-phone command on `-u UDID`.
-pub type RunOne = dyn Fn(Ctx, Selector) -> Pin<Box<dyn Future<Output = (Ctx, crate::Result<Outcome>)> + Send>>
+pub(crate) type RunOne = dyn Fn(Ctx, Selector) -> Pin<Box<dyn Future<Output = (Ctx, crate::Result<Outcome>)> + Send>>
     + Send
     + Sync;
 
 /// Run `run` on every phone `sel` designates, as they come and go. `follow`: take phones that
 /// attach later (until every run has ended for `probe`; until the end for `watch`, whose runs
 /// end by their own deadline or Ctrl-C).
-pub async fn run_all(
+pub(crate) async fn run_all(
     ctx: &mut Ctx,
     sel: &Selector,
     command: &'static str,
@@ -414,7 +414,7 @@ pub async fn run_all(
 
 /// `watch --all`: each phone's watch ends at the common deadline (phones that join late get the
 /// rest of it), stops when its phone goes away, and records to `FILE-<UDID>.ext` with `--record`.
-pub async fn watch_all(
+pub(crate) async fn watch_all(
     ctx: &mut Ctx,
     opts: crate::commands::logs::WatchOptions,
 ) -> crate::Result<Outcome> {
@@ -452,7 +452,7 @@ pub async fn watch_all(
 
 /// `probe --all`: the rounds on every phone at once (`--via push`: each phone's token from
 /// `--token UDID=HEX`; `--via signal`: each phone's listener from `--listen UDID=URL`).
-pub async fn probe_all(
+pub(crate) async fn probe_all(
     ctx: &mut Ctx,
     opts: crate::commands::probe::ProbeOptions,
 ) -> crate::Result<Outcome> {

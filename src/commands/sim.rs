@@ -13,7 +13,7 @@ use std::time::Duration;
 
 /// Options of `voipctl sim`.
 #[derive(Debug, Clone)]
-pub struct SimOptions {
+pub(crate) struct SimOptions {
     /// A scenario file, or the name of a shipped one; none: one plain iPhone.
     pub scenario: Option<String>,
     /// Where to listen.
@@ -110,7 +110,7 @@ impl SummaryRecord for SimSummary {
 }
 
 /// Run `voipctl sim`.
-pub async fn run(ctx: &mut Ctx, opts: SimOptions) -> crate::Result<Outcome> {
+pub(crate) async fn run(ctx: &mut Ctx, opts: SimOptions) -> crate::Result<Outcome> {
     let mut scenario = match &opts.scenario {
         Some(s) => load(s).map_err(crate::Error::input)?,
         None => Scenario::single(DEFAULT_UDID),

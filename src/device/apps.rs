@@ -8,10 +8,10 @@ use idevice::installation_proxy::InstallationProxyClient;
 use serde::Serialize;
 
 /// The installation_proxy service.
-pub const SERVICE: &str = "com.apple.mobile.installation_proxy";
+pub(crate) const SERVICE: &str = "com.apple.mobile.installation_proxy";
 
 /// Attributes `voipctl apps` asks for (the Info.plist keys and installation extras it shows).
-pub const LIST_ATTRIBUTES: &[&str] = &[
+pub(crate) const LIST_ATTRIBUTES: &[&str] = &[
     "CFBundleIdentifier",
     "CFBundleDisplayName",
     "CFBundleName",

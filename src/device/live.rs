@@ -20,9 +20,9 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The text log service.
-pub const SYSLOG_SERVICE: &str = "com.apple.syslog_relay";
+pub(crate) const SYSLOG_SERVICE: &str = "com.apple.syslog_relay";
 /// The binary log service.
-pub const OS_TRACE_SERVICE: &str = "com.apple.os_trace_relay";
+pub(crate) const OS_TRACE_SERVICE: &str = "com.apple.os_trace_relay";
 
 /// A live `syslog_relay` stream: one entry per `next()`, as the phone wrote it (without the
 /// `"\n\0"` terminator; an entry may contain `\n`; bytes above ASCII are vis-escaped by iOS).
@@ -278,7 +278,7 @@ impl Device {
 
 /// An attach or detach reported by usbmuxd.
 #[derive(Debug, Clone)]
-pub enum DeviceEvent {
+pub(crate) enum DeviceEvent {
     /// A device was attached (also sent for each device present when watching starts).
     Attached(Device),
     /// A device went away.
@@ -351,7 +351,7 @@ impl Watcher {
     }
 
     /// The next event; waits as long as nothing changes. An error means usbmuxd went away.
-    pub async fn next(&mut self) -> Result<DeviceEvent, DeviceError> {
+    pub(crate) async fn next(&mut self) -> Result<DeviceEvent, DeviceError> {
         loop {
             let p = read_packet(&mut self.socket)
                 .await
@@ -388,7 +388,7 @@ async fn read_packet(socket: &mut Box<dyn ReadWrite>) -> std::io::Result<RawPack
 }
 
 /// Turn a `Listen` message (`Attached` / `Detached`; others are ignored) into an event.
-pub fn event_from_plist(
+pub(crate) fn event_from_plist(
     d: &plist::Dictionary,
     addr: &idevice::usbmuxd::UsbmuxdAddr,
     timeout: Duration,
@@ -426,7 +426,7 @@ pub fn event_from_plist(
 
 /// The IP address in a `NetworkAddress` sockaddr (first byte its length, then the family:
 /// 2 for IPv4, 30 (macOS) or 10 (Linux) for IPv6).
-pub fn sockaddr_ip(b: &[u8]) -> Option<IpAddr> {
+pub(crate) fn sockaddr_ip(b: &[u8]) -> Option<IpAddr> {
     let family = *b.get(1)?;
     match family {
         2 => {

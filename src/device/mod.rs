@@ -15,7 +15,7 @@ mod error;
 pub mod live;
 pub(crate) mod mux;
 pub mod ostrace;
-pub mod queue;
+pub(crate) mod queue;
 pub mod syslog;
 pub mod values;
 

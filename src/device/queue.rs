@@ -17,19 +17,19 @@ use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 /// Bytes of entries that may wait between a log stream's reader and its consumer.
-pub const LOG_QUEUE_BYTES: usize = 8 << 20;
+pub(crate) const LOG_QUEUE_BYTES: usize = 8 << 20;
 /// Entries that may wait (whatever their size).
-pub const LOG_QUEUE_ITEMS: usize = 4096;
+pub(crate) const LOG_QUEUE_ITEMS: usize = 4096;
 
 /// What an item weighs in the queue: its heap bytes (its own size is added by the queue).
-pub trait Weigh {
+pub(crate) trait Weigh {
     /// Bytes this item holds on the heap.
     fn heap_bytes(&self) -> usize;
 }
 
 /// The reader's end.
 #[derive(Debug)]
-pub struct Sender<T> {
+pub(crate) struct Sender<T> {
     tx: mpsc::Sender<(T, OwnedSemaphorePermit)>,
     budget: Arc<Semaphore>,
     bytes: usize,
@@ -37,19 +37,20 @@ pub struct Sender<T> {
 
 /// The consumer's end.
 #[derive(Debug)]
-pub struct Receiver<T> {
+pub(crate) struct Receiver<T> {
     rx: mpsc::Receiver<(T, OwnedSemaphorePermit)>,
     budget: Arc<Semaphore>,
+    #[cfg(test)]
     bytes: usize,
 }
 
 /// The consumer is gone: the item comes back.
 #[derive(Debug)]
-pub struct Closed<T>(pub T);
+pub(crate) struct Closed<T>(pub T);
 
 /// A queue of at most `items` items and `bytes` bytes (an item heavier than `bytes` alone still
 /// passes, alone).
-pub fn bounded<T: Weigh>(items: usize, bytes: usize) -> (Sender<T>, Receiver<T>) {
+pub(crate) fn bounded<T: Weigh>(items: usize, bytes: usize) -> (Sender<T>, Receiver<T>) {
     let bytes = bytes.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
     let (tx, rx) = mpsc::channel(items.max(1));
     let budget = Arc::new(Semaphore::new(bytes));
@@ -59,7 +60,12 @@ pub fn bounded<T: Weigh>(items: usize, bytes: usize) -> (Sender<T>, Receiver<T>)
             budget: budget.clone(),
             bytes,
         },
-        Receiver { rx, budget, bytes },
+        Receiver {
+            rx,
+            budget,
+            #[cfg(test)]
+            bytes,
+        },
     )
 }
 
@@ -74,7 +80,7 @@ fn weight<T: Weigh>(item: &T, budget: usize) -> u32 {
 
 impl<T: Weigh> Sender<T> {
     /// Queue `item`, waiting while the queue is full (by items or by bytes).
-    pub async fn send(&self, item: T) -> Result<(), Closed<T>> {
+    pub(crate) async fn send(&self, item: T) -> Result<(), Closed<T>> {
         let n = weight(&item, self.bytes);
         let Ok(permit) = self.budget.clone().acquire_many_owned(n).await else {
             return Err(Closed(item));
@@ -89,12 +95,13 @@ impl<T: Weigh> Sender<T> {
 impl<T> Receiver<T> {
     /// The next item; `None` when the reader is gone and the queue is empty. Its bytes go back to
     /// the budget here.
-    pub async fn recv(&mut self) -> Option<T> {
+    pub(crate) async fn recv(&mut self) -> Option<T> {
         self.rx.recv().await.map(|(item, _permit)| item)
     }
 
     /// Bytes waiting now.
-    pub fn queued_bytes(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn queued_bytes(&self) -> usize {
         self.bytes - self.budget.available_permits()
     }
 }

@@ -100,7 +100,7 @@ impl Prefilter {
 /// without any needle contains no literal, so it can be skipped by a scan for the needles alone.
 ///
 /// Literals containing another literal are dropped first (the shorter one finds both). While
-/// there are more than `max` needles, the most [`specific`] substring (at least `min_len` bytes)
+/// there are more than `max` needles, the most `specific` substring (at least `min_len` bytes)
 /// shared by two or more needles replaces them: `VOIPCTL keepalive.begin` and
 /// `VOIPCTL keepalive.end` become `VOIPCTL keepalive.`. A needle found on many noise lines makes
 /// them all candidates to confirm, so specificity matters more than length: `VOIPCTL ` (upper case,

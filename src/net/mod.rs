@@ -1,3 +1,3 @@
 //! Networking pieces shared by commands that talk to servers (`push`, `signal`).
 
-pub mod tls;
+pub(crate) mod tls;

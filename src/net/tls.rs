@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The crypto provider of every TLS configuration voipctl builds: aws-lc-rs, the only one.
-pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+pub(crate) fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
@@ -42,7 +42,7 @@ pub enum PemCertsError {
 
 /// The certificates of a PEM file, in order: every `CERTIFICATE` block; other blocks (keys,
 /// parameters) are passed over; a block that cannot be read is an error.
-pub fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, PemCertsError> {
+pub(crate) fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, PemCertsError> {
     let name = || path.display().to_string();
     let data = std::fs::read(path).map_err(|source| PemCertsError::Read {
         path: name(),
@@ -62,13 +62,13 @@ pub fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, PemCe
 
 /// The first private key (PKCS#1, PKCS#8 or SEC1) of PEM bytes; `None` when there is none or
 /// it cannot be read.
-pub fn pem_private_key(data: &[u8]) -> Option<PrivateKeyDer<'static>> {
+pub(crate) fn pem_private_key(data: &[u8]) -> Option<PrivateKeyDer<'static>> {
     rustls_pemfile::private_key(&mut &data[..]).ok().flatten()
 }
 
 /// Why a client configuration could not be built.
 #[derive(Debug, thiserror::Error)]
-pub enum ClientTlsError {
+pub(crate) enum ClientTlsError {
     /// A `--ca-cert` certificate rustls cannot use as a trust anchor.
     #[error("bad CA certificate: {0}")]
     Ca(#[source] rustls::Error),
@@ -81,11 +81,11 @@ pub enum ClientTlsError {
 }
 
 /// The client certificate chain and its key, for mutual TLS.
-pub type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
+pub(crate) type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
 
 /// A client configuration. `ca` empty: the platform's trust store and verifier; otherwise only
 /// these CAs are trusted. `identity`: a client certificate. `alpn`: the protocols to offer.
-pub fn client_config(
+pub(crate) fn client_config(
     ca: &[CertificateDer<'static>],
     identity: Option<Identity>,
     alpn: &[&[u8]],

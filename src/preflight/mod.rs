@@ -181,15 +181,15 @@ pub(crate) struct Sink {
 
 impl Sink {
     /// A finding at the rule's severity.
-    pub fn fail(&mut self, t: &Target, msg: impl Into<String>) {
+    pub(crate) fn fail(&mut self, t: &Target, msg: impl Into<String>) {
         self.findings.push((None, t.path.clone(), msg.into()));
     }
     /// A finding at a given severity.
-    pub fn fail_at(&mut self, sev: Severity, t: &Target, msg: impl Into<String>) {
+    pub(crate) fn fail_at(&mut self, sev: Severity, t: &Target, msg: impl Into<String>) {
         self.findings.push((Some(sev), t.path.clone(), msg.into()));
     }
     /// The rule could not look at something.
-    pub fn skip(&mut self, why: impl Into<String>) {
+    pub(crate) fn skip(&mut self, why: impl Into<String>) {
         self.skipped.push(why.into());
     }
 }

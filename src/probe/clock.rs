@@ -12,7 +12,7 @@ use serde::Serialize;
 
 /// Bounds gathered so far.
 #[derive(Debug, Clone, Default)]
-pub struct OffsetBounds {
+pub(crate) struct OffsetBounds {
     lower: Option<f64>,
     upper: Option<f64>,
     lines: u64,
@@ -34,7 +34,7 @@ impl OffsetBounds {
     /// A line stamped `stamp` (phone, Unix seconds, resolution `res` seconds) received at
     /// `received` (host); `sent`: when the trigger that caused it was sent (host), if it is a
     /// line of a round.
-    pub fn add(&mut self, stamp: f64, res: f64, received: f64, sent: Option<f64>) {
+    pub(crate) fn add(&mut self, stamp: f64, res: f64, received: f64, sent: Option<f64>) {
         if !(stamp.is_finite() && received.is_finite()) {
             return;
         }
@@ -48,7 +48,7 @@ impl OffsetBounds {
     }
 
     /// The estimate, when the lines bound it on both sides consistently.
-    pub fn estimate(&self) -> Result<Offset, &'static str> {
+    pub(crate) fn estimate(&self) -> Result<Offset, &'static str> {
         match (self.lower, self.upper) {
             (None, _) => Err("no phone line was seen"),
             (Some(_), None) => Err("no line of a round was seen (only an upper bound is missing)"),

@@ -5,11 +5,11 @@
 use super::round::{Round, Seen, Verdict};
 use super::stage::Stage;
 use crate::diagnosis::{self as chain, Hop, Phone, Trigger};
-pub use crate::diagnosis::{Diagnosis, Evidence, Link};
+pub(crate) use crate::diagnosis::{Diagnosis, Evidence, Link};
 
 /// What the diagnosis knows besides the round.
 #[derive(Debug, Clone, Default)]
-pub struct Context {
+pub(crate) struct Context {
     /// `push` or `signal`.
     pub via: &'static str,
     /// The app.
@@ -82,7 +82,7 @@ fn after_accepted(r: &Round, ctx: &Context, mut d: Diagnosis) -> Diagnosis {
 }
 
 /// The chain for a failed (or late) round; `None` for a passed one.
-pub fn diagnose(
+pub(crate) fn diagnose(
     r: &Round,
     verdict: Verdict,
     ctx: &Context,

@@ -4,11 +4,11 @@
 //! the triggers (a push through APNs, a wake on the app's VoIP socket: `trigger`). The runner
 //! and its records are in [`crate::commands::probe`].
 
-pub mod clock;
-pub mod diagnose;
-pub mod round;
-pub mod stage;
-pub mod stats;
+pub(crate) mod clock;
+pub(crate) mod diagnose;
+pub(crate) mod round;
+pub(crate) mod stage;
+pub(crate) mod stats;
 pub(crate) mod trigger;
 
-pub use stage::{End, Stage};
+pub(crate) use stage::{End, Stage};

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 /// A recognised line of the phone, with when it was stamped and received.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct Seen {
+pub(crate) struct Seen {
     /// The rule that recognised it.
     pub rule: String,
     /// The process that wrote it.
@@ -104,7 +104,7 @@ impl Verdict {
 
 /// A round in progress, or done.
 #[derive(Debug, Clone)]
-pub struct Round {
+pub(crate) struct Round {
     /// 1-based.
     pub n: u32,
     /// Host time the trigger was sent (Unix seconds).
@@ -131,7 +131,7 @@ pub struct Round {
 
 impl Round {
     /// A round whose trigger is sent now (`sent`: host Unix seconds).
-    pub fn new(n: u32, sent: f64) -> Round {
+    pub(crate) fn new(n: u32, sent: f64) -> Round {
         Round {
             n,
             sent,
@@ -148,12 +148,12 @@ impl Round {
     }
 
     /// Done: reported, ended, or the trigger failed.
-    pub fn is_concluded(&self) -> bool {
+    pub(crate) fn is_concluded(&self) -> bool {
         self.concluded.is_some() || self.failed_to_send
     }
 
     /// Take one line's meaning. Returns true when it concluded the round.
-    pub fn observe(&mut self, mark: Mark, seen: Seen) -> bool {
+    pub(crate) fn observe(&mut self, mark: Mark, seen: Seen) -> bool {
         if self.is_concluded() {
             if !matches!(mark, Mark::Stage(..)) && self.notes.len() < 32 {
                 self.notes.push(seen);
@@ -194,7 +194,7 @@ impl Round {
     }
 
     /// The furthest stage reached.
-    pub fn furthest(&self) -> Stage {
+    pub(crate) fn furthest(&self) -> Stage {
         let mut f = Stage::Sent;
         if self.accepted.is_some() {
             f = Stage::Accepted;
@@ -207,7 +207,7 @@ impl Round {
 
     /// Milliseconds from sending to `stage`, with the phone's clock put on the host's by
     /// `offset_ms` (phone minus host).
-    pub fn ms_to(&self, stage: Stage, offset_ms: Option<f64>) -> Option<f64> {
+    pub(crate) fn ms_to(&self, stage: Stage, offset_ms: Option<f64>) -> Option<f64> {
         match stage {
             Stage::Sent => Some(0.0),
             Stage::Accepted => self.accepted.map(|a| (a - self.sent) * 1000.0),
@@ -220,7 +220,7 @@ impl Round {
     }
 
     /// The verdict, given the deadline for the report and the clock offset.
-    pub fn verdict(&self, deadline_ms: f64, offset_ms: Option<f64>) -> Verdict {
+    pub(crate) fn verdict(&self, deadline_ms: f64, offset_ms: Option<f64>) -> Verdict {
         if self.failed_to_send {
             return if self.answer.status.is_some() {
                 Verdict::Rejected

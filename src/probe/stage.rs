@@ -11,7 +11,7 @@ use serde::Serialize;
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
-pub enum Stage {
+pub(crate) enum Stage {
     /// The host sent the trigger (the push request, the wake packet).
     Sent,
     /// APNs answered 200 (push), or the wake was written to the app's socket (signal).
@@ -28,7 +28,7 @@ pub enum Stage {
 
 impl Stage {
     /// Every stage, in order.
-    pub const ALL: [Stage; 6] = [
+    pub(crate) const ALL: [Stage; 6] = [
         Stage::Sent,
         Stage::Accepted,
         Stage::Delivered,
@@ -38,7 +38,7 @@ impl Stage {
     ];
 
     /// The kebab-case name (as in `--fail-on` and JSON).
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Stage::Sent => "sent",
             Stage::Accepted => "accepted",
@@ -50,20 +50,15 @@ impl Stage {
     }
 
     /// From a name.
-    pub fn parse(s: &str) -> Option<Stage> {
+    pub(crate) fn parse(s: &str) -> Option<Stage> {
         Stage::ALL.into_iter().find(|x| x.name() == s)
-    }
-
-    /// Seen on the phone (its clock), not on the host.
-    pub fn on_phone(self) -> bool {
-        !matches!(self, Stage::Sent | Stage::Accepted)
     }
 }
 
 /// How a round ended without a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum End {
+pub(crate) enum End {
     /// iOS killed the app (no CallKit report for a VoIP push, background time, watchdog).
     Killed,
     /// callservicesd will not launch the app for VoIP pushes.
@@ -74,7 +69,7 @@ pub enum End {
 
 /// What one line means for the round.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mark {
+pub(crate) enum Mark {
     /// A stage, with the app state for `Running` (`launched (background)`, `resumed`…) and
     /// whether the line says the app was not running (a cold launch follows).
     Stage(Stage, Option<String>, bool),
@@ -97,7 +92,7 @@ fn names_other_app(hit: &Hit<'_>, bundle: &str) -> bool {
 }
 
 /// The meaning of a recognised line for the app `bundle` whose process is `exec` (when known).
-pub fn mark(hit: &Hit<'_>, process: &str, bundle: &str, exec: Option<&str>) -> Option<Mark> {
+pub(crate) fn mark(hit: &Hit<'_>, process: &str, bundle: &str, exec: Option<&str>) -> Option<Mark> {
     if names_other_app(hit, bundle) {
         return None;
     }

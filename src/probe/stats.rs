@@ -1,4 +1,4 @@
 //! Per-stage latency statistics over the rounds: the one stats shape ([`crate::stats::Stats`]),
 //! in milliseconds from sending.
 
-pub use crate::stats::{Stats as StageStats, percentile};
+pub(crate) use crate::stats::Stats as StageStats;

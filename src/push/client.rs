@@ -28,7 +28,7 @@ pub enum ClientError {
 
 /// How requests are authenticated.
 #[derive(Debug, Clone)]
-pub enum Auth {
+pub(crate) enum Auth {
     /// Provider token (JWT), shared by all requests.
     Token(Arc<TokenSigner>),
     /// TLS client certificate (nothing per request).
@@ -36,13 +36,13 @@ pub enum Auth {
 }
 
 /// Read trust anchors for `--ca-cert` (a damaged PEM block is an error, as for `signal`).
-pub fn read_ca(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, ClientError> {
+pub(crate) fn read_ca(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, ClientError> {
     crate::net::tls::read_pem_certs(path).map_err(ClientError::Ca)
 }
 
 /// The HTTP/2 client and how many connections it has opened.
 #[derive(Debug, Clone)]
-pub struct Http {
+pub(crate) struct Http {
     client: reqwest::Client,
     connects: Arc<AtomicUsize>,
 }
@@ -77,7 +77,7 @@ impl rustls::KeyLog for HandshakeCounter {
 
 /// Build the HTTP/2 client. `ca` replaces the platform's trust store when not empty (a private
 /// CA); verification is always on.
-pub fn build_http(
+pub(crate) fn build_http(
     ca: &[CertificateDer<'static>],
     identity: Option<&ClientIdentity>,
 ) -> Result<Http, ClientError> {
@@ -107,7 +107,7 @@ pub fn build_http(
 }
 
 /// Everything that is the same for every push of a run.
-pub struct Apns {
+pub(crate) struct Apns {
     http: reqwest::Client,
     connects: Arc<AtomicUsize>,
     base: String,
@@ -138,7 +138,7 @@ impl std::fmt::Debug for Apns {
 }
 
 /// Build the constant headers.
-pub fn headers(pairs: &[(String, String)]) -> Result<HeaderMap, ClientError> {
+pub(crate) fn headers(pairs: &[(String, String)]) -> Result<HeaderMap, ClientError> {
     let mut map = HeaderMap::new();
     for (k, v) in pairs {
         let name =
@@ -151,7 +151,7 @@ pub fn headers(pairs: &[(String, String)]) -> Result<HeaderMap, ClientError> {
 
 /// What one request ended with.
 #[derive(Debug, Clone)]
-pub enum Reply {
+pub(crate) enum Reply {
     /// APNs answered.
     Answer {
         status: u16,
@@ -166,7 +166,7 @@ pub enum Reply {
 
 /// A failure below HTTP.
 #[derive(Debug, Clone)]
-pub struct Transport {
+pub(crate) struct Transport {
     /// What kind.
     pub kind: TransportKind,
     /// Human text (no secrets: reqwest/h2/rustls messages name URLs and reasons only).
@@ -177,7 +177,7 @@ pub struct Transport {
 
 /// Kinds of transport failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransportKind {
+pub(crate) enum TransportKind {
     /// The server sent GOAWAY.
     GoAway,
     /// The stream was reset (RST_STREAM) or the connection reset/closed.
@@ -198,7 +198,7 @@ pub enum TransportKind {
 
 impl Apns {
     /// A sender for one run.
-    pub fn new(
+    pub(crate) fn new(
         http: Http,
         base: String,
         auth: Auth,
@@ -240,22 +240,22 @@ impl Apns {
 
     /// With certificate auth: the server never answered and refused (or closed on) the client
     /// certificate, so the errors already say what to check.
-    pub fn certificate_refused(&self) -> bool {
+    pub(crate) fn certificate_refused(&self) -> bool {
         self.refused.load(Ordering::Relaxed) && !self.answered.load(Ordering::Relaxed)
     }
 
     /// Connections opened so far (1 when the first one lasted the whole run).
-    pub fn connections(&self) -> usize {
+    pub(crate) fn connections(&self) -> usize {
         self.connects.load(Ordering::Relaxed)
     }
 
     /// The endpoint (no secrets).
-    pub fn base(&self) -> &str {
+    pub(crate) fn base(&self) -> &str {
         &self.base
     }
 
     /// The token signer, with token auth.
-    pub fn signer(&self) -> Option<&TokenSigner> {
+    pub(crate) fn signer(&self) -> Option<&TokenSigner> {
         match &self.auth {
             Auth::Token(s) => Some(s),
             Auth::Certificate => None,
@@ -321,7 +321,7 @@ impl Apns {
     }
 
     /// Send one push.
-    pub async fn send(&self, token: &str) -> Reply {
+    pub(crate) async fn send(&self, token: &str) -> Reply {
         let mut url = self.url.clone();
         url.set_path(&format!("{}/3/device/{token}", self.prefix));
         let headers = match self.request_headers() {
@@ -417,7 +417,7 @@ fn other(msg: &str) -> Reply {
 }
 
 /// Sort a reqwest error into a transport kind, reading h2's GOAWAY/RST_STREAM details.
-pub fn classify(e: &reqwest::Error) -> Transport {
+pub(crate) fn classify(e: &reqwest::Error) -> Transport {
     use std::error::Error as _;
     let mut kind = if e.is_timeout() {
         TransportKind::Timeout

@@ -9,11 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Shortest allowed renewal interval (APNs: at most one new token per 20 minutes).
-pub const MIN_REFRESH_SECS: u64 = 20 * 60;
+pub(crate) const MIN_REFRESH_SECS: u64 = 20 * 60;
 /// Longest allowed token age (APNs rejects tokens older than an hour).
-pub const MAX_REFRESH_SECS: u64 = 60 * 60;
-/// Default renewal interval.
-pub const DEFAULT_REFRESH_SECS: u64 = 40 * 60;
+pub(crate) const MAX_REFRESH_SECS: u64 = 60 * 60;
 
 /// Why token auth could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +50,7 @@ struct Cached {
 }
 
 /// Mints and caches the provider token. Clone-free: share it behind an `Arc`.
-pub struct TokenSigner {
+pub(crate) struct TokenSigner {
     key: EncodingKey,
     key_id: String,
     team_id: String,
@@ -86,7 +84,7 @@ fn check_id(what: &'static str, value: &str, where_: &'static str) -> Result<Str
 
 impl TokenSigner {
     /// Load a `.p8` file.
-    pub fn from_file(
+    pub(crate) fn from_file(
         path: &Path,
         key_id: &str,
         team_id: &str,
@@ -106,7 +104,7 @@ impl TokenSigner {
     }
 
     /// From PEM bytes; `name` is used in errors only (never the key itself).
-    pub fn from_pem(
+    pub(crate) fn from_pem(
         pem: &[u8],
         name: &str,
         key_id: &str,
@@ -131,16 +129,6 @@ impl TokenSigner {
         Ok(signer)
     }
 
-    /// The key ID (not secret).
-    pub fn key_id(&self) -> &str {
-        &self.key_id
-    }
-
-    /// The team ID (not secret).
-    pub fn team_id(&self) -> &str {
-        &self.team_id
-    }
-
     fn mint(&self, iat: u64) -> Result<Arc<str>, JwtError> {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.key_id.clone());
@@ -157,13 +145,13 @@ impl TokenSigner {
     }
 
     /// The `authorization` header value valid now.
-    pub fn bearer(&self) -> Result<Arc<str>, JwtError> {
+    pub(crate) fn bearer(&self) -> Result<Arc<str>, JwtError> {
         self.bearer_at(now_secs())
     }
 
     /// The `authorization` header value at `now` (UNIX seconds): cached until it is
     /// `refresh_secs` old.
-    pub fn bearer_at(&self, now: u64) -> Result<Arc<str>, JwtError> {
+    pub(crate) fn bearer_at(&self, now: u64) -> Result<Arc<str>, JwtError> {
         let mut cache = self.cache.lock().map_err(|_| JwtError::Sign)?;
         if let Some(c) = cache.as_ref()
             && now.saturating_sub(c.issued_at) < self.refresh_secs
@@ -181,7 +169,7 @@ impl TokenSigner {
 
     /// After ExpiredProviderToken: renew now if the pacing rule allows it (the cached token is
     /// at least 20 minutes old). Returns whether a new token was minted.
-    pub fn renew_if_allowed(&self, now: u64) -> bool {
+    pub(crate) fn renew_if_allowed(&self, now: u64) -> bool {
         let Ok(mut cache) = self.cache.lock() else {
             return false;
         };
@@ -197,15 +185,10 @@ impl TokenSigner {
         }
         false
     }
-
-    /// How many tokens were minted (for tests of the pacing rule): the issue time of the cached one.
-    pub fn issued_at(&self) -> Option<u64> {
-        self.cache.lock().ok()?.as_ref().map(|c| c.issued_at)
-    }
 }
 
 /// Seconds since the epoch.
-pub fn now_secs() -> u64 {
+pub(crate) fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())

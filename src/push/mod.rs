@@ -7,11 +7,11 @@
 //! `request`, `cert` and `reason`; I/O in `client` and `send`.
 
 pub mod cert;
-pub mod client;
-pub mod jwt;
+pub(crate) mod client;
+pub(crate) mod jwt;
 pub mod reason;
 pub mod request;
-pub mod send;
+pub(crate) mod send;
 
 use cert::{ClientIdentity, PasswordSource};
 use client::{Apns, Auth};

@@ -83,7 +83,7 @@ pub struct Delivery {
 
 /// Shared state of one run.
 #[derive(Debug)]
-pub struct Engine {
+pub(crate) struct Engine {
     apns: Apns,
     policy: RetryPolicy,
     gate: RwLock<()>,
@@ -98,7 +98,7 @@ pub struct Engine {
 
 /// How a result ended, for the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// Accepted.
     Ok,
     /// APNs rejected it with a reason (the push itself, the token, the key…).
@@ -111,7 +111,7 @@ pub enum Kind {
 
 impl Engine {
     /// An engine for one run.
-    pub fn new(apns: Apns, policy: RetryPolicy) -> Self {
+    pub(crate) fn new(apns: Apns, policy: RetryPolicy) -> Self {
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos() as u64)
@@ -130,12 +130,12 @@ impl Engine {
     }
 
     /// The sender.
-    pub fn apns(&self) -> &Apns {
+    pub(crate) fn apns(&self) -> &Apns {
         &self.apns
     }
 
     /// Replies that were transport failures (GOAWAY, resets, connect failures…), retries included.
-    pub fn transport_failures(&self) -> usize {
+    pub(crate) fn transport_failures(&self) -> usize {
         self.transport_failures.load(Ordering::Relaxed)
     }
 
@@ -233,7 +233,7 @@ impl Engine {
 
     /// Send one push to the end: retries included, exactly one result out.
     /// `attempts` mirrors the requests made, for reporting pushes cut short by Ctrl-C.
-    pub async fn push(&self, token: String, attempts: &AtomicU32) -> (Delivery, Kind) {
+    pub(crate) async fn push(&self, token: String, attempts: &AtomicU32) -> (Delivery, Kind) {
         let started = Instant::now();
         let mut rec = Delivery {
             token,

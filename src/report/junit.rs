@@ -48,7 +48,7 @@ fn count<'a>(cases: impl IntoIterator<Item = &'a Case>) -> (usize, usize, usize)
 }
 
 /// One document with a `<testsuite>` per entry (`--all`: one per device).
-pub fn write_suites(out: &mut dyn Write, suites: &[(String, Vec<Case>)]) -> io::Result<()> {
+pub(super) fn write_suites(out: &mut dyn Write, suites: &[(String, Vec<Case>)]) -> io::Result<()> {
     let all: Vec<&Case> = suites.iter().flat_map(|(_, c)| c).collect();
     let (failures, errors, skipped) = count(all.iter().copied());
     writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;

@@ -11,24 +11,24 @@
 
 mod html;
 mod junit;
-pub mod output;
+pub(crate) mod output;
 mod progress;
 mod style;
 mod table;
 
-pub use junit::Case;
-pub use junit::Outcome as CaseOutcome;
-pub use output::{Body, Line, Output, Summary};
-pub use progress::Progress;
-pub use style::Style;
-pub use table::Row;
+pub(crate) use junit::Case;
+pub(crate) use junit::Outcome as CaseOutcome;
+pub(crate) use output::{Body, Line, Output, Summary};
+pub(crate) use progress::Progress;
+pub(crate) use style::Style;
+pub(crate) use table::Row;
 
 use crate::context::Outcome;
 use std::io::{self, Write};
 
 /// Version of the JSON Lines schema (`voipctl schema`, documented in the README), the same for
 /// every command. Bumped on any incompatible change; the CHANGELOG says what changed.
-pub const SCHEMA_VERSION: u32 = 3;
+pub(crate) const SCHEMA_VERSION: u32 = 3;
 
 /// Output format, chosen once per run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

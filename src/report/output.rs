@@ -22,7 +22,7 @@ use serde::Serialize;
 
 /// One JSON line: a record and, in `--all` runs, the phone it is about.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct Line<'a> {
+pub(crate) struct Line<'a> {
     /// The record.
     #[serde(flatten)]
     pub record: Output<'a>,
@@ -164,7 +164,7 @@ pub enum Body<'a> {
 
 /// The JSON Schema (draft 2020-12) of every line voipctl writes with `--json`, as the records
 /// serialise.
-pub fn schema() -> serde_json::Value {
+pub(crate) fn schema() -> serde_json::Value {
     let generator = schemars::generate::SchemaSettings::draft2020_12()
         .for_serialize()
         .into_generator();

@@ -8,13 +8,13 @@
 
 pub(crate) mod budget;
 pub(crate) mod net;
-pub mod serve;
+pub(crate) mod serve;
 pub(crate) mod session;
 pub(crate) mod stats;
 
-pub use net::Target;
-pub use session::WakeKind;
-pub use stats::{RttStats, rtt_stats};
+pub(crate) use net::Target;
+pub(crate) use session::WakeKind;
+pub(crate) use stats::{RttStats, rtt_stats};
 
 use std::time::Duration;
 
@@ -48,7 +48,7 @@ pub(crate) fn wake_for_probe(s: &mut session::Session, n: u64, kind: &WakeKind) 
 
 /// Why signalling could not run.
 #[derive(Debug, thiserror::Error)]
-pub enum SignalError {
+pub(crate) enum SignalError {
     /// DNS.
     #[error("resolve {host}: {reason}")]
     Resolve {
@@ -169,7 +169,7 @@ pub enum SignalError {
 
 impl SignalError {
     /// Exit-code category: files are input errors, everything else is the network.
-    pub fn into_error(self) -> crate::Error {
+    pub(crate) fn into_error(self) -> crate::Error {
         match self {
             SignalError::Cert { .. } | SignalError::Payload { .. } => crate::Error::input(self),
             _ => crate::Error::network(self),

@@ -338,7 +338,7 @@ impl ServerCert {
 
 /// Where `send` goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
+pub(crate) struct Target {
     /// Transport.
     pub transport: Transport,
     /// Host name or IP literal (without brackets).
@@ -352,7 +352,7 @@ pub struct Target {
 impl Target {
     /// Parse `udp://h:p`, `tcp://`, `tls://`, `ws://h:p/path`, `wss://`, `sip:[user@]h[:p][;transport=x]`,
     /// `sips:…`, or `h[:p]` (with `default` as transport).
-    pub fn parse(s: &str, default: Option<Transport>) -> Result<Target, String> {
+    pub(crate) fn parse(s: &str, default: Option<Transport>) -> Result<Target, String> {
         let s = s.trim();
         let (transport, rest, explicit) = if let Some((scheme, rest)) = s.split_once("://") {
             let t = Transport::parse(scheme).ok_or_else(|| {
@@ -422,7 +422,7 @@ impl Target {
     }
 
     /// `host:port` with IPv6 brackets.
-    pub fn host_port(&self) -> String {
+    pub(crate) fn host_port(&self) -> String {
         if self.host.contains(':') {
             format!("[{}]:{}", self.host, self.port)
         } else {
@@ -431,7 +431,7 @@ impl Target {
     }
 
     /// `scheme://host:port[/path]`.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         match self.transport {
             Transport::Ws | Transport::Wss => {
                 format!("{}://{}{}", self.transport, self.host_port(), self.path)

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 /// What a wake packet is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WakeKind {
+pub(crate) enum WakeKind {
     /// A SIP INVITE to the registered contact (what a SIP server sends for an incoming call).
     Invite,
     /// These bytes.

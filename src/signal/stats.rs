@@ -4,10 +4,10 @@
 use crate::stats::Stats;
 
 /// RTT figures in milliseconds.
-pub type RttStats = Stats;
+pub(crate) type RttStats = Stats;
 
 /// Figures of these round trips (ms), rounded to 3 decimals; `None` when there are none.
-pub fn rtt_stats(samples: &[f64]) -> Option<RttStats> {
+pub(crate) fn rtt_stats(samples: &[f64]) -> Option<RttStats> {
     Stats::of(samples).map(|s| s.rounded(3))
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// Largest lockdown/service frame accepted from a client.
-pub const MAX_FRAME: usize = 4 << 20;
+pub(super) const MAX_FRAME: usize = 4 << 20;
 
 /// Why a frame from a client could not be used.
 #[derive(Debug, thiserror::Error)]

@@ -19,7 +19,7 @@ const RESULT_CONNREFUSED: u32 = 3;
 const RESULT_ENOENT: u32 = 2;
 
 /// Largest request accepted.
-pub const MAX_PACKET: usize = 1 << 20;
+pub(super) const MAX_PACKET: usize = 1 << 20;
 
 /// Why a request could not be read.
 #[derive(Debug, thiserror::Error)]

@@ -18,7 +18,7 @@ use std::sync::{Arc, OnceLock};
 
 /// Why the pairing material could not be made.
 #[derive(Debug, thiserror::Error)]
-pub enum PkiError {
+pub(crate) enum PkiError {
     /// Key or certificate generation failed.
     #[error("generate the simulator's certificates")]
     Rcgen(#[from] rcgen::Error),
@@ -32,7 +32,7 @@ pub enum PkiError {
 
 /// Certificates and keys of one simulated host/phone pairing.
 #[derive(Debug)]
-pub struct Pki {
+pub(crate) struct Pki {
     /// RootCertificate (PEM).
     pub root_cert_pem: String,
     /// RootPrivateKey (PKCS#1 PEM).
@@ -54,7 +54,7 @@ pub struct Pki {
 static PKI: OnceLock<Result<Arc<Pki>, String>> = OnceLock::new();
 
 /// The process-wide pairing material (generated on first use).
-pub fn shared() -> Result<Arc<Pki>, String> {
+pub(crate) fn shared() -> Result<Arc<Pki>, String> {
     PKI.get_or_init(|| {
         generate().map(Arc::new).map_err(|e| {
             let mut s = e.to_string();
@@ -79,7 +79,7 @@ fn pem(label: &str, der: &[u8]) -> String {
 }
 
 /// The RSAPrivateKey (PKCS#1) inside a PKCS#8 PrivateKeyInfo.
-pub fn pkcs8_to_pkcs1(pkcs8: &[u8]) -> Result<Vec<u8>, der::Error> {
+pub(crate) fn pkcs8_to_pkcs1(pkcs8: &[u8]) -> Result<Vec<u8>, der::Error> {
     use der::asn1::{AnyRef, OctetStringRef};
     use der::{Decode, Reader, SliceReader};
     let mut r = SliceReader::new(pkcs8)?;
@@ -107,7 +107,7 @@ fn uuid_like(bytes: &[u8; 16]) -> String {
 }
 
 /// A random UUID-shaped identifier.
-pub fn random_uuid() -> String {
+pub(crate) fn random_uuid() -> String {
     let mut b = [0u8; 16];
     // aws-lc's RNG through rustls' provider.
     let _ = crate::net::tls::provider().secure_random.fill(&mut b);
@@ -180,7 +180,7 @@ fn generate() -> Result<Pki, PkiError> {
 
 impl Pki {
     /// The pair record usbmuxd hands out for `udid` (an XML plist).
-    pub fn pair_record(&self, udid: &str) -> Vec<u8> {
+    pub(crate) fn pair_record(&self, udid: &str) -> Vec<u8> {
         let mut d = plist::Dictionary::new();
         let data = |s: &str| plist::Value::Data(s.as_bytes().to_vec());
         d.insert("DeviceCertificate".into(), data(&self.device_cert_pem));

@@ -204,7 +204,7 @@ impl ReactSpec {
 
 /// Which identifier a template's original text carries, to be replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Slot {
+pub(crate) enum Slot {
     /// The bundle ID.
     Bundle,
     /// The app's pid.
@@ -215,7 +215,7 @@ pub enum Slot {
 
 /// A real log line and what to replace in it.
 #[derive(Debug, Clone, Copy)]
-pub struct Template {
+pub(crate) struct Template {
     /// Stable name (the `template` field of its record in `tests/data/sim-react-corpus.jsonl`).
     pub id: &'static str,
     /// Writing process.
@@ -229,8 +229,16 @@ pub struct Template {
     /// Text of `original` to replace, and with what.
     pub slots: &'static [(&'static str, Slot)],
     /// Where the line was published.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "provenance; tests check it against the corpus")
+    )]
     pub source: &'static str,
     /// iOS version of the source.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "provenance; tests check it against the corpus")
+    )]
     pub ios: &'static str,
 }
 
@@ -238,7 +246,7 @@ pub struct Template {
 const APP: &str = "<app>";
 
 /// Every system line the reacting phone writes. See the module documentation.
-pub const TEMPLATES: &[Template] = &[
+pub(crate) const TEMPLATES: &[Template] = &[
     Template {
         id: "apsd-power",
         process: "apsd",
@@ -415,7 +423,7 @@ const PIDS: &[(&str, u32)] = &[
 
 /// What triggered the reaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trigger {
+pub(crate) enum Trigger {
     /// A VoIP push accepted by the APNs look-alike.
     Push,
     /// Data on the app's VoIP socket.
@@ -424,7 +432,7 @@ pub enum Trigger {
 
 /// The app as the simulated phone sees it between triggers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppState {
+pub(crate) struct AppState {
     /// The process exists (suspended or running).
     pub running: bool,
     /// Its pid.
@@ -435,7 +443,7 @@ pub struct AppState {
 
 impl AppState {
     /// The state before the first trigger.
-    pub fn new(spec: &ReactSpec) -> AppState {
+    pub(crate) fn new(spec: &ReactSpec) -> AppState {
         AppState {
             running: spec.running,
             pid: spec.pid,
@@ -446,13 +454,11 @@ impl AppState {
 
 /// One line of a reaction, at its delay after the trigger.
 #[derive(Debug, Clone)]
-pub struct Planned {
+pub(crate) struct Planned {
     /// After the trigger.
     pub after: Duration,
     /// The line.
     pub line: LogSpec,
-    /// Its template (`None`: an app marker).
-    pub template: Option<&'static str>,
 }
 
 fn template(id: &str) -> Option<&'static Template> {
@@ -492,7 +498,6 @@ impl Out<'_> {
         self.lines.push(Planned {
             after,
             line: line(process, pid, t.image, t.level, fill(t, self.spec, app_pid)),
-            template: Some(t.id),
         });
     }
 
@@ -500,7 +505,6 @@ impl Out<'_> {
         self.lines.push(Planned {
             after,
             line: line(self.spec.executable(), pid, None, "Notice", text.into()),
-            template: None,
         });
     }
 }
@@ -524,7 +528,7 @@ fn line(process: String, pid: u32, image: Option<&str>, level: &str, message: St
 
 /// The lines the phone writes for the next trigger, and the app's state after them. Pure: the
 /// simulator schedules the lines, tests read them.
-pub fn plan(spec: &ReactSpec, state: &mut AppState, trigger: Trigger) -> Vec<Planned> {
+pub(crate) fn plan(spec: &ReactSpec, state: &mut AppState, trigger: Trigger) -> Vec<Planned> {
     let round = spec.round(state.triggers).clone();
     state.triggers += 1;
     let late = round.outcome == ReactOutcome::Late;

@@ -122,7 +122,7 @@ pub struct DeviceSpec {
     #[serde(default, rename = "crash")]
     pub crashes: Vec<CrashSpec>,
     /// How the phone answers a trigger (a push accepted by the simulator's APNs look-alike, or
-    /// data on the app's VoIP socket): `[device.react]`, see [`crate::sim::react`].
+    /// data on the app's VoIP socket): `[device.react]`, see `crate::sim::react`.
     #[serde(default)]
     pub react: Option<super::react::ReactSpec>,
 }
@@ -399,7 +399,7 @@ fn one() -> u32 {
     1
 }
 
-/// Parse a duration (see [`crate::duration::parse`]).
+/// Parse a duration (see `crate::duration::parse`).
 pub fn parse_duration(s: &str) -> Option<Duration> {
     crate::duration::parse(s).ok()
 }

@@ -4,7 +4,7 @@
 
 pub(crate) mod records;
 
-pub use records::{FindingRecord, RuleCase, RuleRecord, Summary};
+pub(crate) use records::{FindingRecord, RuleCase, RuleRecord, Summary};
 
 use crate::bundle;
 use crate::bundle::facts::AppFacts;
@@ -16,7 +16,7 @@ use std::time::SystemTime;
 
 /// Resolved options of `voipctl check`.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     /// The bundle (`None` with `list_rules`).
     pub path: Option<PathBuf>,
     /// Distribution method (`None`: from the embedded profile, else App Store).
@@ -44,7 +44,7 @@ pub enum DistributionSource {
 }
 
 /// The distribution method: the flag, else the app's embedded profile, else App Store.
-pub fn resolve_distribution(
+pub(crate) fn resolve_distribution(
     flag: Option<Distribution>,
     facts: &AppFacts,
 ) -> (Distribution, DistributionSource) {
@@ -112,7 +112,7 @@ pub(crate) async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> 
 
 /// Evaluate the rules on `facts` and report findings and a summary; `Failed` on error findings
 /// (or warnings with `strict`).
-pub fn report(
+pub(crate) fn report(
     ctx: &mut Ctx,
     facts: &AppFacts,
     opts: &preflight::Options,

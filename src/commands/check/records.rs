@@ -87,7 +87,7 @@ impl Record for FindingRecord {
 ///
 /// [`Reporter::case`]: crate::report::Reporter::case
 #[derive(Debug)]
-pub struct RuleCase {
+pub(crate) struct RuleCase {
     /// The test case.
     pub case: Case,
 }

@@ -19,7 +19,7 @@ use std::time::SystemTime;
 
 /// Options of `check --device`.
 #[derive(Debug, Clone)]
-pub struct DeviceCheckOptions {
+pub(crate) struct DeviceCheckOptions {
     /// Which device(s).
     pub sel: Selector,
     /// Every attached device.
@@ -51,7 +51,7 @@ const EXTRAS: &[&str] = &[
 ];
 
 /// Preflight facts from an installation_proxy attribute dictionary (pure).
-pub fn facts_from_attributes(udid: &str, mut attrs: plist::Dictionary) -> AppFacts {
+pub(crate) fn facts_from_attributes(udid: &str, mut attrs: plist::Dictionary) -> AppFacts {
     let entitlements = match attrs.get("Entitlements") {
         Some(plist::Value::Dictionary(d)) => Part::Present(d.clone()),
         _ => Part::Unknown,
@@ -132,7 +132,7 @@ impl Record for DeviceCheckRecord {
 }
 
 /// Run `check --device`.
-pub async fn run_check(ctx: &mut Ctx, opts: DeviceCheckOptions) -> crate::Result<Outcome> {
+pub(crate) async fn run_check(ctx: &mut Ctx, opts: DeviceCheckOptions) -> crate::Result<Outcome> {
     let popts = preflight::Options {
         distribution: opts.distribution.unwrap_or_default(),
         min_days: opts.min_days,

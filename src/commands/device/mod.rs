@@ -3,8 +3,8 @@
 pub(crate) mod check;
 pub(crate) mod records;
 
-pub use check::{DeviceCheckOptions, DeviceCheckRecord, facts_from_attributes, run_check};
-pub use records::DeviceRecord;
+pub(crate) use check::{DeviceCheckOptions, run_check};
+pub(crate) use records::DeviceRecord;
 
 use crate::device::apps::{AppKind, LIST_ATTRIBUTES};
 use crate::device::live::{DeviceEvent, Watcher};
@@ -20,7 +20,7 @@ use std::time::Duration;
 
 /// Options of `voipctl devices`.
 #[derive(Debug, Clone)]
-pub struct DevicesOptions {
+pub(crate) struct DevicesOptions {
     /// usbmuxd and filters.
     pub sel: Selector,
     /// Stream attach/detach events after the list.
@@ -31,7 +31,7 @@ pub struct DevicesOptions {
 
 /// Options of `voipctl info`.
 #[derive(Debug, Clone)]
-pub struct InfoOptions {
+pub(crate) struct InfoOptions {
     /// Which device.
     pub sel: Selector,
     /// Every selected device.
@@ -44,7 +44,7 @@ pub struct InfoOptions {
 
 /// Options of `voipctl apps`.
 #[derive(Debug, Clone)]
-pub struct AppsOptions {
+pub(crate) struct AppsOptions {
     /// Which device.
     pub sel: Selector,
     /// Every selected device.
@@ -91,7 +91,7 @@ async fn describe(d: &Device) -> DeviceRecord {
 }
 
 /// `voipctl devices`.
-pub async fn run_devices(ctx: &mut Ctx, opts: DevicesOptions) -> crate::Result<Outcome> {
+pub(crate) async fn run_devices(ctx: &mut Ctx, opts: DevicesOptions) -> crate::Result<Outcome> {
     let sel = &opts.sel;
     // Listing all attachments (USB and network) unless filtered.
     let mut devs = crate::device::list(sel).await?;
@@ -221,7 +221,7 @@ pub(crate) async fn pick(sel: &Selector, all: bool) -> Result<Vec<Device>, Devic
 }
 
 /// `voipctl info`.
-pub async fn run_info(ctx: &mut Ctx, opts: InfoOptions) -> crate::Result<Outcome> {
+pub(crate) async fn run_info(ctx: &mut Ctx, opts: InfoOptions) -> crate::Result<Outcome> {
     let cancel = ctx.cancel.clone();
     let devs = cancellable(&cancel, pick(&opts.sel, opts.all)).await?;
     let heading = devs.len() > 1 || opts.all;
@@ -287,7 +287,7 @@ pub async fn run_info(ctx: &mut Ctx, opts: InfoOptions) -> crate::Result<Outcome
 }
 
 /// `voipctl apps`.
-pub async fn run_apps(ctx: &mut Ctx, opts: AppsOptions) -> crate::Result<Outcome> {
+pub(crate) async fn run_apps(ctx: &mut Ctx, opts: AppsOptions) -> crate::Result<Outcome> {
     let cancel = ctx.cancel.clone();
     let devs = cancellable(&cancel, pick(&opts.sel, opts.all)).await?;
     let ids = (!opts.bundle_ids.is_empty()).then_some(opts.bundle_ids.as_slice());

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 /// Where the log is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
+pub(crate) enum Input {
     /// A file.
     File(PathBuf),
     /// Standard input (`-`).
@@ -22,7 +22,7 @@ pub enum Input {
 
 /// Resolved options of `voipctl analyze`.
 #[derive(Debug, Clone)]
-pub struct AnalyzeOptions {
+pub(crate) struct AnalyzeOptions {
     /// The log.
     pub input: Input,
     /// Filters, thresholds, rules, output.
@@ -65,7 +65,7 @@ pub(crate) fn finish(
 }
 
 /// Run `voipctl analyze`.
-pub async fn run_analyze(ctx: &mut Ctx, opts: AnalyzeOptions) -> crate::Result<Outcome> {
+pub(crate) async fn run_analyze(ctx: &mut Ctx, opts: AnalyzeOptions) -> crate::Result<Outcome> {
     let mut pipeline = Pipeline::new(&opts.common).map_err(Error::input)?;
     let crashes = crate::logs::crashes::read_reports(&opts.crash_reports).map_err(Error::input)?;
     let (reader, source): (Box<dyn Read + Send>, String) = match &opts.input {

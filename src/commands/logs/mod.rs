@@ -5,8 +5,8 @@ mod analyze;
 pub mod records;
 mod watch;
 
-pub use analyze::{AnalyzeOptions, Input, run_analyze};
-pub use watch::{WatchOptions, run_watch};
+pub(crate) use analyze::{AnalyzeOptions, Input, run_analyze};
+pub(crate) use watch::{WatchOptions, run_watch};
 
 use crate::logs::track::Check;
 

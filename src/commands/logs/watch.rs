@@ -25,7 +25,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// Resolved options of `voipctl watch`.
 #[derive(Debug, Clone)]
-pub struct WatchOptions {
+pub(crate) struct WatchOptions {
     /// Which phone.
     pub sel: Selector,
     /// Filters, thresholds, rules, output.
@@ -381,7 +381,7 @@ enum End {
 }
 
 /// Run `voipctl watch`.
-pub async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outcome> {
+pub(crate) async fn run_watch(ctx: &mut Ctx, opts: WatchOptions) -> crate::Result<Outcome> {
     let pipeline = Pipeline::new(&opts.common).map_err(Error::input)?;
     let dev = device::select(&opts.sel).await?;
     let udid = dev.udid.clone();

@@ -16,9 +16,9 @@
 //! log comes from `device::live`, and lines are recognised by the log rules (families, not
 //! wording).
 
-pub mod records;
+pub(crate) mod records;
 
-pub use crate::probe::{End, Stage};
+pub(crate) use crate::probe::{End, Stage};
 
 use crate::context::{Ctx, Outcome};
 use crate::device::live::LogStream;
@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 
 /// How rounds are triggered.
 #[derive(Debug, Clone)]
-pub enum Via {
+pub(crate) enum Via {
     /// VoIP pushes, with `push`'s options (one token: this phone's PushKit token).
     Push(Box<crate::push::Options>),
     /// A wake on the app's VoIP socket, which connects to `listen` (TCP).
@@ -55,7 +55,7 @@ pub enum Via {
 
 /// Which statistic of a stage a threshold limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stat {
+pub(crate) enum Stat {
     /// Median.
     P50,
     /// 95th percentile.
@@ -66,7 +66,7 @@ pub enum Stat {
 
 /// What a `--fail-on` limits.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Limit {
+pub(crate) enum Limit {
     /// A stage's latency statistic, in ms.
     Stage(Stage, Stat, f64),
     /// How many rounds may fail.
@@ -75,7 +75,7 @@ pub enum Limit {
 
 /// One `--fail-on`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FailOn {
+pub(crate) struct FailOn {
     /// As given.
     pub spec: String,
     /// What it limits.
@@ -84,7 +84,7 @@ pub struct FailOn {
 
 impl FailOn {
     /// Parse `STAGE[.p50|.p95|.max]=DURATION` (default `.max`) or `failed=N`.
-    pub fn parse(s: &str) -> Result<FailOn, String> {
+    pub(crate) fn parse(s: &str) -> Result<FailOn, String> {
         let (k, v) = s.split_once('=').ok_or_else(|| {
             format!("{s:?}: use STAGE[.p50|.p95|.max]=DURATION (reported.p95=2s) or failed=N")
         })?;
@@ -123,7 +123,7 @@ impl FailOn {
 
 /// Resolved options of `voipctl probe`.
 #[derive(Debug, Clone)]
-pub struct ProbeOptions {
+pub(crate) struct ProbeOptions {
     /// Which phone.
     pub sel: Selector,
     /// The app.
@@ -476,7 +476,7 @@ fn round1(x: f64) -> f64 {
 }
 
 /// Run `voipctl probe` on one phone.
-pub async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outcome> {
+pub(crate) async fn run_probe(ctx: &mut Ctx, opts: ProbeOptions) -> crate::Result<Outcome> {
     let mut user = Vec::new();
     for p in &opts.rules_files {
         let text = std::fs::read_to_string(p)

@@ -1,9 +1,9 @@
 //! `voipctl push`: send the prepared pushes ([`crate::push`]), at most `--concurrency` at a time,
 //! report one record per token and the summary, and map service failures to the exit code.
 
-pub mod records;
+pub(crate) mod records;
 
-pub use records::{PushRecord, PushSummary};
+pub(crate) use records::{PushRecord, PushSummary};
 
 use crate::context::{Ctx, Outcome};
 use crate::error::Error;
@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 /// Run `voipctl push`.
-pub async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
+pub(crate) async fn run(ctx: &mut Ctx, opts: Options) -> crate::Result<Outcome> {
     let mut notices = Vec::new();
     let p = prepare(&opts, &mut notices);
     tell(ctx, &notices);

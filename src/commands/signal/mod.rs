@@ -4,5 +4,5 @@
 pub(crate) mod send;
 pub(crate) mod serve;
 
-pub use send::{Expect, Payload, SendOptions, run_send};
-pub use serve::{Listen, ServeOptions, run_serve};
+pub(crate) use send::{Expect, Payload, SendOptions, run_send};
+pub(crate) use serve::{Listen, ServeOptions, run_serve};

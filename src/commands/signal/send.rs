@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 /// What to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Payload {
+pub(crate) enum Payload {
     /// A SIP request built by voipctl (`OPTIONS`, `REGISTER`, `INVITE`, `MESSAGE`, `NOTIFY`,
     /// `CANCEL`, `BYE`).
     Sip(String),
@@ -25,7 +25,7 @@ pub enum Payload {
 
 /// Which final statuses count as success: `2xx`-style classes or exact codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expect {
+pub(crate) enum Expect {
     /// A class: 2 for 2xx.
     Class(u16),
     /// One code.
@@ -34,7 +34,7 @@ pub enum Expect {
 
 impl Expect {
     /// Parse `2xx` or `486`.
-    pub fn parse(s: &str) -> Result<Expect, String> {
+    pub(crate) fn parse(s: &str) -> Result<Expect, String> {
         let s = s.trim().to_ascii_lowercase();
         if let Some(c) = s.strip_suffix("xx")
             && let Ok(d) = c.parse::<u16>()
@@ -57,7 +57,7 @@ impl Expect {
 
 /// Resolved options of `signal send`.
 #[derive(Debug, Clone)]
-pub struct SendOptions {
+pub(crate) struct SendOptions {
     /// Where.
     pub target: Target,
     /// What.
@@ -130,7 +130,7 @@ impl Record for ConnectedRecord {
 
 /// A provisional response seen before the final one.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct Provisional {
+pub(crate) struct Provisional {
     status: u16,
     reason: String,
     ms: f64,
@@ -522,7 +522,7 @@ async fn await_raw(
 }
 
 /// Run `voipctl signal send`.
-pub async fn run_send(ctx: &mut Ctx, opts: SendOptions) -> crate::Result<Outcome> {
+pub(crate) async fn run_send(ctx: &mut Ctx, opts: SendOptions) -> crate::Result<Outcome> {
     let addr = opts.target.host_port();
     let tls = if opts.target.transport.is_tls() {
         Some(net::client_tls(opts.ca_cert.as_deref()).map_err(SignalError::into_error)?)

@@ -2,7 +2,7 @@
 //! concludes — one record per listening socket, connection, request, keep-alive, wake and
 //! malformed message, then the summary.
 
-pub use crate::signal::serve::{Listen, ServeOptions};
+pub(crate) use crate::signal::serve::{Listen, ServeOptions};
 
 use crate::context::{Ctx, Outcome};
 use crate::report::{Body, Output, Record, Style, SummaryRecord};
@@ -457,7 +457,7 @@ fn say(ctx: &mut Ctx, out: &mut Vec<Happening>) -> io::Result<()> {
 }
 
 /// Run `voipctl signal serve`.
-pub async fn run_serve(ctx: &mut Ctx, opts: ServeOptions) -> crate::Result<Outcome> {
+pub(crate) async fn run_serve(ctx: &mut Ctx, opts: ServeOptions) -> crate::Result<Outcome> {
     let (acceptor, written_cert) = Server::tls(&opts)?;
     let mut server = Server::new(&opts, acceptor);
     for l in &opts.listen {

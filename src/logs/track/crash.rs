@@ -245,7 +245,7 @@ impl Tracker {
     /// the reports it pulls from the phone ([`crate::crash::JetsamEvent::find`], by pid, else by
     /// name, with the same names) — the deaths the tracker noted (jetsam kills, signals, kills)
     /// and the other exits with a pid (by that pid only). When both times are known the report
-    /// must be within [`REPORT_WINDOW`] of the death; each listed process explains one death at
+    /// must be within `REPORT_WINDOW` of the death; each listed process explains one death at
     /// most (its pid first, then a jetsam kill, then the nearest in time, then the latest). Each
     /// match is attached like a fetched report ([`Tracker::crash_report`]) and returned as a
     /// timeline event; `Err` says what was looked for when nothing matched.

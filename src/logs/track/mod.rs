@@ -2,10 +2,10 @@
 //! exits and relaunches, push → CallKit report, kills and bans. Pure and synchronous: the same
 //! tracker serves `analyze` (a file) and `watch` (the phone).
 //!
-//! [`Tracker::observe`] works out which app a line is about ([`attribute`]) and hands the line to
-//! the handler of its family, each over the app's small state ([`state`]): process life
-//! ([`process`]), pushes and CallKit ([`push`]), wakes and keep-alive ([`wake`]), deaths and
-//! crash reports ([`crash`]). The checks and the tracker's own conclusions are in [`verdict`].
+//! [`Tracker::observe`] works out which app a line is about (`attribute`) and hands the line to
+//! the handler of its family, each over the app's small state (`state`): process life
+//! (`process`), pushes and CallKit (`push`), wakes and keep-alive (`wake`), deaths and
+//! crash reports (`crash`). The checks and the tracker's own conclusions are in `verdict`.
 
 mod attribute;
 mod crash;

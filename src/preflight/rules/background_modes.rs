@@ -222,7 +222,7 @@ fn remote_notification_aps(i: &Input<'_>, s: &mut Sink) {
 // ---------- helpers ----------
 
 /// Valid `UIBackgroundModes` values (anything else: App Store Connect error 90112).
-pub const VALID_MODES: [&str; 13] = [
+pub(super) const VALID_MODES: [&str; 13] = [
     "audio",
     "location",
     "voip",

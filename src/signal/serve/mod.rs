@@ -36,7 +36,7 @@ use tokio::task::JoinSet;
 
 /// One listening socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listen {
+pub(crate) struct Listen {
     /// Transport.
     pub transport: Transport,
     /// Address (port 0: any free port, reported in the `listening` record).
@@ -45,7 +45,7 @@ pub struct Listen {
 
 impl Listen {
     /// Parse `udp://127.0.0.1:5060`, `tcp://…`, `tls://…`, `ws://…`, `wss://…` (a path is ignored).
-    pub fn parse(s: &str) -> Result<Listen, String> {
+    pub(crate) fn parse(s: &str) -> Result<Listen, String> {
         let t = crate::signal::Target::parse(s, None)?;
         if !s.contains("://") {
             return Err(format!(
@@ -65,7 +65,7 @@ impl Listen {
 
 /// Resolved options of `signal serve`.
 #[derive(Debug, Clone)]
-pub struct ServeOptions {
+pub(crate) struct ServeOptions {
     /// Sockets to listen on.
     pub listen: Vec<Listen>,
     /// TLS certificate chain (PEM); generated (self-signed) when absent.
